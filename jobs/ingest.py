@@ -1,0 +1,280 @@
+"""Ingest: landing JSON Lines for one (dataset, date) into the bronze Delta table.
+
+Every landing line ends in exactly one place: a bronze row, or the restricted quarantine
+table with a reason, its source file and line number. Validation is native Spark (the
+variant type) so nothing crosses into Python: invalid UTF-8, NUL bytes, oversize lines,
+invalid JSON, unknown fields (schema drift), missing required fields, wrong types, and
+repeated keys (the first line wins, the others are quarantined). A re-run replaces the
+date's partition, so ingest is idempotent; the run fails unless
+lines read = rows written + lines quarantined.
+
+Run it as ``privlake ingest --dataset D --date YYYY-MM-DD`` or with spark-submit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.errors import PrivlakeError
+from privlake.runlog import RunRecord, record_run
+from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
+from privlake.spark import get_spark
+from privlake.tables import ensure_table, last_operation_metrics, replace_partition
+
+LANDING_GLOB = "*.{jsonl,jsonl.gz}"
+
+# Checked in this order; a line gets the first reason that applies.
+REASONS = (
+    "invalid_utf8",
+    "nul_byte",
+    "oversize_line",
+    "invalid_json",
+    "unknown_field",
+    "missing_required_field",
+    "wrong_type",
+    "duplicate_key",
+)
+
+
+class LandingDataError(PrivlakeError):
+    """The landing data cannot be ingested as configured (nothing was written)."""
+
+
+def quarantine_schema() -> T.StructType:
+    return T.StructType(
+        [
+            T.StructField("dataset", T.StringType(), False),
+            T.StructField("stage", T.StringType(), False),
+            T.StructField("source_file", T.StringType(), True),
+            T.StructField("line_number", T.LongType(), True),
+            T.StructField("reason", T.StringType(), False),
+            T.StructField("detail", T.StringType(), True),
+            T.StructField("raw_line", T.BinaryType(), True),
+            T.StructField("dt", T.DateType(), False),
+        ]
+    )
+
+
+# --- pure transforms -------------------------------------------------------------------
+
+
+def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
+    """Every line of the landing files with its source file and 1-based line number.
+
+    A large plain file is split across tasks; the line number is the line's position in
+    its split plus the line counts of the file's earlier splits.
+    """
+    raw = (
+        spark.read.format("text")
+        .option("pathGlobFilter", LANDING_GLOB)
+        .load(path)
+        .select(
+            F.col("value"),
+            F.col("_metadata.file_path").alias("source_file"),
+            F.col("_metadata.file_block_start").alias("block_start"),
+            F.monotonically_increasing_id().alias("read_order"),
+        )
+    )
+    in_block = Window.partitionBy("source_file", "block_start").orderBy("read_order")
+    earlier_blocks = (
+        Window.partitionBy("source_file").orderBy("block_start").rowsBetween(Window.unboundedPreceding, -1)
+    )
+    block_sizes = raw.groupBy("source_file", "block_start").agg(F.count(F.lit(1)).alias("block_lines"))
+    block_offsets = block_sizes.select(
+        "source_file",
+        "block_start",
+        F.coalesce(F.sum("block_lines").over(earlier_blocks), F.lit(0)).alias("lines_before"),
+    )
+    return (
+        raw.join(block_offsets, ["source_file", "block_start"])
+        .withColumn("line_number", (F.col("lines_before") + F.row_number().over(in_block)).cast("long"))
+        .select("value", "source_file", "line_number")
+    )
+
+
+def _field(parsed: Column, name: str) -> Column:
+    return F.variant_get(parsed, f"$.{name}", "variant")
+
+
+def _present(parsed: Column, name: str) -> Column:
+    value = _field(parsed, name)
+    return value.isNotNull() & ~F.is_variant_null(value)
+
+
+def _json_type_fits(parsed: Column, name: str, column_type: str) -> Column:
+    json_type = F.schema_of_variant(_field(parsed, name))
+    accepted = ACCEPTED_JSON_TYPES[column_type]
+    fits = F.lit(False)
+    for t in accepted:
+        fits = fits | (json_type == t) | json_type.startswith(f"{t}(")
+    if column_type == "int":  # a JSON integer that does not fit in 32 bits is a wrong type
+        fits = fits & F.try_variant_get(parsed, f"$.{name}", "int").isNotNull()
+    return fits
+
+
+def _names_where(conditions: dict[str, Column]) -> Column:
+    """Comma-separated names whose condition holds (schema names only, never values)."""
+    flagged = [F.when(cond, F.lit(name)) for name, cond in conditions.items()]
+    return F.concat_ws(",", *flagged) if flagged else F.lit("")
+
+
+def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int) -> DataFrame:
+    """Add ``reason`` (null for a good line), ``detail`` and the typed columns."""
+    parsed = F.col("_parsed")
+    columns = dataset.columns
+    known = F.array(*[F.lit(c) for c in columns])
+    unknown = F.array_join(F.array_sort(F.array_except(F.json_object_keys("value"), known)), ",")
+    missing = _names_where({n: ~_present(parsed, n) for n, s in columns.items() if s.required})
+    wrong = _names_where(
+        {n: _present(parsed, n) & ~_json_type_fits(parsed, n, s.type) for n, s in columns.items()}
+    )
+    is_object = F.schema_of_variant(parsed).startswith("OBJECT")
+    reason = (
+        F.when(~F.is_valid_utf8("value"), "invalid_utf8")
+        .when(F.instr("value", "\u0000") > 0, "nul_byte")
+        .when(F.octet_length("value") > max_line_bytes, "oversize_line")
+        .when(parsed.isNull() | ~is_object, "invalid_json")
+        .when(F.col("_unknown") != "", "unknown_field")
+        .when(F.col("_missing") != "", "missing_required_field")
+        .when(F.col("_wrong") != "", "wrong_type")
+    )
+    detail = (
+        F.when(F.col("reason") == "unknown_field", F.concat(F.lit("fields: "), "_unknown"))
+        .when(F.col("reason") == "missing_required_field", F.concat(F.lit("fields: "), "_missing"))
+        .when(F.col("reason") == "wrong_type", F.concat(F.lit("fields: "), "_wrong"))
+        .when(F.col("reason") == "oversize_line", F.concat(F.lit("bytes: "), F.octet_length("value")))
+    )
+    # Only lines that pass the byte-level checks are parsed at all.
+    byte_level_ok = F.is_valid_utf8("value") & (F.instr("value", "\u0000") == 0)
+    byte_level_ok = byte_level_ok & (F.octet_length("value") <= max_line_bytes)
+    typed = [F.try_variant_get(parsed, f"$.{n}", SQL_TYPE[s.type]).alias(n) for n, s in columns.items()]
+    return (
+        lines.withColumn("_parsed", F.when(byte_level_ok, F.try_parse_json("value")))
+        .withColumn("_unknown", unknown)
+        .withColumn("_missing", missing)
+        .withColumn("_wrong", wrong)
+        .withColumn("reason", reason)
+        .withColumn("detail", detail)
+        .select("value", "source_file", "line_number", "reason", "detail", *typed)
+    )
+
+
+def mark_duplicate_keys(classified: DataFrame, key: str) -> DataFrame:
+    """Among good lines, the first occurrence of a key wins; later ones are duplicates."""
+    first_wins = Window.partitionBy(key).orderBy("source_file", "line_number")
+    rank = F.when(F.col("reason").isNull(), F.row_number().over(first_wins))
+    return classified.withColumn(
+        "reason", F.when(rank > 1, F.lit("duplicate_key")).otherwise(F.col("reason"))
+    ).withColumn("detail", F.when(rank > 1, F.lit(f"key column: {key}")).otherwise(F.col("detail")))
+
+
+def bronze_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> DataFrame:
+    return classified.where(F.col("reason").isNull()).select(
+        *dataset.columns,
+        F.col("source_file").alias("_source_file"),
+        F.col("line_number").alias("_line_number"),
+        F.lit(day).alias("dt"),
+    )
+
+
+def quarantine_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> DataFrame:
+    return classified.where(F.col("reason").isNotNull()).select(
+        F.lit(dataset.name).alias("dataset"),
+        F.lit("ingest").alias("stage"),
+        "source_file",
+        "line_number",
+        "reason",
+        "detail",
+        F.col("value").cast("binary").alias("raw_line"),
+        F.lit(day).alias("dt"),
+    )
+
+
+# --- the job -----------------------------------------------------------------------------
+
+
+def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: dt.date) -> RunRecord:
+    """Ingest one (dataset, date); returns the balanced run record (also stored)."""
+    dataset = config.dataset(dataset_name)
+    landing = config.landing_path(dataset.name, day.isoformat())
+    record = RunRecord(job="ingest", dataset=dataset.name, day=day)
+    try:
+        lines = read_landing_lines(spark, landing)
+    except Exception as exc:
+        if "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc):
+            raise LandingDataError(
+                f"{dataset.name} {day}: no landing folder at {landing}; "
+                "check landing_root and the date, or run `privlake generate`"
+            ) from None
+        raise
+    classified = mark_duplicate_keys(
+        classify_lines(lines, dataset, config.ingest.max_line_bytes), dataset.key
+    ).persist()
+    try:
+        reasons = {r["reason"]: int(r["count"]) for r in classified.groupBy("reason").count().collect()}
+        good = reasons.pop(None, 0)  # type: ignore[call-overload]
+        record.rows_in = good + sum(reasons.values())
+        if record.rows_in == 0:
+            raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
+        if reasons.get("unknown_field") and config.ingest.on_unknown_fields == "reject":
+            first = classified.where(F.col("reason") == "unknown_field").orderBy("source_file", "line_number")
+            row = first.select("source_file", "line_number", "detail").first()
+            assert row is not None
+            raise LandingDataError(
+                f"{dataset.name} {day}: {reasons['unknown_field']} lines have fields the dataset does not "
+                f"declare (first: {row['source_file']} line {row['line_number']}, {row['detail']}); "
+                "declare them in the dataset's YAML with a role, or set ingest.on_unknown_fields: quarantine"
+            )
+        record.reasons = reasons
+        bronze_path = config.table_path("bronze", dataset.name)
+        quarantine_path = config.table_path("quarantine", dataset.name)
+        ensure_table(
+            spark, bronze_path, bronze_schema(dataset), ["dt"], stats_columns=non_personal_columns(dataset)
+        )
+        ensure_table(
+            spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
+        )
+        predicate = f"dt = DATE'{day.isoformat()}'"
+        replace_partition(bronze_rows(classified, dataset, day), bronze_path, predicate)
+        record.rows_out = last_operation_metrics(spark, bronze_path).get("numOutputRows", 0)
+        replace_partition(
+            quarantine_rows(classified, dataset, day), quarantine_path, f"{predicate} AND stage = 'ingest'"
+        )
+        record.rows_quarantined = last_operation_metrics(spark, quarantine_path).get("numOutputRows", 0)
+    finally:
+        classified.unpersist()
+    record.check_balance()
+    record_run(spark, config, record)
+    return record
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--config", default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    config = load_config(args.config)
+    spark = get_spark(config, app_name=f"privlake-ingest-{args.dataset}")
+    record = ingest(spark, config, args.dataset, args.date)
+    print(
+        f"ingest {record.dataset} {record.day}: {record.rows_in} lines read = {record.rows_out} rows written"
+        f" + {record.rows_quarantined} quarantined {record.reasons}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""privlake configuration: one validated model for roots, datasets, policies, keys and Spark.
+
+The configuration is data: ``conf/privlake.yaml`` (or ``--config PATH`` /
+``PRIVLAKE_CONFIG``) is read with ``yaml.safe_load`` into pydantic models that reject
+unknown keys, so a misspelt key fails loudly. Each dataset is declared once, column by
+column (type, whether required, and its de-identification role), and everything else
+derives from it: the ingest schema, the de-identification plan, the DAG task list and the
+docs. Relative paths resolve against the config file's folder; ``PRIVLAKE_LANDING_ROOT``
+and ``PRIVLAKE_WAREHOUSE_ROOT`` override the two roots.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from privlake.errors import PrivlakeError
+from privlake.pseudonym import TOKEN_PREFIX
+
+DEFAULT_CONFIG = Path("conf/privlake.yaml")
+ColumnType = Literal["string", "long", "int", "double", "boolean", "array<string>"]
+Zone = Literal["landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy"]
+ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy")
+
+
+class ConfigError(PrivlakeError):
+    """A configuration problem, naming the file, the key path and what is wrong."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- generalization methods for quasi-identifiers -------------------------------------
+
+
+class IpPrefix(Strict):
+    """Keep the network part of an IP address (IPv4 /24, IPv6 /48 by default)."""
+
+    method: Literal["ip_prefix"]
+    ipv4_prefix: Annotated[int, Field(ge=0, le=32)] = 24
+    ipv6_prefix: Annotated[int, Field(ge=0, le=128)] = 48
+
+
+class CoordinateGrid(Strict):
+    """Snap a latitude or longitude to a grid (0.01 degrees is about 1 km)."""
+
+    method: Literal["grid"]
+    cell_degrees: Annotated[float, Field(gt=0, le=10)] = 0.01
+
+
+class NumericBand(Strict):
+    """Replace a number by the lower bound of its band (altitude in 100 m, birth year in 5 y)."""
+
+    method: Literal["band"]
+    width: Annotated[float, Field(gt=0)]
+
+
+class TruncateTime(Strict):
+    """Keep an ISO-8601 timestamp only to the given unit, in UTC."""
+
+    method: Literal["truncate_time"]
+    unit: Literal["minute", "hour", "day", "month", "year"] = "hour"
+
+
+class Suppress(Strict):
+    """Drop the value (null) but keep the column, so the schema stays stable."""
+
+    method: Literal["suppress"]
+
+
+class KeepCoarse(Strict):
+    """The value is already coarse enough (country code, IANA timezone); ``reason`` says why."""
+
+    method: Literal["keep"]
+    reason: str
+
+
+Generalization = Annotated[
+    IpPrefix | CoordinateGrid | NumericBand | TruncateTime | Suppress | KeepCoarse,
+    Field(discriminator="method"),
+]
+
+
+# --- columns and datasets --------------------------------------------------------------
+
+
+class ColumnSpec(Strict):
+    """One column of a dataset: its raw type and what de-identification does with it."""
+
+    type: ColumnType
+    required: bool = False
+    description: str = ""
+    role: Literal["identifier", "quasi_identifier", "free_text", "keep", "drop"]
+    # identifier: the pseudonym kind (same kind, same token in every dataset)
+    kind: str | None = None
+    # quasi_identifier: how to generalize
+    generalize: Generalization | None = None
+    # free_text: spaCy NER for person and location names (slow; only for natural language)
+    ner: bool = False
+    # free_text: columns of the same record whose values are exact-match deny lists
+    deny_columns: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _role_parameters(self) -> ColumnSpec:
+        if self.role == "identifier":
+            if self.kind not in TOKEN_PREFIX:
+                raise ValueError(f"an identifier needs 'kind', one of {sorted(TOKEN_PREFIX)}")
+        elif self.kind is not None:
+            raise ValueError("'kind' is only for role 'identifier'")
+        if self.role == "quasi_identifier" and self.generalize is None:
+            raise ValueError("a quasi_identifier needs 'generalize'")
+        if self.role != "quasi_identifier" and self.generalize is not None:
+            raise ValueError("'generalize' is only for role 'quasi_identifier'")
+        if self.role != "free_text" and (self.ner or self.deny_columns):
+            raise ValueError("'ner' and 'deny_columns' are only for role 'free_text'")
+        return self
+
+
+class DatasetConfig(Strict):
+    """A dataset: its columns (schema and policy in one place) and what identifies a row."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    description: str = ""
+    key: str = Field(description="unique row key, the idempotency key (e.g. event_id)")
+    subject: str = Field(description="column naming the data subject (account id)")
+    event_time: str | None = Field(default=None, description="ISO-8601 event time column")
+    snapshot: bool = Field(default=False, description="a daily full snapshot, not events")
+    columns: dict[str, ColumnSpec]
+
+    @model_validator(mode="after")
+    def _columns_named_exist(self) -> DatasetConfig:
+        for field in ("key", "subject", "event_time"):
+            name = getattr(self, field)
+            if name is not None and name not in self.columns:
+                raise ValueError(f"{field} {name!r} is not one of the dataset's columns")
+        for column_name, spec in self.columns.items():
+            unknown = [c for c in spec.deny_columns if c not in self.columns]
+            if unknown:
+                raise ValueError(f"column {column_name!r}: deny_columns {unknown} are not columns")
+        if not self.columns[self.key].required:
+            raise ValueError(f"key column {self.key!r} must be required")
+        return self
+
+
+class KeysConfig(Strict):
+    """Names of the environment variables that hold keys (never the keys themselves)."""
+
+    pseudonym_key_env: str = "PRIVLAKE_PSEUDONYM_KEY"
+    pseudonym_key_id_env: str = "PRIVLAKE_PSEUDONYM_KEY_ID"
+
+
+class SparkConfig(Strict):
+    master: str = "local[*]"
+    app_name: str = "privlake"
+    shuffle_partitions: Annotated[int, Field(ge=1)] = 4
+    packages: tuple[str, ...] = Field(default=(), description="extra Maven coordinates")
+    conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+
+
+class IngestConfig(Strict):
+    max_line_bytes: Annotated[int, Field(ge=1024)] = 65536
+    on_unknown_fields: Literal["quarantine", "reject"] = "quarantine"
+
+
+class PrivlakeConfig(Strict):
+    """The whole configuration. ``source`` is the file it was read from."""
+
+    landing_root: str
+    warehouse_root: str
+    region: str
+    keys: KeysConfig = KeysConfig()
+    spark: SparkConfig = SparkConfig()
+    ingest: IngestConfig = IngestConfig()
+    datasets: dict[str, DatasetConfig]
+    source: Path | None = None
+
+    @model_validator(mode="after")
+    def _dataset_names_match(self) -> PrivlakeConfig:
+        for name, ds in self.datasets.items():
+            if ds.name != name:
+                raise ValueError(f"dataset {name!r} declares name {ds.name!r}")
+        return self
+
+    def dataset(self, name: str) -> DatasetConfig:
+        try:
+            return self.datasets[name]
+        except KeyError:
+            raise ConfigError(
+                f"unknown dataset {name!r}; configured datasets: {', '.join(sorted(self.datasets))}"
+            ) from None
+
+    def table_path(self, zone: str, name: str) -> str:
+        """Where a Delta table lives: ``<warehouse>/<zone>/<name>``."""
+        if zone not in ZONES or zone == "landing":
+            raise ValueError(f"no Delta tables in zone {zone!r}")
+        return f"{self.warehouse_root.rstrip('/')}/{zone}/{name}"
+
+    def landing_path(self, dataset: str, day: str) -> str:
+        return f"{self.landing_root.rstrip('/')}/{dataset}/dt={day}"
+
+
+def _is_uri(path: str) -> bool:
+    return "://" in path
+
+
+def _resolve(path: str, base: Path) -> str:
+    if _is_uri(path):
+        return path
+    p = Path(path).expanduser()
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def _format_errors(source: Path, exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for err in exc.errors():
+        key_path = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
+        lines.append(f"  {key_path}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _load_dataset(entry: Any, base: Path, main: Path, index: int) -> DatasetConfig:
+    """A dataset is declared inline or as the path of its own YAML file."""
+    if isinstance(entry, str):
+        path = Path(_resolve(entry, base))
+        raw, source, prefix = _read_yaml(path), path, ()
+    else:
+        raw, source, prefix = entry, main, ("datasets", index)
+    try:
+        return DatasetConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(source, exc, prefix)) from None
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """``--config`` wins, then ``PRIVLAKE_CONFIG``, then ``conf/privlake.yaml``."""
+    return Path(explicit or os.environ.get("PRIVLAKE_CONFIG") or DEFAULT_CONFIG).resolve()
+
+
+def load_config(path: str | Path | None = None) -> PrivlakeConfig:
+    """Read, resolve and validate the configuration; raise ``ConfigError`` when invalid."""
+    source = config_path(path)
+    raw = _read_yaml(source)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level")
+    base = source.parent
+    entries = raw.get("datasets")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(
+            f"{source}: invalid configuration\n  datasets: expected a list of dataset files or mappings"
+        )
+    datasets = [_load_dataset(e, base, source, i) for i, e in enumerate(entries)]
+    names = [d.name for d in datasets]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{source}: invalid configuration\n  datasets: declared twice: {duplicates}")
+    raw = {**raw, "datasets": {d.name: d for d in datasets}, "source": source}
+    for key, env in (("landing_root", "PRIVLAKE_LANDING_ROOT"), ("warehouse_root", "PRIVLAKE_WAREHOUSE_ROOT")):
+        # An override from the environment is relative to where the command runs.
+        if os.environ.get(env):
+            raw[key] = _resolve(os.environ[env], Path.cwd())
+        elif isinstance(raw.get(key), str):
+            raw[key] = _resolve(raw[key], base)
+    try:
+        return PrivlakeConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(source, exc)) from None

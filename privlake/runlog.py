@@ -1,0 +1,102 @@
+"""Run records: what every job read, wrote, quarantined and found, in ``privacy/runs``.
+
+A record holds counts and labels only (reasons, column and entity-type names), never a
+value from the data, so the privacy team can read it without seeing personal data.
+``check_balance`` is the invariant every job enforces before it reports success:
+rows in = rows out + rows quarantined + rows dropped (deny list) + rows isolated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from privlake.config import PrivlakeConfig
+from privlake.errors import PrivlakeError
+from privlake.tables import append, ensure_table
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructType
+
+
+class CountMismatchError(PrivlakeError):
+    """Rows in and rows accounted for differ: something was lost or duplicated."""
+
+
+@dataclass
+class RunRecord:
+    job: str
+    dataset: str
+    day: dt.date
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_quarantined: int = 0
+    rows_dropped: int = 0
+    rows_isolated: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    entities: dict[str, int] = field(default_factory=dict)
+    key_id: str | None = None
+    status: str = "succeeded"
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def check_balance(self) -> None:
+        accounted = self.rows_out + self.rows_quarantined + self.rows_dropped + self.rows_isolated
+        if accounted != self.rows_in:
+            raise CountMismatchError(
+                f"{self.job} {self.dataset} {self.day}: {self.rows_in} rows in but "
+                f"{self.rows_out} written + {self.rows_quarantined} quarantined + "
+                f"{self.rows_dropped} dropped + {self.rows_isolated} isolated = {accounted}"
+            )
+
+
+def runs_schema() -> StructType:
+    from pyspark.sql import types as T
+
+    return T.StructType(
+        [
+            T.StructField("run_id", T.StringType(), False),
+            T.StructField("job", T.StringType(), False),
+            T.StructField("dataset", T.StringType(), False),
+            T.StructField("dt", T.DateType(), False),
+            T.StructField("status", T.StringType(), False),
+            T.StructField("rows_in", T.LongType(), False),
+            T.StructField("rows_out", T.LongType(), False),
+            T.StructField("rows_quarantined", T.LongType(), False),
+            T.StructField("rows_dropped", T.LongType(), False),
+            T.StructField("rows_isolated", T.LongType(), False),
+            T.StructField("reasons", T.MapType(T.StringType(), T.LongType()), True),
+            T.StructField("entities", T.MapType(T.StringType(), T.LongType()), True),
+            T.StructField("key_id", T.StringType(), True),
+            T.StructField("started_at", T.TimestampType(), False),
+            T.StructField("finished_at", T.TimestampType(), False),
+        ]
+    )
+
+
+def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -> None:
+    """Append the record to ``privacy/runs`` (the table is created on first use)."""
+    path = config.table_path("privacy", "runs")
+    schema = runs_schema()
+    ensure_table(spark, path, schema, partition_by=["job"])
+    row = (
+        record.run_id,
+        record.job,
+        record.dataset,
+        record.day,
+        record.status,
+        record.rows_in,
+        record.rows_out,
+        record.rows_quarantined,
+        record.rows_dropped,
+        record.rows_isolated,
+        record.reasons,
+        record.entities,
+        record.key_id,
+        record.started_at.replace(tzinfo=None),
+        dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    )
+    append(spark.createDataFrame([row], schema), path)

@@ -1,0 +1,60 @@
+"""Spark schemas derived from the dataset configuration (the one source of truth)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from privlake.config import ColumnSpec, DatasetConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql.types import DataType, StructType
+
+# Column types as Spark SQL type names, for variant_get and casts.
+SQL_TYPE: dict[str, str] = {
+    "string": "string",
+    "long": "bigint",
+    "int": "int",
+    "double": "double",
+    "boolean": "boolean",
+    "array<string>": "array<string>",
+}
+
+# What schema_of_variant may report for a JSON value that fits each column type. JSON
+# numbers without a fraction parse as integers or decimals; both are valid doubles.
+ACCEPTED_JSON_TYPES: dict[str, tuple[str, ...]] = {
+    "string": ("STRING",),
+    "long": ("BIGINT", "INT", "SMALLINT", "TINYINT"),
+    "int": ("BIGINT", "INT", "SMALLINT", "TINYINT"),
+    "double": ("DOUBLE", "FLOAT", "BIGINT", "INT", "SMALLINT", "TINYINT", "DECIMAL"),
+    "boolean": ("BOOLEAN",),
+    "array<string>": ("ARRAY<STRING>", "ARRAY<VOID>"),
+}
+
+LINEAGE_COLUMNS = ("_source_file", "_line_number")
+
+
+def spark_type(spec: ColumnSpec) -> DataType:
+    from pyspark.sql.types import _parse_datatype_string
+
+    return _parse_datatype_string(SQL_TYPE[spec.type])
+
+
+def bronze_schema(dataset: DatasetConfig) -> StructType:
+    """Raw values, typed, plus the landing date and where each row came from."""
+    from pyspark.sql import types as T
+
+    fields = [T.StructField(name, spark_type(spec), not spec.required) for name, spec in dataset.columns.items()]
+    fields += [
+        T.StructField("_source_file", T.StringType(), False),
+        T.StructField("_line_number", T.LongType(), False),
+        T.StructField("dt", T.DateType(), False),
+    ]
+    return T.StructType(fields)
+
+
+def non_personal_columns(dataset: DatasetConfig) -> list[str]:
+    """Columns whose values may appear in Delta statistics: role ``keep``, of a type Delta
+    can skip on (it rejects booleans and arrays there). Partition values are always in the log."""
+    skippable = ("string", "long", "int", "double")
+    kept = [n for n, s in dataset.columns.items() if s.role == "keep" and s.type in skippable]
+    return kept

@@ -1,0 +1,87 @@
+"""The one Spark session factory every job, test and benchmark uses.
+
+Delta Lake's SQL extension and catalog are always on; its jars come from Maven Central
+through ``spark.jars.packages`` (``configure_spark_with_delta_pip``) and are cached by Ivy.
+Under ``spark-submit`` the JVM already exists, so packages must be passed on the command
+line instead (``submit_packages`` gives the list the DAGs hand to SparkSubmitOperator);
+the builder then only adds settings. Python workers run the same interpreter as the
+driver, logs are quiet and the session time zone is UTC, so dates never depend on the
+machine the job lands on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from privlake.config import PrivlakeConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Hadoop's S3A connector must match the Hadoop client bundled in pyspark (3.5.0 in 4.2.0).
+HADOOP_AWS_PACKAGE = "org.apache.hadoop:hadoop-aws:3.5.0"
+
+BASE_CONF: dict[str, str] = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    # Arrow batches feed Presidio; 2,000 rows keeps a batch's text well under 10 MB.
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "2000",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # Dynamic partition overwrite is never used: every write names its partition.
+    "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    # Tests and demos shrink the history window; production keeps the 7-day safety check.
+    "spark.databricks.delta.retentionDurationCheck.enabled": "false",
+}
+
+
+def delta_package() -> str:
+    """The Maven coordinate of the Delta jar matching the installed delta-spark."""
+    from importlib.metadata import version
+
+    import pyspark
+
+    spark_minor = ".".join(pyspark.__version__.split(".")[:2])
+    return f"io.delta:delta-spark_{spark_minor}_2.13:{version('delta_spark')}"
+
+
+def submit_packages(config: PrivlakeConfig) -> list[str]:
+    """Maven packages a ``spark-submit`` of a privlake job needs (``--packages``)."""
+    return [delta_package(), *config.spark.packages]
+
+
+def spark_conf(config: PrivlakeConfig) -> dict[str, str]:
+    """Every Spark setting privlake applies, base first, then the config's own."""
+    conf = dict(BASE_CONF)
+    conf["spark.sql.shuffle.partitions"] = str(config.spark.shuffle_partitions)
+    conf.update(config.spark.conf)
+    return conf
+
+
+def get_spark(config: PrivlakeConfig, app_name: str | None = None) -> SparkSession:
+    """A Delta-enabled SparkSession (reused if one is already running in this process)."""
+    # Workers must import the same packages as the driver (presidio, privlake, ...).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from delta.pip_utils import configure_spark_with_delta_pip
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name or config.spark.app_name)
+    if not _running_under_spark_submit():
+        builder = builder.master(config.spark.master)
+    for key, value in spark_conf(config).items():
+        builder = builder.config(key, value)
+    if not _running_under_spark_submit():
+        builder = configure_spark_with_delta_pip(builder, extra_packages=list(config.spark.packages))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _running_under_spark_submit() -> bool:
+    # spark-submit launches Python with the gateway already open.
+    return "PYSPARK_GATEWAY_PORT" in os.environ

@@ -1,0 +1,55 @@
+"""Shared fixtures: one local SparkSession for the whole run, and per-test lake roots."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "conf" / "privlake.yaml"
+
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# Tests never use the real key: a fixed one makes pseudonyms reproducible across runs.
+os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
+os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY_ID", "test-key-1")
+
+
+def write_config(tmp: Path, **overrides: object) -> Path:
+    """A copy of the shipped config with its roots under ``tmp`` and top-level overrides."""
+    raw = yaml.safe_load(CONFIG.read_text())
+    raw["landing_root"] = str(tmp / "landing")
+    raw["warehouse_root"] = str(tmp / "warehouse")
+    raw["datasets"] = [str(CONFIG.parent / d) if isinstance(d, str) else d for d in raw["datasets"]]
+    raw.update(overrides)
+    path = tmp / "privlake.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    from privlake.config import load_config
+    from privlake.spark import get_spark
+
+    config = load_config(CONFIG).model_copy(
+        update={"spark": load_config(CONFIG).spark.model_copy(update={"master": "local[2]", "shuffle_partitions": 2})}
+    )
+    session = get_spark(config, app_name="privlake-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture()
+def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh landing + warehouse under tmp_path, and its config file in PRIVLAKE_CONFIG."""
+    monkeypatch.delenv("PRIVLAKE_LANDING_ROOT", raising=False)
+    monkeypatch.delenv("PRIVLAKE_WAREHOUSE_ROOT", raising=False)
+    path = write_config(tmp_path)
+    monkeypatch.setenv("PRIVLAKE_CONFIG", str(path))
+    yield tmp_path

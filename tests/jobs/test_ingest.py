@@ -1,0 +1,197 @@
+"""Ingest: every landing line ends up in bronze or quarantine, with its reason; re-runs are idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.testing import assertDataFrameEqual
+
+from jobs.ingest import LandingDataError, ingest
+from privlake.config import load_config
+from tests.conftest import write_config
+
+DAY = dt.date(2026, 11, 28)
+
+
+def account(i: int, **fields: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "account_id": f"acc-{i:010d}",
+        "email": f"user{i}@mail.example.de",
+        "phone": "+49 30 1234567",
+        "username": f"user_{i}",
+        "display_name": "Zoë Müller",
+        "country_code": "DE",
+        "created_at": "2024-01-01T10:00:00+01:00",
+        "is_installer": False,
+        "marketing_opt_in": True,
+        "birth_year": 1980 + i,
+    }
+    row.update(fields)
+    return row
+
+
+def line(row: dict[str, object]) -> bytes:
+    return json.dumps(row, ensure_ascii=False).encode()
+
+
+# Each bad line with the reason ingest must give it.
+BAD_LINES: list[tuple[bytes, str]] = [
+    (b'{"account_id": "acc-x", ', "invalid_json"),
+    (b"[1, 2, 3]", "invalid_json"),
+    (line({k: v for k, v in account(90).items() if k != "account_id"}), "missing_required_field"),
+    (line(account(91, account_id=None)), "missing_required_field"),
+    (line(account(92, birth_year="nineteen eighty")), "wrong_type"),
+    (line(account(93, is_installer="yes")), "wrong_type"),
+    (line(account(94, birth_year=2**40)), "wrong_type"),
+    (line(account(95, shoe_size=44)), "unknown_field"),
+    (b'{"account_id": "acc-96", "display_name": "Ren\xe9e"}', "invalid_utf8"),
+    (b'{"account_id": "acc-97", "display_name": "a\x00b"}', "nul_byte"),
+    (line(account(98, display_name="x" * 70_000)), "oversize_line"),
+]
+
+
+def write_landing(root: Path, dataset: str, name: str, lines: list[bytes], gz: bool = False) -> Path:
+    folder = root / "landing" / dataset / f"dt={DAY}"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = b"\n".join(lines) + b"\n"
+    path = folder / (name + (".jsonl.gz" if gz else ".jsonl"))
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def quarantined(spark: SparkSession, lake: Path, dataset: str) -> list[tuple[str, int, str]]:
+    df = spark.read.format("delta").load(str(lake / "warehouse" / "quarantine" / dataset))
+    return sorted((Path(r.source_file).name, r.line_number, r.reason) for r in df.collect())
+
+
+def test_every_kind_of_bad_line_is_quarantined_with_its_reason(spark: SparkSession, lake: Path) -> None:
+    good = [line(account(i)) for i in range(20)]
+    lines = good[:10] + [bad for bad, _ in BAD_LINES] + good[10:] + [good[3]]  # last: a repeated key
+    write_landing(lake, "accounts", "snapshot", lines)
+    record = ingest(spark, load_config(), "accounts", DAY)
+
+    expected = [("snapshot.jsonl", 11 + i, reason) for i, (_, reason) in enumerate(BAD_LINES)]
+    expected.append(("snapshot.jsonl", len(lines), "duplicate_key"))
+    assert quarantined(spark, lake, "accounts") == sorted(expected)
+    assert record.rows_in == len(lines)
+    assert record.rows_out == 20
+    assert record.rows_quarantined == len(BAD_LINES) + 1
+    assert record.rows_in == record.rows_out + record.rows_quarantined
+    bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
+    assert sorted(r.account_id for r in bronze.collect()) == [f"acc-{i:010d}" for i in range(20)]
+
+
+def test_quarantine_keeps_the_raw_line_and_names_fields_not_values(spark: SparkSession, lake: Path) -> None:
+    write_landing(lake, "accounts", "a", [line(account(1, birth_year="1980")), line(account(2, shoe_size=44))])
+    ingest(spark, load_config(), "accounts", DAY)
+    rows = spark.read.format("delta").load(str(lake / "warehouse" / "quarantine" / "accounts")).collect()
+    by_reason = {r.reason: r for r in rows}
+    assert by_reason["wrong_type"].detail == "fields: birth_year"
+    assert by_reason["unknown_field"].detail == "fields: shoe_size"
+    assert json.loads(bytes(by_reason["wrong_type"].raw_line))["birth_year"] == "1980"
+    assert all("user" not in (r.detail or "") for r in rows)
+
+
+def test_plain_and_gzip_files_with_line_numbers(spark: SparkSession, lake: Path) -> None:
+    write_landing(lake, "accounts", "one", [line(account(i)) for i in range(5)])
+    write_landing(lake, "accounts", "two", [line(account(i)) for i in range(5, 9)] + [b"{oops"], gz=True)
+    record = ingest(spark, load_config(), "accounts", DAY)
+    assert (record.rows_out, record.rows_quarantined) == (9, 1)
+    assert quarantined(spark, lake, "accounts") == [("two.jsonl.gz", 5, "invalid_json")]
+    bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
+    lineage = sorted((Path(r._source_file).name, r._line_number) for r in bronze.collect())
+    assert lineage == [("one.jsonl", n) for n in range(1, 6)] + [("two.jsonl.gz", n) for n in range(1, 5)]
+
+
+def test_line_numbers_stay_right_when_a_file_is_split(spark: SparkSession, lake: Path) -> None:
+    lines = [line(account(i, display_name="n" * 200)) for i in range(3000)]
+    lines[2500] = b"{broken"
+    write_landing(lake, "accounts", "big", lines)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")  # ~12 splits
+    try:
+        ingest(spark, load_config(), "accounts", DAY)
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert quarantined(spark, lake, "accounts") == [("big.jsonl", 2501, "invalid_json")]
+    bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
+    numbers = sorted(r._line_number for r in bronze.select("_line_number").collect())
+    assert numbers == [n for n in range(1, 3001) if n != 2501]
+
+
+def test_ingest_twice_gives_identical_tables(spark: SparkSession, lake: Path) -> None:
+    write_landing(lake, "accounts", "a", [line(account(i)) for i in range(30)] + [BAD_LINES[0][0]])
+    config = load_config()
+    ingest(spark, config, "accounts", DAY)
+    bronze_path = config.table_path("bronze", "accounts")
+    quarantine_path = config.table_path("quarantine", "accounts")
+    first = spark.read.format("delta").load(bronze_path).collect()
+    first_q = spark.read.format("delta").load(quarantine_path).collect()
+    ingest(spark, config, "accounts", DAY)
+    assertDataFrameEqual(spark.read.format("delta").load(bronze_path), first)
+    assertDataFrameEqual(spark.read.format("delta").load(quarantine_path), first_q)
+
+
+def test_other_dates_are_untouched_by_a_rerun(spark: SparkSession, lake: Path) -> None:
+    config = load_config()
+    write_landing(lake, "accounts", "a", [line(account(i)) for i in range(4)])
+    ingest(spark, config, "accounts", DAY)
+    other = DAY - dt.timedelta(days=1)
+    folder = lake / "landing" / "accounts" / f"dt={other}"
+    folder.mkdir(parents=True)
+    (folder / "b.jsonl").write_bytes(b"\n".join(line(account(i)) for i in range(7)) + b"\n")
+    ingest(spark, config, "accounts", other)
+    ingest(spark, config, "accounts", DAY)
+    bronze = spark.read.format("delta").load(config.table_path("bronze", "accounts"))
+    counts = {r.dt: r["count"] for r in bronze.groupBy("dt").count().collect()}
+    assert counts == {DAY: 4, other: 7}
+
+
+def test_run_record_is_stored_in_the_privacy_zone(spark: SparkSession, lake: Path) -> None:
+    write_landing(lake, "accounts", "a", [line(account(1)), b"{"])
+    config = load_config()
+    record = ingest(spark, config, "accounts", DAY)
+    runs = spark.read.format("delta").load(config.table_path("privacy", "runs")).collect()
+    assert [(r.run_id, r.rows_in, r.rows_out, r.rows_quarantined, r.reasons) for r in runs] == [
+        (record.run_id, 2, 1, 1, {"invalid_json": 1})
+    ]
+
+
+def test_schema_drift_can_reject_the_run(spark: SparkSession, tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, ingest={"on_unknown_fields": "reject"}))
+    write_landing(tmp_path, "accounts", "a", [line(account(1)), line(account(2, shoe_size=44))])
+    with pytest.raises(LandingDataError) as err:
+        ingest(spark, config, "accounts", DAY)
+    message = str(err.value)
+    assert "a.jsonl line 2" in message and "shoe_size" in message and "acc-" not in message
+    assert not Path(config.table_path("bronze", "accounts")).exists()
+
+
+def test_missing_landing_folder_is_a_clear_error(spark: SparkSession, lake: Path) -> None:
+    with pytest.raises(LandingDataError, match="no landing folder"):
+        ingest(spark, load_config(), "device_logs", DAY)
+
+
+def test_device_logs_arrays_and_numbers_are_typed(spark: SparkSession, lake: Path) -> None:
+    event = {
+        "event_id": "e1",
+        "event_time": "2026-11-28T13:04:05.123+01:00",
+        "account_id": "acc-1",
+        "device_serial": "A1B2C3D4E5F60718",
+        "wifi_networks": ["FRITZ!Box Müller", "Anna's iPhone"],
+        "latitude": 52,
+        "longitude": 13.405,
+        "memory_mb": 512,
+        "message": "heartbeat ok",
+    }
+    write_landing(lake, "device_logs", "a", [line(event), line({**event, "event_id": "e2", "memory_mb": 1.5})])
+    record = ingest(spark, load_config(), "device_logs", DAY)
+    assert record.reasons == {"wrong_type": 1}
+    row = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "device_logs")).first()
+    assert row is not None
+    assert row.wifi_networks == ["FRITZ!Box Müller", "Anna's iPhone"]
+    assert row.latitude == 52.0 and row.memory_mb == 512 and row.dt == DAY
