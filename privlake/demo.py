@@ -32,10 +32,16 @@ def run_demo(
     config = load_config(config_file)
     records: list[RunRecord] = []
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         step = progress.add_task(f"generating sample data for {day}", total=None)
-        generate_day(workdir / "landing", day, accounts=accounts, rows=rows, truth_dir=workdir / "ground_truth")
+        generate_day(
+            workdir / "landing", day, accounts=accounts, rows=rows, truth_dir=workdir / "ground_truth"
+        )
         progress.update(step, description=f"generated sample data for {day} in {workdir / 'landing'}")
         progress.stop_task(step)
         step = progress.add_task("starting Spark with Delta Lake", total=None)
@@ -59,5 +65,7 @@ def run_demo(
     print_zone_counts(console, zone_rows)
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
-    console.print('query it:      .venv/bin/privlake sql "SELECT ..."  (after the de-identification step lands)')
+    console.print(
+        'query it:      .venv/bin/privlake sql "SELECT ..."  (after the de-identification step lands)'
+    )
     return 0

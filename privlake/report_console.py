@@ -12,7 +12,17 @@ from privlake.runlog import RunRecord
 
 def print_run_records(console: Console, records: Iterable[RunRecord]) -> None:
     table = Table(title="runs", title_justify="left")
-    for column in ("job", "dataset", "date", "rows in", "written", "quarantined", "dropped", "isolated", "reasons"):
+    for column in (
+        "job",
+        "dataset",
+        "date",
+        "rows in",
+        "written",
+        "quarantined",
+        "dropped",
+        "isolated",
+        "reasons",
+    ):
         table.add_column(column, justify="right" if column not in ("job", "dataset", "reasons") else "left")
     for r in records:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.reasons.items())) or "-"

@@ -43,7 +43,9 @@ def bronze_schema(dataset: DatasetConfig) -> StructType:
     """Raw values, typed, plus the landing date and where each row came from."""
     from pyspark.sql import types as T
 
-    fields = [T.StructField(name, spark_type(spec), not spec.required) for name, spec in dataset.columns.items()]
+    fields = [
+        T.StructField(name, spark_type(spec), not spec.required) for name, spec in dataset.columns.items()
+    ]
     fields += [
         T.StructField("_source_file", T.StringType(), False),
         T.StructField("_line_number", T.LongType(), False),

@@ -38,7 +38,11 @@ def spark():  # type: ignore[no-untyped-def]
     from privlake.spark import get_spark
 
     config = load_config(CONFIG).model_copy(
-        update={"spark": load_config(CONFIG).spark.model_copy(update={"master": "local[2]", "shuffle_partitions": 2})}
+        update={
+            "spark": load_config(CONFIG).spark.model_copy(
+                update={"master": "local[2]", "shuffle_partitions": 2}
+            )
+        }
     )
     session = get_spark(config, app_name="privlake-tests")
     yield session

@@ -87,7 +87,9 @@ def test_every_kind_of_bad_line_is_quarantined_with_its_reason(spark: SparkSessi
 
 
 def test_quarantine_keeps_the_raw_line_and_names_fields_not_values(spark: SparkSession, lake: Path) -> None:
-    write_landing(lake, "accounts", "a", [line(account(1, birth_year="1980")), line(account(2, shoe_size=44))])
+    write_landing(
+        lake, "accounts", "a", [line(account(1, birth_year="1980")), line(account(2, shoe_size=44))]
+    )
     ingest(spark, load_config(), "accounts", DAY)
     rows = spark.read.format("delta").load(str(lake / "warehouse" / "quarantine" / "accounts")).collect()
     by_reason = {r.reason: r for r in rows}
@@ -188,7 +190,9 @@ def test_device_logs_arrays_and_numbers_are_typed(spark: SparkSession, lake: Pat
         "memory_mb": 512,
         "message": "heartbeat ok",
     }
-    write_landing(lake, "device_logs", "a", [line(event), line({**event, "event_id": "e2", "memory_mb": 1.5})])
+    write_landing(
+        lake, "device_logs", "a", [line(event), line({**event, "event_id": "e2", "memory_mb": 1.5})]
+    )
     record = ingest(spark, load_config(), "device_logs", DAY)
     assert record.reasons == {"wrong_type": 1}
     row = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "device_logs")).first()

@@ -1,0 +1,198 @@
+"""De-identify: one (dataset, date) of bronze into the silver Delta table.
+
+The dataset's policy drives everything. Free text goes through Presidio with privlake's
+IoT recognizers in Arrow batches (``privlake.freetext``); then identifiers become keyed
+pseudonyms, quasi-identifiers are generalized and dropped columns disappear, all as
+native Spark expressions (``privlake.policy``). Rows that fail either step go to the
+quarantine table with the error class or the column name, never the text. A bronze column
+the policy does not name stops the run (or quarantines its rows, per config): schema drift
+never leaks a new field. A re-run replaces the date's partition.
+
+Run it as ``privlake deidentify --dataset D --date YYYY-MM-DD`` or with spark-submit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.ingest import quarantine_schema
+from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.errors import PrivlakeError
+from privlake.freetext import ENTITIES, SCRUB_ERROR, free_text_plan, scrub_free_text
+from privlake.keys import pseudonym_key
+from privlake.policy import deidentify_columns, generalization_failures
+from privlake.pseudonym import PseudonymKey
+from privlake.runlog import RunRecord, record_run
+from privlake.schema import LINEAGE_COLUMNS, non_personal_columns
+from privlake.spark import get_spark
+from privlake.tables import ensure_table, last_operation_metrics, replace_partition, table_exists
+
+KEY_ID_COLUMN = "pseudonym_key_id"
+GENERALIZATION_FAILED = "_generalization_failed"
+UNPOLICIED = "_unpolicied"
+
+
+class PolicyError(PrivlakeError):
+    """The data and the policy disagree (e.g. a column the policy does not name)."""
+
+
+# --- pure transforms -------------------------------------------------------------------
+
+
+def unpolicied_columns(df: DataFrame, dataset: DatasetConfig) -> list[str]:
+    """Columns in the data that the policy does not name (besides date and lineage)."""
+    known = {*dataset.columns, "dt", *LINEAGE_COLUMNS}
+    return [c for c in df.columns if c not in known]
+
+
+def flag_unpolicied(df: DataFrame, columns: Sequence[str]) -> DataFrame:
+    """Flag rows holding a value in an unpolicied column, then drop those columns."""
+    held = [F.when(F.col(c).isNotNull(), F.lit(c)) for c in columns]
+    flag = F.concat_ws(",", *held) if held else F.lit("")
+    return df.withColumn(UNPOLICIED, F.when(flag != "", flag)).drop(*columns)
+
+
+def quarantine_reason() -> Column:
+    return (
+        F.when(F.col(UNPOLICIED).isNotNull(), F.lit("unpolicied_column"))
+        .when(F.col(SCRUB_ERROR).isNotNull(), F.lit("deidentify_error"))
+        .when(F.col(GENERALIZATION_FAILED).isNotNull(), F.lit("generalization_failed"))
+    )
+
+
+def silver_rows(flagged: DataFrame, dataset: DatasetConfig, key: PseudonymKey) -> DataFrame:
+    clean = flagged.where(quarantine_reason().isNull()).select(*dataset.columns, "dt")
+    return deidentify_columns(clean, dataset, key).withColumn(KEY_ID_COLUMN, F.lit(key.key_id))
+
+
+def deidentify_quarantine_rows(flagged: DataFrame, dataset: DatasetConfig) -> DataFrame:
+    reason = quarantine_reason()
+    detail = F.coalesce(
+        F.concat(F.lit("columns: "), F.col(UNPOLICIED)),
+        F.concat(F.lit("error: "), F.col(SCRUB_ERROR)),
+        F.concat(F.lit("columns: "), F.col(GENERALIZATION_FAILED)),
+    )
+    return flagged.where(reason.isNotNull()).select(
+        F.lit(dataset.name).alias("dataset"),
+        F.lit("deidentify").alias("stage"),
+        F.col("_source_file").alias("source_file"),
+        F.col("_line_number").alias("line_number"),
+        reason.alias("reason"),
+        detail.alias("detail"),
+        F.to_json(F.struct(*dataset.columns)).cast("binary").alias("raw_line"),
+        F.col("dt"),
+    )
+
+
+def entity_counts(flagged: DataFrame) -> dict[str, int]:
+    exploded = flagged.where(quarantine_reason().isNull()).select(F.explode(ENTITIES).alias("label", "n"))
+    return {
+        r["label"]: int(r["total"])
+        for r in exploded.groupBy("label").agg(F.sum("n").alias("total")).collect()
+    }
+
+
+# --- the job -----------------------------------------------------------------------------
+
+
+def known_subject_identifiers(
+    spark: SparkSession, config: PrivlakeConfig, day: dt.date
+) -> list[tuple[str, str]]:
+    """(value, entity type) of every subject in the latest snapshot up to ``day``."""
+    known = config.deidentify.known_identifiers
+    if known is None:
+        return []
+    path = config.table_path("bronze", known.dataset)
+    if not table_exists(spark, path):
+        return []
+    snapshot = spark.read.format("delta").load(path).where(F.col("dt") <= F.lit(day))
+    latest = snapshot.agg(F.max("dt")).first()
+    if latest is None or latest[0] is None:
+        return []
+    rows = snapshot.where(F.col("dt") == F.lit(latest[0])).select(*known.columns).collect()
+    return sorted(
+        {
+            (str(row[column]), entity)
+            for row in rows
+            for column, entity in known.columns.items()
+            if row[column] is not None and str(row[column]).strip()
+        }
+    )
+
+
+def deidentify(
+    spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: dt.date, key: PseudonymKey
+) -> RunRecord:
+    dataset = config.dataset(dataset_name)
+    bronze_path = config.table_path("bronze", dataset.name)
+    if not table_exists(spark, bronze_path):
+        raise PolicyError(f"{dataset.name}: no bronze table at {bronze_path}; run `privlake ingest` first")
+    bronze = spark.read.format("delta").load(bronze_path).where(F.col("dt") == F.lit(day))
+    extra = unpolicied_columns(bronze, dataset)
+    if extra and config.deidentify.on_unpolicied_columns == "fail":
+        raise PolicyError(
+            f"{dataset.name} {day}: bronze has columns the policy does not name: {', '.join(extra)}. "
+            "Give each a role in the dataset's YAML (identifier, quasi_identifier, free_text, keep, drop), "
+            "or set deidentify.on_unpolicied_columns: quarantine"
+        )
+    record = RunRecord(job="deidentify", dataset=dataset.name, day=day, key_id=key.key_id)
+    plan = free_text_plan(config, dataset, key.secret, known_subject_identifiers(spark, config, day))
+    flagged = (
+        bronze.transform(flag_unpolicied, extra)
+        .transform(scrub_free_text, plan)
+        .withColumn(GENERALIZATION_FAILED, generalization_failures(dataset))
+        .persist()
+    )
+    try:
+        silver_path = config.table_path("silver", dataset.name)
+        quarantine_path = config.table_path("quarantine", dataset.name)
+        silver = silver_rows(flagged, dataset, key)
+        ensure_table(spark, silver_path, silver.schema, ["dt"], stats_columns=non_personal_columns(dataset))
+        ensure_table(
+            spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
+        )
+        predicate = f"dt = DATE'{day.isoformat()}'"
+        replace_partition(silver, silver_path, predicate)
+        record.rows_out = last_operation_metrics(spark, silver_path).get("numOutputRows", 0)
+        quarantine = deidentify_quarantine_rows(flagged, dataset)
+        replace_partition(quarantine, quarantine_path, f"{predicate} AND stage = 'deidentify'")
+        record.rows_quarantined = last_operation_metrics(spark, quarantine_path).get("numOutputRows", 0)
+        record.rows_in = flagged.count()
+        reasons = quarantine.groupBy("reason").count().collect()
+        record.reasons = {r["reason"]: int(r["count"]) for r in reasons}
+        record.entities = entity_counts(flagged)
+    finally:
+        flagged.unpersist()
+    record.check_balance()
+    record_run(spark, config, record)
+    return record
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="deidentify", description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--config", default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    config = load_config(args.config)
+    spark = get_spark(config, app_name=f"privlake-deidentify-{args.dataset}")
+    record = deidentify(spark, config, args.dataset, args.date, pseudonym_key(config))
+    print(
+        f"deidentify {record.dataset} {record.day}: {record.rows_in} rows in = {record.rows_out} written"
+        f" + {record.rows_quarantined} quarantined; entities {record.entities}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
