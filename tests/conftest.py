@@ -57,3 +57,16 @@ def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = write_config(tmp_path)
     monkeypatch.setenv("PRIVLAKE_CONFIG", str(path))
     yield tmp_path
+
+
+def bronze_frame(spark, dataset_name: str, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    """A DataFrame with the bronze schema of a shipped dataset; missing fields are null."""
+    import datetime as dt
+
+    from privlake.config import load_config
+    from privlake.schema import bronze_schema
+
+    schema = bronze_schema(load_config(CONFIG).dataset(dataset_name))
+    defaults = {"_source_file": "test.jsonl", "_line_number": 1, "dt": dt.date(2026, 11, 28)}
+    data = [tuple({**defaults, **row}.get(f.name) for f in schema.fields) for row in rows]
+    return spark.createDataFrame(data, schema)
