@@ -163,6 +163,19 @@ class SparkConfig(Strict):
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
 
 
+class S3Config(Strict):
+    """How to reach S3 (or an S3-compatible server) for s3:// and s3a:// roots.
+
+    Credentials are read from the named environment variables, never from this file.
+    """
+
+    endpoint_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:8333; AWS when unset")
+    region: str = "eu-central-1"
+    path_style_access: bool = False
+    access_key_env: str = "AWS_ACCESS_KEY_ID"
+    secret_key_env: str = "AWS_SECRET_ACCESS_KEY"
+
+
 class IngestConfig(Strict):
     max_line_bytes: Annotated[int, Field(ge=1024)] = 65536
     on_unknown_fields: Literal["quarantine", "reject"] = "quarantine"
@@ -198,6 +211,7 @@ class PrivlakeConfig(Strict):
     region: str
     keys: KeysConfig = KeysConfig()
     spark: SparkConfig = SparkConfig()
+    s3: S3Config = S3Config()
     ingest: IngestConfig = IngestConfig()
     deidentify: DeidentifyConfig = DeidentifyConfig()
     datasets: dict[str, DatasetConfig]
