@@ -61,6 +61,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deidentify(args: argparse.Namespace) -> int:
+    from jobs.deidentify import deidentify
+    from privlake.keys import pseudonym_key
+    from privlake.report_console import print_entity_counts, print_run_records
+    from privlake.spark import get_spark
+
+    config = load_config(args.config)
+    key = pseudonym_key(config)
+    spark = get_spark(config, app_name=f"privlake-deidentify-{args.dataset}")
+    record = deidentify(spark, config, args.dataset, args.date, key)
+    print_run_records(console, [record])
+    print_entity_counts(console, [record])
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from privlake.demo import run_demo
 
@@ -93,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.add_argument("--date", required=True, type=_date)
     p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("deidentify", parents=[common], help="bronze -> de-identified silver Delta table")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--date", required=True, type=_date)
+    p.set_defaults(handler=cmd_deidentify)
 
     p = sub.add_parser("demo", parents=[common], help="run the whole pipeline locally on generated data")
     p.add_argument("--workdir", default="work", help="folder for landing, warehouse and reports")

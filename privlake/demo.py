@@ -2,70 +2,131 @@
 
 It generates one day of sample landing data into a work folder, runs every step on it
 with local Spark and a local Delta warehouse, and prints what was produced and where.
+Raw values are only ever shown as masked shapes (``Xxxx 99.9.9.99``), never as they are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from privlake.config import ZONES, load_config
-from privlake.report_console import print_run_records, print_zone_counts
+from privlake.config import ZONES, PrivlakeConfig, load_config
+from privlake.report_console import print_entity_counts, print_run_records, print_zone_counts
 from privlake.runlog import RunRecord
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+T = TypeVar("T")
+
+
+def masked(value: object) -> str:
+    """The shape of a raw value: letters become x/X, digits 9, punctuation stays."""
+    text = str(value)
+    text = re.sub(r"[^\W\d_]", lambda m: "X" if m.group().isupper() else "x", text)
+    return re.sub(r"\d", "9", text)
+
+
+class DemoSteps:
+    """Runs named steps with a spinner each, so a person sees where the time goes."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        )
+
+    def run(self, description: str, action: Callable[[], T]) -> T:
+        task = self.progress.add_task(description, total=1)
+        result = action()
+        self.progress.update(task, completed=1)
+        return result
+
+
+def zone_contents(spark: SparkSession, config: PrivlakeConfig) -> list[tuple[str, str, str, int]]:
+    from privlake.tables import table_exists
+
+    rows = []
+    for zone in ZONES:
+        zone_dir = Path(config.warehouse_root) / zone
+        if zone == "landing" or not zone_dir.is_dir():
+            continue
+        for table_dir in sorted(zone_dir.iterdir()):
+            if table_exists(spark, str(table_dir)):
+                count = spark.read.format("delta").load(str(table_dir)).count()
+                rows.append((zone, table_dir.name, str(table_dir), count))
+    return rows
+
+
+def bronze_next_to_silver(spark: SparkSession, config: PrivlakeConfig, day: dt.date, n: int = 4) -> Table:
+    """A few device_logs rows with personal data: bronze masked, silver as analysts see it."""
+    from pyspark.sql import functions as F
+
+    bronze = spark.read.format("delta").load(config.table_path("bronze", "device_logs"))
+    silver = spark.read.format("delta").load(config.table_path("silver", "device_logs"))
+    picked = (
+        bronze.where((F.col("dt") == F.lit(day)) & F.col("message").rlike(r"\d+\.\d+\.\d+\.\d+|@|SSID|user"))
+        .orderBy("event_id")
+        .limit(n)
+        .select("event_id", F.col("device_serial").alias("b_serial"), F.col("message").alias("b_message"))
+    )
+    rows = picked.join(silver.where(F.col("dt") == F.lit(day)), "event_id").orderBy("event_id").collect()
+    table = Table(title="device_logs: bronze (masked) next to silver", title_justify="left", show_lines=True)
+    table.add_column("bronze serial (masked)")
+    table.add_column("silver serial")
+    table.add_column("bronze message (masked)")
+    table.add_column("silver message")
+    for r in rows:
+        table.add_row(masked(r.b_serial), r.device_serial, masked(r.b_message), r.message)
+    return table
 
 
 def run_demo(
     console: Console, workdir: Path, day: dt.date, config_file: str | None, rows: int, accounts: int
 ) -> int:
+    from jobs.deidentify import deidentify
     from jobs.ingest import ingest
     from privlake.generate import generate_day
+    from privlake.keys import ensure_demo_key, pseudonym_key
     from privlake.spark import get_spark
-    from privlake.tables import table_exists
 
     workdir = workdir.resolve()
     os.environ["PRIVLAKE_LANDING_ROOT"] = str(workdir / "landing")
     os.environ["PRIVLAKE_WAREHOUSE_ROOT"] = str(workdir / "warehouse")
     config = load_config(config_file)
-    records: list[RunRecord] = []
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        step = progress.add_task(f"generating sample data for {day}", total=None)
-        generate_day(
-            workdir / "landing", day, accounts=accounts, rows=rows, truth_dir=workdir / "ground_truth"
+    if ensure_demo_key(config, workdir / ".pseudonym-key"):
+        console.print(
+            f"[yellow]{config.keys.pseudonym_key_env} is not set: using a local demo key "
+            f"in {workdir / '.pseudonym-key'} (production keys come from a secrets backend)[/]"
         )
-        progress.update(step, description=f"generated sample data for {day} in {workdir / 'landing'}")
-        progress.stop_task(step)
-        step = progress.add_task("starting Spark with Delta Lake", total=None)
-        spark = get_spark(config, app_name="privlake-demo")
-        progress.stop_task(step)
+    key = pseudonym_key(config)
+    records: list[RunRecord] = []
+    steps = DemoSteps(console)
+    with steps.progress:
+        steps.run(
+            f"generate sample data for {day}",
+            lambda: generate_day(
+                workdir / "landing", day, accounts=accounts, rows=rows, truth_dir=workdir / "ground_truth"
+            ),
+        )
+        spark = steps.run("start Spark with Delta Lake", lambda: get_spark(config, app_name="privlake-demo"))
         for name in config.datasets:
-            step = progress.add_task(f"ingest {name}", total=None)
-            records.append(ingest(spark, config, name, day))
-            progress.stop_task(step)
+            records.append(steps.run(f"ingest {name}", lambda name=name: ingest(spark, config, name, day)))  # type: ignore[misc]
+        for name in config.datasets:
+            records.append(
+                steps.run(f"deidentify {name}", lambda name=name: deidentify(spark, config, name, day, key))  # type: ignore[misc]
+            )
     print_run_records(console, records)
-    zone_rows = []
-    for zone in ZONES:
-        if zone == "landing":
-            continue
-        zone_dir = Path(config.warehouse_root) / zone
-        for table_dir in sorted(zone_dir.iterdir()) if zone_dir.is_dir() else []:
-            path = str(table_dir)
-            if table_exists(spark, path):
-                count = spark.read.format("delta").load(path).count()
-                zone_rows.append((zone, table_dir.name, path, count))
-    print_zone_counts(console, zone_rows)
+    print_entity_counts(console, [r for r in records if r.job == "deidentify"])
+    print_zone_counts(console, zone_contents(spark, config))
+    console.print(bronze_next_to_silver(spark, config, day))
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
-    console.print(
-        'query it:      .venv/bin/privlake sql "SELECT ..."  (after the de-identification step lands)'
-    )
     return 0

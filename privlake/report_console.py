@@ -50,3 +50,15 @@ def print_zone_counts(console: Console, rows: Iterable[tuple[str, str, str, int]
     for zone, name, path, count in rows:
         table.add_row(zone, name, f"{count:,}", path)
     console.print(table)
+
+
+def print_entity_counts(console: Console, records: Iterable[RunRecord]) -> None:
+    """What de-identification found, per dataset, column and entity type."""
+    table = Table(title="entities found in free text", title_justify="left")
+    for column in ("dataset", "column", "entity type", "found"):
+        table.add_column(column, justify="right" if column == "found" else "left")
+    for r in records:
+        for label, count in sorted(r.entities.items()):
+            column, _, entity = label.partition(":")
+            table.add_row(r.dataset, column, entity, f"{count:,}")
+    console.print(table)
