@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,13 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "conf" / "privlake.yaml"
 
+# Airflow reads its configuration when first imported: point it at a throwaway home
+# (SQLite metadata DB) and at this repository's dags/ before any test imports it.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="privlake-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+os.environ.setdefault("AIRFLOW_CONN_SPARK_DEFAULT", '{"conn_type": "spark", "host": "local[2]"}')
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # spark-submit, weed
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # Tests never use the real key: a fixed one makes pseudonyms reproducible across runs.
@@ -70,3 +79,15 @@ def bronze_frame(spark, dataset_name: str, rows: list[dict[str, object]]):  # ty
     defaults = {"_source_file": "test.jsonl", "_line_number": 1, "dt": dt.date(2026, 11, 28)}
     data = [tuple({**defaults, **row}.get(f.name) for f in schema.fields) for row in rows]
     return spark.createDataFrame(data, schema)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> str:
+    """A migrated SQLite Airflow metadata DB in the session's AIRFLOW_HOME."""
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return os.environ["AIRFLOW_HOME"]
