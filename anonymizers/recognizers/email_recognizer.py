@@ -1,0 +1,68 @@
+"""Recognizer for e-mail addresses (plus tags, subdomains) that never touches the network.
+
+Presidio's ``EmailRecognizer`` confirms a match with ``tldextract.extract``, whose
+module-level extractor downloads the public suffix list on first use (and writes a
+cache under the home directory). Spark workers have no network and must not wait on
+one, so this subclass validates with an extractor built from the suffix-list snapshot
+bundled in the ``tldextract`` wheel: no URLs to fetch, no disk cache. It also accepts
+the URL-encoded form (``anna%40example.com``) that HTTP access logs print in query
+strings.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import tldextract
+from presidio_analyzer import Pattern
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+from anonymizers.recognizers._base import IotPatternRecognizer
+
+
+def offline_tld_extractor() -> tldextract.TLDExtract:
+    """A ``TLDExtract`` that only reads the suffix list bundled with the package."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+class OfflineEmailRecognizer(IotPatternRecognizer):
+    """Presidio's e-mail patterns, validated against the bundled public suffix list."""
+
+    ENTITY = "EMAIL_ADDRESS"
+    # Presidio's pattern, minus "=", "/" and "?" in the local part: RFC 5322 allows them,
+    # but in logs they are key-value and URL syntax (``email=anna@example.com`` must
+    # leave ``email=`` in place).
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "Email (Medium)",
+            r"(?<![\w.!#$%&'*+\-^`{|}~])[\w!#$%&'*+\-^`{|}~][\w.!#$%&'*+\-^`{|}~]{0,63}"
+            r"@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
+            0.5,
+        ),
+        Pattern("Email (URL-encoded)", r"\b[\w.+\-]{1,64}%40\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b", 0.5),
+    ]
+    CONTEXT: ClassVar[list[str]] = [
+        *EmailRecognizer.CONTEXT,
+        "mail",
+        "e-mail",
+        "contact",
+        "recipient",
+        "sender",
+    ]
+    TRIGGER = r"@|%40"
+
+    def __init__(
+        self,
+        patterns: list[Pattern] | None = None,
+        context: list[str] | None = None,
+        supported_language: str = "en",
+        supported_entity: str | None = None,
+        name: str | None = None,
+        tld_extractor: tldextract.TLDExtract | None = None,
+    ) -> None:
+        super().__init__(patterns, context, supported_language, supported_entity, name)
+        self.tld_extractor = tld_extractor or offline_tld_extractor()
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """True when the domain ends in a public suffix (as Presidio checks), offline."""
+        return self.tld_extractor(pattern_text.replace("%40", "@")).fqdn != ""

@@ -1,0 +1,107 @@
+"""Recognizer for IPv4 and IPv6 addresses, including IPv4 written into host names.
+
+Residential and mobile IP addresses locate and often identify a household. Besides the
+dotted and colon forms (validated with :mod:`ipaddress`, so ``13:04:05`` or
+``999.1.1.1`` never match), ISPs and clouds spell the address into reverse-DNS names:
+``host-10-105-160-95.isp.net``, ``ip-10-0-0-12.ec2.internal``,
+``10-0-0-5.dyn.example.com``; only the address part is reported, the ISP domain stays.
+Version strings are the classic false positive: ``8.12.3`` and ``4.1.7_0012`` never
+have the shape, and a four-part ``1.2.3.4`` is vetoed when a version label sits right
+before it (``firmware 1.2.3.4``, ``v1.2.3.4``). Addresses that identify nobody
+(loopback, unspecified, broadcast, netmasks) are not reported.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import ClassVar
+
+import regex
+from presidio_analyzer import Pattern
+
+from anonymizers.recognizers._base import IotPatternRecognizer
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_H16 = "[0-9A-F]{1,4}"
+# Candidate IPv6: 2..7 "group:" (groups may be empty for "::"), then a group, an
+# embedded IPv4, or nothing after "::". ipaddress decides; the regex only finds shapes.
+_IPV6 = (
+    rf"(?:(?:{_H16})?:){{2,7}}(?:{_IPV4}|{_H16}|(?<=::))"
+    r"(?:%[0-9A-Z_.\-]{1,32})?"  # zone id: fe80::1%wlan0
+)
+_VERSION_LABEL = regex.compile(
+    r"(?:\b(?:v|ver|version|firmware|fw|sw|software|build|release|rel|os|kernel|app|bios)"
+    r"[\s:=_\-]{0,3}|\bv)$",
+    regex.IGNORECASE,
+)
+_NETMASK_OCTETS = frozenset({"0", "128", "192", "224", "240", "248", "252", "254", "255"})
+
+
+class IpAddressRecognizer(IotPatternRecognizer):
+    """Recognize IPv4/IPv6 addresses, also when embedded dash-separated in host names."""
+
+    ENTITY = "IP_ADDRESS"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        # Not part of a longer dotted run (1.2.3.4.5) nor glued to a word (v1.2.3.4).
+        Pattern("IPv4", rf"(?<![\w.\-]|\d\.){_IPV4}(?![\w]|\.\d)", 0.85),
+        # In a host name: after a letter-and-dash label (ip-, host-, dsl-) or before a
+        # domain (10-0-0-5.dyn.example.com). A bare 1-2-3-4 is more likely a range.
+        Pattern("IPv4 in host name (after label)", r"[A-Z]-\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)", 0.8),
+        Pattern("IPv4 in host name (before domain)", r"(?<![\w.\-])\d{1,3}(?:-\d{1,3}){3}(?=\.[A-Z])", 0.8),
+        # At least one digit: "a::b" and "dead::beef" read more like code than addresses.
+        Pattern("IPv6", rf"(?<![\w:.])(?=[0-9A-F:]{{0,39}}\d){_IPV6}(?![\w]|:[0-9A-F:]|\.\d)", 0.9),
+    ]
+    CONTEXT: ClassVar[list[str]] = [
+        "ip",
+        "ipv4",
+        "ipv6",
+        "inet",
+        "inet6",
+        "addr",
+        "address",
+        "from",
+        "src",
+        "dst",
+        "client",
+        "host",
+        "peer",
+        "remote",
+        "gateway",
+        "dhcp",
+        "lease",
+    ]
+    TRIGGER = r"\d[.\-]\d|:[0-9a-f]{0,4}:"
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """False for text that is no address; None (keep the pattern score) otherwise."""
+        candidate = pattern_text
+        if "-" in candidate and "." not in candidate and ":" not in candidate:
+            candidate = candidate.replace("-", ".")
+        try:
+            address = ipaddress.ip_address(candidate)
+        except ValueError:
+            return False
+        return None if _identifies_someone(address, candidate) else False
+
+    def reject_in_context(self, text: str, start: int, end: int) -> bool:
+        """Veto dotted quads labelled as versions: ``firmware 1.2.3.4``, ``v2.0.0.1``."""
+        if text[start:end].count(".") != 3:
+            return False
+        return bool(_VERSION_LABEL.search(text, max(0, start - 12), start))
+
+
+def _identifies_someone(address: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str) -> bool:
+    if address.is_loopback or address.is_unspecified:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        octets = text.split(".")
+        if all(o in _NETMASK_OCTETS for o in octets) and _is_contiguous_mask(address):
+            return False  # 255.255.255.0 is configuration, not a host
+    return True
+
+
+def _is_contiguous_mask(address: ipaddress.IPv4Address) -> bool:
+    bits = int(address)
+    inverted = ~bits & 0xFFFFFFFF
+    return bits != 0 and (inverted & (inverted + 1)) == 0

@@ -1,0 +1,127 @@
+"""Recognizer for user names written after the words that introduce them.
+
+Log lines name people by account: sshd (``Accepted password for bob from``,
+``Failed password for invalid user anna_k from``, ``Invalid user bob from``), PAM
+(``session opened for user bob(uid=1000)``), sudo (``sudo: bob : TTY=pts/0``),
+key-value pairs (``user=anna_k``, ``login: anna_k``, ``username: "Anna K"``) and home
+directories (``/home/bob``, ``C:\\Users\\anna``). A user name has no shape of its own, so
+it is only taken after such a lead-in, and dropped when it is an English word that
+follows "user" in prose (``user session``, ``user interface``), a number (a uid), or a
+well-known system or default account (``root``, ``nobody``, ``admin``): those identify
+nobody and keeping them keeps attack patterns visible to analysts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from presidio_analyzer import Pattern
+
+from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecognizer
+
+# A Unix/Windows/e-mail-ish account name that ends on a word character (so a trailing
+# full stop or colon stays in the text).
+_NAME = r"[\w$][\w.\-@+$]{0,62}(?<=[\w$])"
+_KEY = (
+    r"\b(?:user(?:[_\-]?name)?|user[_\-]?id|login(?:[_\-]?name)?|logname|uname|"
+    r"account(?:[_\-]?name)?|acct|owner|sender|recipient|nick(?:name)?)"
+)
+_SSH_METHOD = (
+    r"(?:password|publickey|keyboard-interactive/pam|keyboard-interactive|hostbased|none|gssapi-with-mic)"
+)
+
+
+class UsernameRecognizer(IotPatternRecognizer):
+    """Recognize user names after sshd, PAM, sudo and key-value lead-ins and in home paths."""
+
+    ENTITY = "USERNAME"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "sshd accepted/failed",
+            rf"\b(?:Accepted|Failed|Postponed)[ \t]+{_SSH_METHOD}[ \t]+for[ \t]+(?:invalid[ \t]+user[ \t]+)?"
+            rf"\K(?!invalid[ \t]|from[ \t]){_NAME}(?=[ \t]+from[ \t])",
+            0.95,
+        ),
+        Pattern(
+            "invalid/authenticating user",
+            rf"\b(?:invalid|illegal|authenticating|unknown)[ \t]+user[ \t]+\K(?!from\b|port\b){_NAME}",
+            0.9,
+        ),
+        Pattern(
+            "for/by/from user",
+            rf"\b(?:for|by|from|of|as)[ \t]+user[ \t]+\K(?!from\b|port\b|id\b){_NAME}",
+            0.85,
+        ),
+        Pattern("key=value", rf"{_KEY}{KEY_VALUE_SEPARATOR}\K(?<![\"'])(?![\"']){_NAME}", 0.85),
+        Pattern(
+            'key="quoted value"', rf"{_KEY}{KEY_VALUE_SEPARATOR}(?<=[\"'])\K[^\"'\r\n]{{1,64}}(?=[\"'])", 0.85
+        ),
+        Pattern(
+            "logged in as",
+            rf"\b(?:logged[ \t]+(?:in|on)[ \t]+as|login[ \t]+(?:attempt[ \t]+)?(?:for|of))[ \t]+\K{_NAME}",
+            0.8,
+        ),
+        Pattern(
+            "sudo", rf"\bsudo(?:\[\d+\])?:[ \t]+\K{_NAME}(?=[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)=)", 0.9
+        ),
+        Pattern(
+            "home directory",
+            r"(?:/home|/Users|/var/home)/\K[\w.\-]{1,64}(?<=\w)|\\Users\\\K[\w.\-]{1,64}(?<=\w)",
+            0.8,
+        ),
+        # Bare "user anna_k": the weakest lead-in, filtered by the word list below.
+        Pattern("user <name>", rf"\buser[ \t]+\K{_NAME}", 0.6),
+    ]
+    CONTEXT: ClassVar[list[str]] = [
+        "user",
+        "username",
+        "login",
+        "ssh",
+        "sshd",
+        "account",
+        "session",
+        "auth",
+        "pam",
+        "sudo",
+    ]
+    TRIGGER = (
+        r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|\\users\\"
+    )
+
+    # System and default accounts: no person behind them.
+    SYSTEM_ACCOUNTS = frozenset(
+        {
+            "root", "nobody", "daemon", "bin", "sys", "sync", "sshd", "www-data", "mail", "news",
+            "uucp", "proxy", "backup", "list", "irc", "gnats", "messagebus", "syslog", "_apt",
+            "systemd-network", "systemd-resolve", "systemd-timesync", "admin", "administrator",
+            "guest", "test", "user", "pi", "ubuntu", "ec2-user", "oracle", "postgres", "mysql",
+            "ftp", "git", "support", "operator", "default", "anonymous", "unknown",
+        }
+    )  # fmt: skip
+    # Words that follow "user" in prose and log messages without naming anyone.
+    NOT_NAMES = frozenset(
+        {
+            "a", "an", "the", "is", "was", "has", "had", "have", "not", "no", "and", "or", "of",
+            "in", "on", "at", "to", "for", "from", "with", "by", "as", "that", "this", "who",
+            "can", "cannot", "will", "should", "must", "may", "did", "does", "session",
+            "sessions", "interface", "data", "id", "ids", "name", "names", "agent", "space",
+            "mode", "request", "requested", "logged", "login", "logout", "account", "accounts",
+            "profile", "settings", "preferences", "none", "null", "input", "action", "activity",
+            "authentication", "authenticated", "consent", "changed", "created", "deleted",
+            "updated", "registered", "canceled", "cancelled", "defined", "level", "group",
+            "groups", "home", "manager", "service", "tap", "pressed", "clicked", "selected",
+            "list", "info", "config", "count", "switch", "switched", "context", "token",
+            "permissions", "role", "roles",
+        }
+    )  # fmt: skip
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Drop numbers (uids), prose words and system accounts."""
+        value = pattern_text.strip().lower()
+        return (
+            not value
+            or value.isdigit()
+            or value in self.NOT_NAMES
+            or value in self.SYSTEM_ACCOUNTS
+            or value.startswith("systemd-")
+        )

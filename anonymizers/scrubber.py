@@ -1,0 +1,558 @@
+"""Free-text scrubber: what the Spark job calls once per Arrow batch inside ``mapInPandas``.
+
+``TextScrubber.scrub`` takes a batch of texts (log lines, user-chosen names) and returns
+each with its personal data replaced: identifiers the analysts join on (serials, MACs,
+account ids by default) by the keyed pseudonym their structured column gets, everything
+else by a typed token such as ``<EMAIL_ADDRESS>``. Findings come from three sources,
+merged before one right-to-left replacement pass: the record's own identifier values
+(exact, case-insensitive: its serial, MAC, SSIDs, IP, e-mail), a global automaton of
+known subject identifiers (all accounts' e-mails, phones, user names, display names),
+and Presidio with the IoT recognizers (plus spaCy NER when the column asks for it).
+Templated device logs repeat, and most lines hold nothing Presidio can find, so the
+scrubber caches results by text, runs Presidio only on recognizers whose cheap trigger
+occurs in the text (none at all for most lines), deduplicates within a batch and batches
+NER through ``nlp.pipe``. Errors propagate, so the job quarantines the row (fail closed),
+but their messages never carry the text: only its position, length and the failing step.
+One ``TextScrubber`` per Python worker process comes from ``get_scrubber``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import ahocorasick
+import phonenumbers
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from anonymizers.engine import (
+    DEFAULT_SPACY_MODEL,
+    LANGUAGE,
+    NER_ENTITIES,
+    EntityPrefilter,
+    build_analyzer,
+    load_allow_list,
+)
+from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
+from anonymizers.recognizers import DEFAULT_PHONE_REGIONS
+from privlake.pseudonym import TOKEN_PREFIX
+
+# The entity type under which each identifier kind is found in text: the Spark job
+# labels a record's deny values (and the erasure job its subjects' identifiers) with it.
+ENTITY_TYPE_FOR_KIND: dict[str, str] = {
+    "account_id": "ACCOUNT_ID",
+    "device_serial": "DEVICE_SERIAL",
+    "mac_address": "MAC_ADDRESS",
+    "ip_address": "IP_ADDRESS",
+    "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER",
+    "username": "USERNAME",
+    "ssid": "WIFI_SSID",
+}
+# Tie-break between findings of equal score and length on the same text: the more
+# specific (and joinable) type names the replacement. Unknown types rank last.
+ENTITY_PRIORITY: tuple[str, ...] = (
+    "ACCOUNT_ID",
+    "DEVICE_SERIAL",
+    "MAC_ADDRESS",
+    "IMEI",
+    "IMSI",
+    "ICCID",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "IP_ADDRESS",
+    "USERNAME",
+    "WIFI_SSID",
+    "DEVICE_NAME",
+    "GPS_COORDINATE",
+    "CREDENTIAL",
+    "IBAN_CODE",
+    "CREDIT_CARD",
+    "PERSON",
+    "LOCATION",
+)
+_RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
+_EXACT_MATCH_SCORE = 1.0
+
+# Values shorter than this are not matched as exact identifiers: a one- or two-letter
+# SSID or name identifies nobody, and would replace every occurrence of "ab" in a text.
+MIN_IDENTIFIER_CHARS = 3
+# Texts longer than this are not cached: templated lines are short, and long texts
+# (stack traces, documents) rarely repeat and would crowd the cache.
+CACHE_MAX_TEXT_CHARS = 2048
+DEFAULT_CACHE_ENTRIES = 20_000
+# Longest entity a chunk boundary must not cut (e-mails are at most 254 characters).
+MAX_CHUNK_OVERLAP = 256
+NER_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class ScrubSettings:
+    """How one free-text column is scrubbed; hashable and picklable (Spark ships it).
+
+    ``pseudonymize_entities`` maps an entity type to the ``privlake.pseudonym`` kind whose
+    keyed pseudonym replaces it; all other entity types become ``<ENTITY_TYPE>`` tokens.
+    """
+
+    ner: bool = False
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    score_threshold: float = 0.5
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+    pseudonymize_entities: tuple[tuple[str, str], ...] = (
+        ("DEVICE_SERIAL", "device_serial"),
+        ("MAC_ADDRESS", "mac_address"),
+        ("ACCOUNT_ID", "account_id"),
+    )
+    max_text_chars: int = 10000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.score_threshold <= 1.0:
+            raise ValueError(f"score_threshold must be within [0, 1], got {self.score_threshold}")
+        if self.max_text_chars < 64:
+            raise ValueError(f"max_text_chars must be at least 64, got {self.max_text_chars}")
+        unknown_regions = [r for r in self.phone_regions if r not in phonenumbers.SUPPORTED_REGIONS]
+        if not self.phone_regions or unknown_regions:
+            raise ValueError(f"phone_regions must be non-empty ISO 3166 codes; unknown: {unknown_regions}")
+        entities = [entity for entity, _ in self.pseudonymize_entities]
+        if len(set(entities)) != len(entities):
+            raise ValueError(f"pseudonymize_entities names an entity type twice: {entities}")
+        bad_kinds = [kind for _, kind in self.pseudonymize_entities if kind not in TOKEN_PREFIX]
+        if bad_kinds:
+            raise ValueError(
+                f"pseudonymize_entities: unknown kinds {bad_kinds}; expected {sorted(TOKEN_PREFIX)}"
+            )
+
+
+@dataclass
+class ScrubResult:
+    """A scrubbed text (None stays None) and how many entities of each type it held."""
+
+    text: str | None
+    entities: dict[str, int] = field(default_factory=dict)
+
+
+class ScrubError(RuntimeError):
+    """De-identification of a text failed. The message never holds the text itself."""
+
+
+class _Finding(NamedTuple):
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _CacheEntry:
+    findings: tuple[_Finding, ...]
+    text: str
+    entities: dict[str, int]
+
+
+def _fold(text: str) -> str:
+    """Lower-case ``text`` without changing its length (so offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters lower-case to two ("İ" -> "i̇"); keep those as they are.
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _is_word_char(char: str) -> bool:
+    # Scripts written without spaces (Han, kana) have no word boundaries to respect:
+    # "小林の部屋" must match "小林".
+    return (char.isalnum() or char == "_") and not ("\u2e80" <= char <= "\u9fff")
+
+
+def _on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """True unless the match glues onto a word: "bob" in "bobcat" or "10.0.0.5" in "10.0.0.50"."""
+    if start > 0 and _is_word_char(text[start]) and _is_word_char(text[start - 1]):
+        return False
+    return not (end < len(text) and _is_word_char(text[end - 1]) and _is_word_char(text[end]))
+
+
+def _is_missing(value: object) -> bool:
+    """None, NaN and pandas' NA all mean "no text" (pandas hands all three to mapInPandas)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _mac_variants(value: str) -> set[str]:
+    """A MAC in every notation logs use, so a record's MAC is found however it is printed."""
+    digits = "".join(c for c in value.lower() if c in "0123456789abcdef")
+    if len(digits) != 12:
+        return {value}
+    pairs = [digits[i : i + 2] for i in range(0, 12, 2)]
+    return {
+        value,
+        ":".join(pairs),
+        "-".join(pairs),
+        ".".join(digits[i : i + 4] for i in range(0, 12, 4)),
+        digits,
+    }
+
+
+class KnownIdentifierMatcher:
+    """Exact, case-insensitive, word-bounded search for many identifiers at once.
+
+    One Aho-Corasick automaton (``pyahocorasick``) over the folded values finds all of
+    them in one pass over the text, however many there are (100k accounts' e-mails,
+    phones, user names and display names): one regex per value would be quadratic.
+    A PERSON display name is also known by its parts ("Anna Schmidt" -> "Anna",
+    "Schmidt"), since logs and room names mostly use one of them. Single-word PERSON
+    values only match capitalised (in cased scripts), since their lower-case forms are
+    ordinary words in logs (``max=100``, ``will retry``).
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        count = 0
+        for value, entity_type in pairs:
+            if _is_missing(value):
+                continue
+            stripped = str(value).strip()
+            for known in self._forms(stripped, entity_type):
+                folded = _fold(known)
+                needs_capital = entity_type == "PERSON" and " " not in known and known[0] != folded[0]
+                existing = self._automaton.get(folded, None)
+                if existing is not None and _outranks(existing[1], existing[2], entity_type, needs_capital):
+                    continue  # the same value is already known, as a more specific type
+                self._automaton.add_word(folded, (len(folded), entity_type, needs_capital))
+                count += 1
+        self.size = count
+        if count:
+            self._automaton.make_automaton()
+
+    @staticmethod
+    def _forms(value: str, entity_type: str) -> list[str]:
+        forms = [value] if len(value) >= MIN_IDENTIFIER_CHARS else []
+        if entity_type == "PERSON" and " " in value:
+            for part in value.split():
+                part = part.strip(".,")
+                # Names in scripts without case (小林) are short; two characters suffice.
+                shortest = MIN_IDENTIFIER_CHARS if part.lower() != part.upper() else 2
+                if len(part) >= shortest:
+                    forms.append(part)
+        return forms
+
+    def find(self, text: str, folded: str) -> list[_Finding]:
+        """Every known identifier in ``text`` (``folded`` is ``_fold(text)``)."""
+        if not self.size:
+            return []
+        found = []
+        for last, (length, entity_type, needs_capital) in self._automaton.iter(folded):
+            start, end = last - length + 1, last + 1
+            if needs_capital and not text[start].isupper():
+                continue
+            if _on_word_boundaries(text, start, end):
+                found.append(_Finding(start, end, entity_type, _EXACT_MATCH_SCORE))
+        return found
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_engine(
+    ner: bool, spacy_model: str, phone_regions: tuple[str, ...]
+) -> tuple[AnalyzerEngine, EntityPrefilter]:
+    """One analyzer per engine configuration per process: columns that differ only in
+    threshold or pseudonym mapping share it (and the spaCy model it loaded)."""
+    analyzer = build_analyzer(ner=ner, spacy_model=spacy_model, phone_regions=phone_regions)
+    return analyzer, EntityPrefilter.for_analyzer(analyzer)
+
+
+def _failure(
+    step: str, exc: BaseException, index: int | None = None, length: int | None = None
+) -> ScrubError:
+    """A ScrubError naming where it failed, never what it was scrubbing."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    subject = f"text #{index} ({length} chars)" if index is not None else "a batch of texts"
+    return ScrubError(f"de-identification failed for {subject} in {step}: {type(exc).__name__}{where}")
+
+
+class TextScrubber:
+    """Scrubs batches of texts for one column's settings; one instance per worker process.
+
+    Not thread-safe (``mapInPandas`` runs one batch at a time per Python worker).
+    """
+
+    def __init__(
+        self, settings: ScrubSettings, key: bytes, *, cache_entries: int = DEFAULT_CACHE_ENTRIES
+    ) -> None:
+        if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+            raise ValueError(f"the pseudonym key must be bytes of at least {MIN_KEY_BYTES} bytes")
+        self.settings = settings
+        self._key = key
+        self._analyzer, self._prefilter = _shared_engine(
+            settings.ner, settings.spacy_model, settings.phone_regions
+        )
+        self._allowed = load_allow_list()
+        self._pseudonym_kinds = dict(settings.pseudonymize_entities)
+        self._operator = KeyedPseudonym()
+        self._known = KnownIdentifierMatcher(())
+        self._known_version: str | None = None
+        self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
+        self._cache_entries = cache_entries
+        self._overlap = min(MAX_CHUNK_OVERLAP, settings.max_text_chars // 4)
+        # Patterns need no NLP output; one empty artifact serves every text without NER.
+        self._empty_artifacts = NlpArtifacts(
+            entities=[],
+            tokens=Doc(Vocab(), words=[]),
+            tokens_indices=[],
+            lemmas=[],
+            nlp_engine=self._analyzer.nlp_engine,
+            language=LANGUAGE,
+            scores=[],
+        )
+
+    def __repr__(self) -> str:  # never show the key
+        return f"TextScrubber({self.settings!r}, known_identifiers={self._known.size})"
+
+    @property
+    def analyzer(self) -> AnalyzerEngine:
+        """The Presidio analyzer this scrubber runs (shared per engine configuration)."""
+        return self._analyzer
+
+    def set_known_identifiers(self, pairs: Iterable[tuple[str, str]], version: str | None = None) -> None:
+        """Replace the global deny list of known subject identifiers (value, entity type).
+
+        With a ``version`` (e.g. the snapshot date of the accounts table), a call with the
+        version already loaded is a no-op, so the job may call it for every batch.
+        """
+        if version is not None and version == self._known_version:
+            return
+        self._known = KnownIdentifierMatcher(pairs)
+        self._known_version = version
+        self._cache.clear()  # cached findings were computed without these identifiers
+
+    def scrub(
+        self,
+        texts: Sequence[str | None],
+        deny_values: Sequence[Sequence[tuple[str, str]]] | None = None,
+    ) -> list[ScrubResult]:
+        """Scrub ``texts``; ``deny_values[i]`` are (value, entity type) pairs of record i."""
+        texts = list(texts)
+        denies = list(deny_values) if deny_values is not None else None
+        if denies is not None and len(denies) != len(texts):
+            raise ValueError(f"deny_values has {len(denies)} entries for {len(texts)} texts; they must align")
+        results: list[ScrubResult | None] = [None] * len(texts)
+        pending: list[tuple[int, str, list[_Finding]]] = []
+        for index, text in enumerate(texts):
+            if _is_missing(text):
+                results[index] = ScrubResult(None, {})
+                continue
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{index}] is {type(text).__name__}; expected str or None")
+            try:
+                pairs = denies[index] if denies is not None else None
+                # len(), not truthiness: the job may hand numpy arrays.
+                record = self._record_findings(text, pairs) if pairs is not None and len(pairs) else []
+            except Exception as exc:
+                raise _failure("record deny list", exc, index, len(text)) from None
+            cached = self._cache.get(text)
+            if cached is None:
+                pending.append((index, text, record))
+                continue
+            self._cache.move_to_end(text)
+            if record:
+                results[index] = self._render(text, cached.findings + tuple(record))
+            else:
+                results[index] = ScrubResult(cached.text, dict(cached.entities))
+
+        # Identical texts within a batch are analysed once.
+        first_index: dict[str, int] = {}
+        for index, text, _ in pending:
+            first_index.setdefault(text, index)
+        analysed = self._analyse(first_index)
+        for index, text, record in pending:
+            findings = analysed[text]
+            plain = self._render(text, findings)
+            if len(text) <= CACHE_MAX_TEXT_CHARS and text not in self._cache:
+                self._cache[text] = _CacheEntry(findings, plain.text or "", dict(plain.entities))
+                if len(self._cache) > self._cache_entries:
+                    self._cache.popitem(last=False)
+            results[index] = self._render(text, findings + tuple(record)) if record else plain
+        return [r if r is not None else ScrubResult(None, {}) for r in results]
+
+    # --- finding -----------------------------------------------------------------
+
+    def _record_findings(self, text: str, pairs: Sequence[tuple[str, str]]) -> list[_Finding]:
+        folded: str | None = None
+        found: list[_Finding] = []
+        for value, entity_type in pairs:
+            if _is_missing(value):
+                continue
+            stripped = str(value).strip()
+            if len(stripped) < MIN_IDENTIFIER_CHARS:
+                continue
+            variants = _mac_variants(stripped) if entity_type == "MAC_ADDRESS" else {stripped}
+            if folded is None:
+                folded = _fold(text)
+            for variant in variants:
+                needle = _fold(variant)
+                position = folded.find(needle)
+                while position != -1:
+                    end = position + len(needle)
+                    if _on_word_boundaries(text, position, end):
+                        found.append(_Finding(position, end, entity_type, _EXACT_MATCH_SCORE))
+                    position = folded.find(needle, position + 1)
+        return found
+
+    def _analyse(self, first_index: dict[str, int]) -> dict[str, tuple[_Finding, ...]]:
+        """Findings of the known-identifier automaton and Presidio for each unique text."""
+        findings: dict[str, list[_Finding]] = {}
+        jobs: list[tuple[str, int, str, list[str]]] = []  # text, chunk offset, chunk, entities
+        for text, index in first_index.items():
+            try:
+                findings[text] = self._known.find(text, _fold(text))
+                for offset, chunk in self._chunks(text):
+                    entities = self._prefilter.candidate_entities(chunk, _fold(chunk))
+                    if entities:
+                        jobs.append((text, offset, chunk, entities))
+            except Exception as exc:
+                raise _failure("known identifiers", exc, index, len(text)) from None
+
+        artifacts = self._ner_artifacts(jobs)
+        threshold = self.settings.score_threshold
+        for job_number, (text, offset, chunk, entities) in enumerate(jobs):
+            try:
+                results = self._analyzer.analyze(
+                    chunk,
+                    language=LANGUAGE,
+                    entities=entities,
+                    score_threshold=threshold,
+                    nlp_artifacts=artifacts.get(job_number, self._empty_artifacts),
+                )
+            except Exception as exc:
+                raise _failure("Presidio analysis", exc, first_index[text], len(text)) from None
+            findings[text].extend(
+                _Finding(r.start + offset, r.end + offset, r.entity_type, r.score)
+                for r in results
+                if r.end > r.start and chunk[r.start : r.end].casefold() not in self._allowed
+            )
+        return {text: tuple(found) for text, found in findings.items()}
+
+    def _ner_artifacts(self, jobs: list[tuple[str, int, str, list[str]]]) -> dict[int, NlpArtifacts]:
+        """spaCy output for the chunks that may hold names, computed with ``nlp.pipe``."""
+        if not self.settings.ner:
+            return {}
+        wanted = [n for n, (_, _, _, entities) in enumerate(jobs) if any(e in NER_ENTITIES for e in entities)]
+        if not wanted:
+            return {}
+        try:
+            processed = self._analyzer.nlp_engine.process_batch(
+                [jobs[n][2] for n in wanted], language=LANGUAGE, batch_size=NER_BATCH_SIZE
+            )
+            return {n: artifacts for n, (_, artifacts) in zip(wanted, processed, strict=True)}
+        except Exception as exc:
+            raise _failure("spaCy NER", exc) from None
+
+    def _chunks(self, text: str) -> list[tuple[int, str]]:
+        """``text`` cut into overlapping pieces of at most ``max_text_chars``.
+
+        Consecutive chunks overlap by ``self._overlap`` characters, so an entity no
+        longer than that lies whole in at least one chunk; cuts prefer whitespace.
+        """
+        size = self.settings.max_text_chars
+        if len(text) <= size:
+            return [(0, text)]
+        chunks = []
+        start = 0
+        while True:
+            end = min(len(text), start + size)
+            if end < len(text):
+                cut = max(
+                    text.rfind(" ", end - self._overlap, end), text.rfind("\n", end - self._overlap, end)
+                )
+                if cut > start + self._overlap:
+                    end = cut
+            chunks.append((start, text[start:end]))
+            if end >= len(text):
+                return chunks
+            start = end - self._overlap
+
+    # --- replacing ---------------------------------------------------------------
+
+    def _render(self, text: str, findings: Sequence[_Finding]) -> ScrubResult:
+        """Replace every cluster of overlapping findings, right to left, in one pass.
+
+        Overlapping findings form one cluster whose whole extent is replaced (a partial
+        overlap never leaves half an identifier behind). The cluster's entity type and
+        pseudonym come from its best finding: highest score, then longest, then the
+        more specific type (``ENTITY_PRIORITY``).
+        """
+        if not findings:
+            return ScrubResult(text, {})
+        clusters: list[tuple[int, int, _Finding]] = []
+        ordered = sorted(findings, key=lambda f: (f.start, -f.end))
+        cluster_start, cluster_end, best = ordered[0].start, ordered[0].end, ordered[0]
+        for finding in ordered[1:]:
+            if finding.start < cluster_end:
+                cluster_end = max(cluster_end, finding.end)
+                if _preference(finding) > _preference(best):
+                    best = finding
+            else:
+                clusters.append((cluster_start, cluster_end, best))
+                cluster_start, cluster_end, best = finding.start, finding.end, finding
+        clusters.append((cluster_start, cluster_end, best))
+
+        pieces: list[str] = []
+        counts: dict[str, int] = {}
+        tail = len(text)
+        for start, end, winner in reversed(clusters):
+            pieces.append(text[end:tail])
+            pieces.append(self._replacement(text[winner.start : winner.end], winner.entity_type))
+            counts[winner.entity_type] = counts.get(winner.entity_type, 0) + 1
+            tail = start
+        pieces.append(text[:tail])
+        return ScrubResult("".join(reversed(pieces)), counts)
+
+    def _replacement(self, value: str, entity_type: str) -> str:
+        kind = self._pseudonym_kinds.get(entity_type)
+        if kind is None:
+            return f"<{entity_type}>"
+        return self._operator.operate(value, {KeyedPseudonym.KIND: kind, KeyedPseudonym.KEY: self._key})
+
+
+def _outranks(known_type: str, known_needs_capital: bool, entity_type: str, needs_capital: bool) -> bool:
+    """Whether a value already in the automaton should keep its entry over a new one."""
+    if known_needs_capital != needs_capital:
+        return not known_needs_capital  # the looser (always matching) entry wins
+    return _RANK.get(known_type, len(_RANK)) <= _RANK.get(entity_type, len(_RANK))
+
+
+def _preference(finding: _Finding) -> tuple[float, int, int]:
+    return (finding.score, finding.end - finding.start, -_RANK.get(finding.entity_type, len(_RANK)))
+
+
+_SCRUBBERS: dict[tuple[ScrubSettings, bytes], TextScrubber] = {}
+_SCRUBBERS_LOCK = threading.Lock()
+
+
+def get_scrubber(settings: ScrubSettings, key: bytes) -> TextScrubber:
+    """The process-wide ``TextScrubber`` for ``settings`` and ``key``, built on first use.
+
+    Spark reuses Python workers across batches and tasks, so the analyzer (and spaCy
+    model) load once per worker, not once per batch. The cache is keyed by a digest of
+    the key, so a rotated key gets a fresh scrubber.
+    """
+    cache_key = (settings, hashlib.sha256(key).digest())
+    with _SCRUBBERS_LOCK:
+        scrubber = _SCRUBBERS.get(cache_key)
+        if scrubber is None:
+            scrubber = TextScrubber(settings, key)
+            _SCRUBBERS[cache_key] = scrubber
+        return scrubber

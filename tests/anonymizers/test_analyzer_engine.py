@@ -1,0 +1,117 @@
+"""The engine factory: which recognizers it registers, NER strictly opt-in, spaCy loaded
+only by name and never downloaded, the YAML recognizers, and the entity prefilter."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from presidio_analyzer import RecognizerRegistry
+from presidio_analyzer.nlp_engine import NoOpNlpEngine
+
+from anonymizers import scrubber as scrubber_module
+from anonymizers.engine import (
+    NER_ENTITIES,
+    RECOGNIZERS_YAML,
+    EntityPrefilter,
+    OfflineSpacyNlpEngine,
+    build_analyzer,
+    build_nlp_engine,
+    trigger_of,
+)
+from anonymizers.scrubber import ScrubSettings, TextScrubber
+
+IOT_ENTITIES = {
+    "MAC_ADDRESS",
+    "IP_ADDRESS",
+    "IMEI",
+    "DEVICE_SERIAL",
+    "WIFI_SSID",
+    "GPS_COORDINATE",
+    "USERNAME",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+}
+YAML_ENTITIES = {"ACCOUNT_ID", "IMSI", "ICCID", "CREDENTIAL", "DEVICE_NAME"}
+
+
+def test_registry_holds_our_recognizers_and_no_harmful_defaults() -> None:
+    analyzer = build_analyzer(ner=False)
+    assert set(analyzer.get_supported_entities()) == IOT_ENTITIES | YAML_ENTITIES | {
+        "CREDIT_CARD",
+        "IBAN_CODE",
+    }
+    names = {type(r).__name__ for r in analyzer.registry.recognizers}
+    for harmful in (
+        "DateRecognizer",
+        "UrlRecognizer",
+        "UsSsnRecognizer",
+        "UsBankRecognizer",
+        "SpacyRecognizer",
+    ):
+        assert harmful not in names
+
+
+def test_ner_off_never_loads_spacy(monkeypatch: pytest.MonkeyPatch, key: bytes) -> None:
+    def no_spacy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("spaCy must not load a model when NER is off")
+
+    monkeypatch.setattr(spacy, "load", no_spacy)
+    monkeypatch.setattr(spacy, "blank", no_spacy)
+    monkeypatch.setattr(scrubber_module, "_shared_engine", scrubber_module._shared_engine.__wrapped__)
+
+    scrubber = TextScrubber(ScrubSettings(ner=False), key)
+    assert isinstance(scrubber.analyzer.nlp_engine, NoOpNlpEngine)
+    [result] = scrubber.scrub(["Anna Schmidt from Berlin at 10.0.0.5"])
+    assert result.text == "Anna Schmidt from Berlin at <IP_ADDRESS>"
+
+
+def test_ner_on_finds_people_and_places(ner_scrubber: TextScrubber) -> None:
+    text = "Anna Schmidt switched on the lights in Berlin"
+    results = ner_scrubber.analyzer.analyze(
+        text, language="en", entities=list(NER_ENTITIES), score_threshold=0.5
+    )
+    assert {(text[r.start : r.end], r.entity_type) for r in results} == {
+        ("Anna Schmidt", "PERSON"),
+        ("Berlin", "LOCATION"),
+    }
+
+
+def test_ner_engine_runs_only_the_pipes_ner_needs(ner_scrubber: TextScrubber) -> None:
+    engine = ner_scrubber.analyzer.nlp_engine
+    assert isinstance(engine, OfflineSpacyNlpEngine)
+    assert engine.get_nlp("en").pipe_names == ["ner"]
+    assert set(engine.get_supported_entities()) == set(NER_ENTITIES)
+
+
+def test_missing_spacy_model_fails_loudly_and_downloads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    downloads: list[object] = []
+    monkeypatch.setattr("spacy.cli.download", lambda *args, **kwargs: downloads.append(args))
+    with pytest.raises(RuntimeError, match=r"no_such_model_xyz.*not installed"):
+        build_nlp_engine(ner=True, spacy_model="no_such_model_xyz")
+    assert downloads == []
+
+
+def test_yaml_file_is_plain_presidio_format() -> None:
+    """Presidio's own loader reads the file; our loader adds only the triggers."""
+    registry = RecognizerRegistry()
+    registry.add_recognizers_from_yaml(RECOGNIZERS_YAML)
+    assert {e for r in registry.recognizers for e in r.supported_entities} == YAML_ENTITIES
+
+
+def test_every_recognizer_has_a_trigger() -> None:
+    analyzer = build_analyzer(ner=True)
+    for recognizer in analyzer.registry.recognizers:
+        assert trigger_of(recognizer), f"{type(recognizer).__name__} has no trigger: it would always run"
+
+
+def test_prefilter_skips_text_without_personal_data(prefilter: EntityPrefilter) -> None:
+    assert prefilter.candidate_entities("heartbeat ok") == []
+    assert prefilter.candidate_entities("Heartbeat OK, all Zones armed") == []
+    assert "EMAIL_ADDRESS" in prefilter.candidate_entities("mail a@b.de")
+
+
+def test_ner_prefilter_lets_capitalised_and_non_ascii_words_through(ner_scrubber: TextScrubber) -> None:
+    ner_prefilter = EntityPrefilter.for_analyzer(ner_scrubber.analyzer)
+    assert "PERSON" in ner_prefilter.candidate_entities("scene by Anna")
+    assert "LOCATION" in ner_prefilter.candidate_entities("trip to \u00e4gypten")
+    assert ner_prefilter.candidate_entities("lights off in the kitchen") == []
