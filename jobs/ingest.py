@@ -30,6 +30,8 @@ from privlake.spark import get_spark
 from privlake.tables import ensure_table, last_operation_metrics, replace_partition
 
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
+# The raw line's column; a name no dataset column can take (datasets may have "value").
+RAW = "_raw_line"
 
 # Checked in this order; a line gets the first reason that applies.
 REASONS = (
@@ -77,7 +79,7 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
         .option("pathGlobFilter", LANDING_GLOB)
         .load(path)
         .select(
-            F.col("value"),
+            F.col("value").alias(RAW),
             F.col("_metadata.file_path").alias("source_file"),
             F.col("_metadata.file_block_start").alias("block_start"),
             F.monotonically_increasing_id().alias("read_order"),
@@ -96,7 +98,7 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
     return (
         raw.join(block_offsets, ["source_file", "block_start"])
         .withColumn("line_number", (F.col("lines_before") + F.row_number().over(in_block)).cast("long"))
-        .select("value", "source_file", "line_number")
+        .select(RAW, "source_file", "line_number")
     )
 
 
@@ -131,16 +133,16 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
     parsed = F.col("_parsed")
     columns = dataset.columns
     known = F.array(*[F.lit(c) for c in columns])
-    unknown = F.array_join(F.array_sort(F.array_except(F.json_object_keys("value"), known)), ",")
+    unknown = F.array_join(F.array_sort(F.array_except(F.json_object_keys(RAW), known)), ",")
     missing = _names_where({n: ~_present(parsed, n) for n, s in columns.items() if s.required})
     wrong = _names_where(
         {n: _present(parsed, n) & ~_json_type_fits(parsed, n, s.type) for n, s in columns.items()}
     )
     is_object = F.schema_of_variant(parsed).startswith("OBJECT")
     reason = (
-        F.when(~F.is_valid_utf8("value"), "invalid_utf8")
-        .when(F.instr("value", "\u0000") > 0, "nul_byte")
-        .when(F.octet_length("value") > max_line_bytes, "oversize_line")
+        F.when(~F.is_valid_utf8(RAW), "invalid_utf8")
+        .when(F.instr(RAW, "\u0000") > 0, "nul_byte")
+        .when(F.octet_length(RAW) > max_line_bytes, "oversize_line")
         .when(parsed.isNull() | ~is_object, "invalid_json")
         .when(F.col("_unknown") != "", "unknown_field")
         .when(F.col("_missing") != "", "missing_required_field")
@@ -150,20 +152,20 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
         F.when(F.col("reason") == "unknown_field", F.concat(F.lit("fields: "), "_unknown"))
         .when(F.col("reason") == "missing_required_field", F.concat(F.lit("fields: "), "_missing"))
         .when(F.col("reason") == "wrong_type", F.concat(F.lit("fields: "), "_wrong"))
-        .when(F.col("reason") == "oversize_line", F.concat(F.lit("bytes: "), F.octet_length("value")))
+        .when(F.col("reason") == "oversize_line", F.concat(F.lit("bytes: "), F.octet_length(RAW)))
     )
     # Only lines that pass the byte-level checks are parsed at all.
-    byte_level_ok = F.is_valid_utf8("value") & (F.instr("value", "\u0000") == 0)
-    byte_level_ok = byte_level_ok & (F.octet_length("value") <= max_line_bytes)
+    byte_level_ok = F.is_valid_utf8(RAW) & (F.instr(RAW, "\u0000") == 0)
+    byte_level_ok = byte_level_ok & (F.octet_length(RAW) <= max_line_bytes)
     typed = [F.try_variant_get(parsed, f"$.{n}", SQL_TYPE[s.type]).alias(n) for n, s in columns.items()]
     return (
-        lines.withColumn("_parsed", F.when(byte_level_ok, F.try_parse_json("value")))
+        lines.withColumn("_parsed", F.when(byte_level_ok, F.try_parse_json(RAW)))
         .withColumn("_unknown", unknown)
         .withColumn("_missing", missing)
         .withColumn("_wrong", wrong)
         .withColumn("reason", reason)
         .withColumn("detail", detail)
-        .select("value", "source_file", "line_number", "reason", "detail", *typed)
+        .select(RAW, "source_file", "line_number", "reason", "detail", *typed)
     )
 
 
@@ -193,7 +195,7 @@ def quarantine_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date)
         "line_number",
         "reason",
         "detail",
-        F.col("value").cast("binary").alias("raw_line"),
+        F.col(RAW).cast("binary").alias("raw_line"),
         F.lit(day).alias("dt"),
     )
 
@@ -219,8 +221,9 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         classify_lines(lines, dataset, config.ingest.max_line_bytes), dataset.key
     ).persist()
     try:
-        reasons = {r["reason"]: int(r["count"]) for r in classified.groupBy("reason").count().collect()}
-        good = reasons.pop(None, 0)  # type: ignore[call-overload]
+        counts = {r["reason"]: int(r["count"]) for r in classified.groupBy("reason").count().collect()}
+        good = counts.pop(None, 0)
+        reasons: dict[str, int] = counts
         record.rows_in = good + sum(reasons.values())
         if record.rows_in == 0:
             raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")

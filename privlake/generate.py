@@ -53,7 +53,7 @@ MALFORMED_REASONS = (
     "nul_byte",
     "oversize_line",
 )
-DUPLICATE_REASON = "duplicate_event_id"
+DUPLICATE_REASON = "duplicate_key"
 BAD_LINES_PER_ROW = 1 / 1000
 
 Kind = Literal["pii", "lookalike"]

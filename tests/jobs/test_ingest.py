@@ -199,3 +199,23 @@ def test_device_logs_arrays_and_numbers_are_typed(spark: SparkSession, lake: Pat
     assert row is not None
     assert row.wifi_networks == ["FRITZ!Box Müller", "Anna's iPhone"]
     assert row.latitude == 52.0 and row.memory_mb == 512 and row.dt == DAY
+
+
+def test_generated_day_quarantines_exactly_the_planted_bad_lines(spark: SparkSession, lake: Path) -> None:
+    from privlake.generate import generate_day, load_bad_lines
+
+    summary = generate_day(lake / "landing", DAY, accounts=20, rows=1200, seed=3)
+    config = load_config()
+    for name in config.datasets:
+        record = ingest(spark, config, name, DAY)
+        assert record.rows_out == summary.datasets[name].rows, name
+    expected = sorted(
+        (b["dataset"], Path(b["file"]).name, b["line_number"], b["reason"])
+        for b in load_bad_lines(lake / "ground_truth", DAY)
+    )
+    found = sorted(
+        (name, file, line_number, reason)
+        for name in config.datasets
+        for file, line_number, reason in quarantined(spark, lake, name)
+    )
+    assert found == expected

@@ -32,7 +32,7 @@ from privlake.generate import (
     load_truth,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 11, 28)
 ACCOUNTS = 40
 ROWS = 1500
