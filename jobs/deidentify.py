@@ -31,7 +31,7 @@ from privlake.pseudonym import PseudonymKey
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import LINEAGE_COLUMNS, non_personal_columns
 from privlake.spark import get_spark
-from privlake.tables import ensure_table, last_operation_metrics, replace_partition, table_exists
+from privlake.tables import ensure_table, replace_partition, table_exists
 
 KEY_ID_COLUMN = "pseudonym_key_id"
 GENERALIZATION_FAILED = "_generalization_failed"
@@ -158,11 +158,11 @@ def deidentify(
             spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
         )
         predicate = f"dt = DATE'{day.isoformat()}'"
-        replace_partition(silver, silver_path, predicate)
-        record.rows_out = last_operation_metrics(spark, silver_path).get("numOutputRows", 0)
+        record.rows_out = replace_partition(silver, silver_path, predicate)
         quarantine = deidentify_quarantine_rows(flagged, dataset)
-        replace_partition(quarantine, quarantine_path, f"{predicate} AND stage = 'deidentify'")
-        record.rows_quarantined = last_operation_metrics(spark, quarantine_path).get("numOutputRows", 0)
+        record.rows_quarantined = replace_partition(
+            quarantine, quarantine_path, f"{predicate} AND stage = 'deidentify'"
+        )
         record.rows_in = flagged.count()
         reasons = quarantine.groupBy("reason").count().collect()
         record.reasons = {r["reason"]: int(r["count"]) for r in reasons}

@@ -27,7 +27,7 @@ from privlake.errors import PrivlakeError
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
 from privlake.spark import get_spark
-from privlake.tables import ensure_table, last_operation_metrics, replace_partition
+from privlake.tables import ensure_table, replace_partition
 
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
 # The raw line's column; a name no dataset column can take (datasets may have "value").
@@ -246,12 +246,10 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
             spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
         )
         predicate = f"dt = DATE'{day.isoformat()}'"
-        replace_partition(bronze_rows(classified, dataset, day), bronze_path, predicate)
-        record.rows_out = last_operation_metrics(spark, bronze_path).get("numOutputRows", 0)
-        replace_partition(
+        record.rows_out = replace_partition(bronze_rows(classified, dataset, day), bronze_path, predicate)
+        record.rows_quarantined = replace_partition(
             quarantine_rows(classified, dataset, day), quarantine_path, f"{predicate} AND stage = 'ingest'"
         )
-        record.rows_quarantined = last_operation_metrics(spark, quarantine_path).get("numOutputRows", 0)
     finally:
         classified.unpersist()
     record.check_balance()

@@ -41,7 +41,8 @@ def static_spark_conf() -> dict[str, str]:
     """Settings that must be given to spark-submit (the JVM reads them at launch)."""
     from privlake.spark import BASE_CONF
 
-    return {**BASE_CONF, "spark.pyspark.python": sys.executable, "spark.pyspark.driver.python": sys.executable}
+    python = sys.executable
+    return {**BASE_CONF, "spark.pyspark.python": python, "spark.pyspark.driver.python": python}
 
 
 def submit_packages() -> str:

@@ -78,10 +78,29 @@ def ensure_table(
     with_conflict_retry(builder.execute, f"create {path}")
 
 
-def replace_partition(df: DataFrame, path: str, predicate: str) -> None:
-    """Atomically replace the rows matching ``predicate`` with ``df`` (idempotent re-runs)."""
+def replace_partition(df: DataFrame, path: str, predicate: str) -> int:
+    """Atomically replace the rows matching ``predicate`` with ``df`` (idempotent re-runs).
+
+    Returns the rows this write committed, read from its own commit's metrics: an empty
+    write may commit nothing, and then the latest commit is somebody else's.
+    """
+    spark = df.sparkSession
+    before = table_version(spark, path)
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
     with_conflict_retry(lambda: writer.save(path), f"replace {predicate} in {path}")
+    return rows_committed_since(spark, path, before)
+
+
+def rows_committed_since(spark: SparkSession, path: str, version: int | None) -> int:
+    """Output rows of the WRITE commits after ``version`` (0 when nothing was committed)."""
+    from delta.tables import DeltaTable
+    from pyspark.sql import functions as F
+
+    history = DeltaTable.forPath(spark, path).history()
+    if version is not None:
+        history = history.where(F.col("version") > version)
+    rows = history.where(F.col("operation") == "WRITE").select("operationMetrics").collect()
+    return sum(int((r["operationMetrics"] or {}).get("numOutputRows", 0)) for r in rows)
 
 
 def append(df: DataFrame, path: str) -> None:

@@ -1,0 +1,1151 @@
+"""Retention: delete or isolate every record past its window, in every zone, and leave evidence.
+
+The rules in ``retention_rules/*.yaml`` (``privlake.retention_rules``) give each dataset and
+zone a window; the cut-off is ``as_of`` minus the window, and ``as_of`` always comes from the
+caller (the DAG's logical date), never from the clock, so a re-run or a backfill decides the
+same way. For every target the job plans first (per partition: rows or files past the
+cut-off, and what active legal holds keep back), then, unless it is a dry run, executes:
+landing files are deleted (every S3 version and delete marker too) or, where a subject hold
+applies, rewritten to the held subjects' lines; Delta tables lose the expired rows with a
+partition-aligned ``DELETE`` when the date is the ``dt`` partition and a row-level delete
+otherwise; ``isolate`` copies rows into ``restricted/<dataset>`` (with ``isolated_at`` and
+``isolated_by``) before deleting them from the source. Table history is then purged: ``REORG
+... APPLY (PURGE)`` where deletion vectors are on, and ``VACUUM`` with the rules'
+``history_retention_hours`` on every personal-data table, so removed files, deletion vectors
+and change-data files stop holding expired rows. Every Delta commit the job makes carries the
+run's tag in ``userMetadata``; every target gets an evidence row in ``privacy/retention_evidence``
+(counts, table versions, rule, holds, as-of, dry-run flag, run id). A second run with the same
+``as_of`` finds nothing to remove, commits nothing to the data tables and says so. Writes
+retry when a concurrent writer commits first.
+
+Run it as ``privlake retention --as-of YYYY-MM-DD [--dry-run] [--dataset D] [--rules PATH]``
+or with spark-submit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import Column, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from rich.console import Console
+from rich.table import Table
+
+from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.errors import PrivlakeError
+from privlake.pseudonym import pseudonym_column, pseudonymize
+from privlake.retention_rules import (
+    ALL,
+    DATASET_ZONES,
+    PSEUDONYM_KEY_ID_COLUMN,
+    LegalHold,
+    RetentionRule,
+    RuleSet,
+    load_rules,
+)
+from privlake.schema import non_personal_columns
+from privlake.spark import get_spark
+from privlake.storage import FileStore, StoredFile, file_store
+from privlake.tables import append, ensure_table, table_exists, with_conflict_retry
+
+EVIDENCE_TABLE = "retention_evidence"
+RULES_ENV = "PRIVLAKE_RETENTION_RULES"
+DEFAULT_RULES = Path("retention_rules")
+# Delta writes this session setting into the commitInfo of every commit it makes.
+COMMIT_TAG_CONF = "spark.databricks.delta.commitInfo.userMetadata"
+LISTING_PARALLELISM_CONF = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+SNAPSHOT_PARTITIONS_CONF = "spark.databricks.delta.snapshotPartitions"
+# Operation metrics that mean a commit left unreferenced files behind (data files, change
+# data, replaced deletion vectors); MERGE names them with a "Target" infix.
+REMOVAL_METRICS = (
+    "numRemovedFiles",
+    "numTargetFilesRemoved",
+    "numAddedChangeFiles",
+    "numTargetChangeFilesAdded",
+    "numDeletionVectorsUpdated",
+    "numDeletionVectorsRemoved",
+    "numTargetDeletionVectorsUpdated",
+    "numTargetDeletionVectorsRemoved",
+)
+# ... and that it hid rows behind new deletion vectors, which only REORG ... PURGE removes.
+DELETION_VECTOR_METRICS = (
+    "numDeletionVectorsAdded",
+    "numDeletionVectorsUpdated",
+    "numTargetDeletionVectorsAdded",
+    "numTargetDeletionVectorsUpdated",
+)
+# Zones whose tables hold personal data: their history is purged on every run, ruled or not,
+# because erasure relies on the next retention run to purge what it deleted without --purge.
+HISTORY_ZONES = ("bronze", "silver", "quarantine", "restricted")
+UNRULED_ZONES = ("landing", "bronze", "silver", "quarantine")
+
+
+class RetentionError(PrivlakeError):
+    """A retention target could not be planned or executed."""
+
+
+class RetentionIncomplete(PrivlakeError):
+    """Some targets failed; the others were executed and the evidence was written."""
+
+    def __init__(self, message: str, report: RetentionReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+# --- what the job works on ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One zone of one dataset (or one gold/privacy table) and what applies to it on ``as_of``.
+
+    ``rule`` is None for a personal-data table without a rule: only its history is purged.
+    """
+
+    zone: str
+    name: str
+    location: str
+    rule: RetentionRule | None
+    cutoff: dt.date | None
+    dataset: DatasetConfig | None
+    dataset_holds: tuple[LegalHold, ...] = ()
+    subject_holds: tuple[LegalHold, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.zone}/{self.name}"
+
+
+@dataclass(frozen=True)
+class PartitionPlan:
+    """Expired rows (files for landing) of one partition, and what holds keep of them."""
+
+    partition: str
+    expired: int
+    held: int = 0
+    held_by: tuple[str, ...] = ()
+    rewrite: int = 0  # landing: held files that still lose the lines of unheld subjects
+
+    @property
+    def to_remove(self) -> int:
+        return self.expired - self.held
+
+
+@dataclass
+class TargetReport:
+    """The plan for a target and, unless a dry run, what was done."""
+
+    target: Target
+    unit: str = "rows"
+    status: str = "planned"
+    note: str = ""
+    partitions: list[PartitionPlan] = field(default_factory=list)
+    undated: int = 0
+    partition_aligned: bool = False
+    deletion_vectors: bool = False
+    version_before: int | None = None
+    version_after: int | None = None
+    history_pending: int = 0  # commits whose removed files are due for VACUUM
+    deletion_vectors_pending: bool = False
+    removed: int = 0  # rows deleted (or isolated) / files deleted
+    isolated: int = 0
+    rewritten: int = 0
+    object_versions_removed: int = 0
+    history_files_purged: int = 0
+    reorg: bool = False
+    error: BaseException | None = None
+    # landing: path -> "delete" | "rewrite", decided when planning
+    file_actions: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def expired(self) -> int:
+        return sum(p.expired for p in self.partitions)
+
+    @property
+    def held(self) -> int:
+        return sum(p.held for p in self.partitions)
+
+    @property
+    def to_remove(self) -> int:
+        return sum(p.to_remove for p in self.partitions)
+
+    @property
+    def to_rewrite(self) -> int:
+        return sum(p.rewrite for p in self.partitions)
+
+    @property
+    def has_work(self) -> bool:
+        return (
+            self.to_remove > 0
+            or self.to_rewrite > 0
+            or self.history_pending > 0
+            or self.deletion_vectors_pending
+        )
+
+    @property
+    def holds_applied(self) -> list[str]:
+        return sorted({h for p in self.partitions for h in p.held_by})
+
+
+@dataclass
+class RetentionReport:
+    run_id: str
+    as_of: dt.date
+    dry_run: bool
+    dataset: str | None
+    history_retention_hours: int
+    targets: list[TargetReport]
+    unruled: list[str]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not any(t.has_work for t in self.targets) and not self.errors
+
+    @property
+    def errors(self) -> list[TargetReport]:
+        return [t for t in self.targets if t.error is not None]
+
+
+# --- pure planning -----------------------------------------------------------------------
+
+
+def retention_targets(
+    config: PrivlakeConfig,
+    rules: RuleSet,
+    as_of: dt.date,
+    dataset: str | None = None,
+    gold_tables: Sequence[str] = (),
+) -> list[Target]:
+    """Every target of a run, in execution order: per dataset landing, bronze, silver,
+    quarantine, restricted (isolation writes restricted, so it comes after its sources),
+    then gold and privacy tables. ``gold_tables`` are the tables a ``table: '*'`` rule covers."""
+    targets: list[Target] = []
+    for name in sorted(config.datasets):
+        if dataset is not None and name != dataset:
+            continue
+        for zone in DATASET_ZONES:
+            rule = rules.rule_for(name, zone)
+            if rule is None and zone not in HISTORY_ZONES:
+                continue
+            location = (
+                f"{config.landing_root.rstrip('/')}/{name}"
+                if zone == "landing"
+                else config.table_path(zone, name)
+            )
+            targets.append(_target(zone, name, location, rule, rules, as_of, config.datasets[name]))
+    for zone in ("gold", "privacy"):
+        named = {r.target for r in rules.rules_in(zone) if r.target != ALL}
+        names = sorted(named | (set(gold_tables) if zone == "gold" and has_wildcard(rules, zone) else set()))
+        for name in names:
+            if dataset is not None and name != dataset:
+                continue
+            rule = rules.rule_for(name, zone)
+            targets.append(_target(zone, name, config.table_path(zone, name), rule, rules, as_of, None))
+    if dataset is not None and not targets:
+        raise RetentionError(
+            f"--dataset {dataset!r} is neither a configured dataset ({', '.join(sorted(config.datasets))}) "
+            "nor a gold or privacy table a rule names"
+        )
+    return targets
+
+
+def has_wildcard(rules: RuleSet, zone: str) -> bool:
+    return any(r.target == ALL for r in rules.rules_in(zone))
+
+
+def _target(
+    zone: str,
+    name: str,
+    location: str,
+    rule: RetentionRule | None,
+    rules: RuleSet,
+    as_of: dt.date,
+    dataset: DatasetConfig | None,
+) -> Target:
+    holds = rules.active_holds(name, zone, as_of) if rule is not None else []
+    return Target(
+        zone=zone,
+        name=name,
+        location=location,
+        rule=rule,
+        cutoff=rule.window.cutoff(as_of) if rule is not None else None,
+        dataset=dataset,
+        dataset_holds=tuple(h for h in holds if h.whole_dataset),
+        # gold and privacy tables hold no subject column: subject holds cannot apply there
+        subject_holds=tuple(h for h in holds if not h.whole_dataset and dataset is not None),
+    )
+
+
+def unruled_zones(config: PrivlakeConfig, rules: RuleSet, dataset: str | None = None) -> list[str]:
+    """Dataset zones no rule covers: their records are kept indefinitely (a report warning)."""
+    return [
+        f"{zone}/{name}"
+        for name in sorted(config.datasets)
+        if dataset in (None, name)
+        for zone in UNRULED_ZONES
+        if rules.rule_for(name, zone) is None
+    ]
+
+
+def record_date(schema: T.StructType, column: str, qualifier: str = "") -> Column:
+    """The date a record is dated by: a DATE as is, a timestamp's UTC date, or the UTC date
+    of ISO-8601 text (null when the text is not a timestamp: such rows never expire)."""
+    if column not in schema.fieldNames():
+        raise RetentionError(f"no column {column!r} to date records by")
+    col = F.col(f"{qualifier}{column}")
+    data_type = schema[column].dataType
+    if isinstance(data_type, T.DateType):
+        return col
+    if isinstance(data_type, T.TimestampType | T.TimestampNTZType):
+        return F.to_date(col)
+    if isinstance(data_type, T.StringType):
+        return F.to_date(col.try_cast("timestamp"))
+    raise RetentionError(
+        f"column {column!r} has type {data_type.simpleString()}; a date column must be a date, "
+        "a timestamp or ISO-8601 text"
+    )
+
+
+def subject_pseudonym(
+    target: Target, columns: Sequence[str], key: Callable[[], bytes], qualifier: str = ""
+) -> Column | None:
+    """The account pseudonym of a row, comparable with the pseudonyms legal holds name.
+
+    Silver (and rows isolated from silver) already hold it; bronze, quarantine (inside the
+    raw line) and rows isolated from bronze hold the raw id, hashed here with the same key.
+    """
+    ds = target.dataset
+    if ds is None:
+        return None
+    subject, kind = ds.subject, ds.columns[ds.subject].kind or "account_id"
+    col = F.col(f"{qualifier}{subject}")
+    if target.zone == "silver" or (target.zone == "restricted" and PSEUDONYM_KEY_ID_COLUMN in columns):
+        return col
+    if target.zone in ("bronze", "restricted"):
+        return pseudonym_column(col, kind, key())
+    if target.zone == "quarantine":
+        # A line that is not valid JSON names no subject: only a dataset hold keeps it.
+        raw = F.get_json_object(F.col(f"{qualifier}raw_line").cast("string"), f"$.{subject}")
+        return pseudonym_column(raw, kind, key())
+    return None
+
+
+def hold_conditions(
+    target: Target, columns: Sequence[str], key: Callable[[], bytes], qualifier: str = ""
+) -> dict[str, Column]:
+    """hold id -> 'this row belongs to a subject the hold names' (never null)."""
+    if not target.subject_holds:
+        return {}
+    pseudonym = subject_pseudonym(target, columns, key, qualifier)
+    if pseudonym is None:
+        return {}
+    return {h.id: F.coalesce(pseudonym.isin(list(h.subjects)), F.lit(False)) for h in target.subject_holds}
+
+
+def removal_condition(
+    target: Target, schema: T.StructType, key: Callable[[], bytes], qualifier: str = ""
+) -> Column:
+    """Rows the rule removes: dated before the cut-off and held by no subject hold."""
+    assert target.rule is not None and target.cutoff is not None
+    expired = record_date(schema, target.rule.date_column, qualifier) < F.lit(target.cutoff)
+    for held in hold_conditions(target, schema.fieldNames(), key, qualifier).values():
+        expired = expired & ~held
+    return expired
+
+
+def line_subjects(data: bytes, dataset: DatasetConfig, key: bytes) -> list[tuple[bytes, str | None]]:
+    """Each non-empty line of a landing file with its subject's account pseudonym; None when
+    the line is not a JSON object or names no subject (such a line belongs to no hold)."""
+    subject, kind = dataset.subject, dataset.columns[dataset.subject].kind or "account_id"
+    out: list[tuple[bytes, str | None]] = []
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line).get(subject)
+        except (ValueError, AttributeError):
+            value = None
+        out.append((line, pseudonymize(str(value), kind, key) if value is not None else None))
+    return out
+
+
+def _file_bytes(path: str, data: bytes) -> bytes:
+    return gzip.decompress(data) if path.endswith(".gz") else data
+
+
+def _encoded(path: str, lines: list[bytes]) -> bytes:
+    data = b"".join(line + b"\n" for line in lines)
+    return gzip.compress(data, mtime=0) if path.endswith(".gz") else data
+
+
+# --- landing -----------------------------------------------------------------------------
+
+
+def plan_landing(target: Target, store: FileStore, key: Callable[[], bytes]) -> TargetReport:
+    """Files under ``<landing>/<dataset>/dt=.../`` dated before the cut-off.
+
+    With a subject hold on the dataset, each expired file is read: a file holding a held
+    subject's lines is kept and rewritten to those lines only (or left alone when it holds
+    nothing else). Files outside a ``dt=`` folder are never dated, so never removed."""
+    assert target.cutoff is not None and target.dataset is not None
+    report = TargetReport(target, unit="files", partition_aligned=True)
+    by_day: dict[dt.date, list[StoredFile]] = {}
+    for file in store.list_files(target.location):
+        if file.partition_date is None:
+            report.undated += 1
+        elif file.partition_date < target.cutoff:
+            by_day.setdefault(file.partition_date, []).append(file)
+    dataset_holds = tuple(h.id for h in target.dataset_holds)
+    for day in sorted(by_day):
+        files = by_day[day]
+        if dataset_holds:
+            report.partitions.append(PartitionPlan(day.isoformat(), len(files), len(files), dataset_holds))
+            continue
+        held_files, rewrite, held_by = 0, 0, set()
+        for file in files:
+            action = "delete"
+            if target.subject_holds and file.current:
+                data = _file_bytes(file.path, store.read_bytes(file.path))
+                subjects = {s for _, s in line_subjects(data, target.dataset, key())}
+                holding = [h.id for h in target.subject_holds if subjects & set(h.subjects)]
+                if holding:
+                    held_files += 1
+                    held_by.update(holding)
+                    action = "keep" if subjects <= _held_subjects(target) else "rewrite"
+                    rewrite += action == "rewrite"
+            if action != "keep":
+                report.file_actions[file.path] = action
+        report.partitions.append(
+            PartitionPlan(day.isoformat(), len(files), held_files, tuple(sorted(held_by)), rewrite)
+        )
+    return report
+
+
+def _held_subjects(target: Target) -> frozenset[str]:
+    return frozenset(s for h in target.subject_holds for s in h.subjects)
+
+
+def execute_landing(report: TargetReport, store: FileStore, key: Callable[[], bytes]) -> None:
+    """Delete the expired files (every S3 version) and rewrite the partly held ones."""
+    target = report.target
+    assert target.dataset is not None
+    held = _held_subjects(target)
+    for path, action in sorted(report.file_actions.items()):
+        if action == "delete":
+            removed = store.delete(path)
+            report.removed += 1 if removed else 0
+            report.object_versions_removed += removed
+        else:
+            data = _file_bytes(path, store.read_bytes(path))
+            kept = [line for line, s in line_subjects(data, target.dataset, key()) if s in held]
+            store.write_bytes(path, _encoded(path, kept))
+            report.rewritten += 1
+
+
+# --- Delta tables ------------------------------------------------------------------------
+
+
+@contextmanager
+def session_settings(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
+    """Set Spark session settings for the block, then put the previous values back."""
+    previous = {k: spark.conf.get(k, None) for k in settings}
+    for name, value in settings.items():
+        spark.conf.set(name, value)
+    try:
+        yield
+    finally:
+        for name, old in previous.items():
+            if old is None:
+                spark.conf.unset(name)
+            else:
+                spark.conf.set(name, old)
+
+
+def commit_tag(spark: SparkSession, tag: str) -> AbstractContextManager[None]:
+    """Tag every Delta commit made inside the block (auditors find them in the history)."""
+    return session_settings(spark, {COMMIT_TAG_CONF: tag})
+
+
+def run_settings(spark: SparkSession, config: PrivlakeConfig) -> dict[str, str]:
+    """Sizing for many small tables, unless the configuration sets it: Spark's and Delta's
+    defaults (10,000 listing tasks, 50 state partitions) make one VACUUM of a tiny table take
+    tens of seconds on a laptop."""
+    parallelism = str(max(2, spark.sparkContext.defaultParallelism))
+    defaults = {LISTING_PARALLELISM_CONF: parallelism, SNAPSHOT_PARTITIONS_CONF: parallelism}
+    return {k: v for k, v in defaults.items() if k not in config.spark.conf}
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One entry of a Delta table's history."""
+
+    version: int
+    millis: int
+    operation: str
+    parameters: dict[str, str]
+    metrics: dict[str, int]
+    tag: str | None
+
+    @property
+    def removes_files(self) -> bool:
+        """Whether the commit left files (data, change data, deletion vectors) for VACUUM."""
+        if any(self.metrics.get(m, 0) > 0 for m in REMOVAL_METRICS):
+            return True
+        return self.parameters.get("mode") == "Overwrite" or "REPLACE" in self.operation
+
+    @property
+    def adds_deletion_vectors(self) -> bool:
+        return any(self.metrics.get(m, 0) > 0 for m in DELETION_VECTOR_METRICS)
+
+
+def table_history(spark: SparkSession, path: str) -> list[Commit]:
+    """The table's history, newest first (one small read of the log, no data)."""
+    from delta.tables import DeltaTable
+
+    rows = (
+        DeltaTable.forPath(spark, path)
+        .history()
+        .select(
+            "version",
+            F.unix_millis("timestamp").alias("millis"),
+            "operation",
+            "operationParameters",
+            "operationMetrics",
+            "userMetadata",
+        )
+        .collect()
+    )
+    commits = [
+        Commit(
+            version=int(r["version"]),
+            millis=int(r["millis"]),
+            operation=str(r["operation"]),
+            parameters={k: str(v) for k, v in (r["operationParameters"] or {}).items()},
+            metrics={k: int(v) for k, v in (r["operationMetrics"] or {}).items() if str(v).isdigit()},
+            tag=r["userMetadata"],
+        )
+        for r in rows
+    ]
+    return sorted(commits, key=lambda c: c.version, reverse=True)
+
+
+def purgeable_commits(history: Sequence[Commit], hours: int, now: dt.datetime) -> list[Commit]:
+    """Commits whose removed files a VACUUM with ``hours`` of retention would delete now.
+
+    A completed VACUUM deleted what was removed more than its own retention before it
+    started; what was removed later is still on storage, and is due once it is ``hours``
+    old. Deciding from the history costs one log read, where ``VACUUM DRY RUN`` lists the
+    whole table with a dozen Spark jobs, and it keeps a run with nothing due commit-free.
+    """
+    horizon = -1
+    for end in history:
+        if end.operation == "VACUUM END" and end.parameters.get("status") == "COMPLETED":
+            start = next(
+                (c for c in history if c.operation == "VACUUM START" and c.version < end.version), None
+            )
+            if start is not None:
+                kept = start.parameters.get("specifiedRetentionMillis") or start.parameters.get(
+                    "defaultRetentionMillis", "0"
+                )
+                horizon = start.millis - int(kept if kept.isdigit() else 0)
+            break
+    # Delta's VACUUM compares with the clock too: this is about storage, not the cut-off.
+    due = int(now.timestamp() * 1000) - hours * 3_600_000
+    return [
+        c
+        for c in history
+        if c.removes_files and not c.operation.startswith("VACUUM") and horizon <= c.millis <= due
+    ]
+
+
+def deletion_vectors_pending(history: Sequence[Commit]) -> bool:
+    """Whether a commit since the last REORG ... PURGE wrote deletion vectors."""
+    for commit in history:  # newest first
+        if commit.operation == "REORG":
+            return False
+        if commit.adds_deletion_vectors:
+            return True
+    return False
+
+
+def _table_detail(spark: SparkSession, path: str) -> tuple[list[str], dict[str, str]]:
+    from delta.tables import DeltaTable
+
+    row = DeltaTable.forPath(spark, path).detail().select("partitionColumns", "properties").first()
+    assert row is not None
+    return list(row["partitionColumns"] or []), dict(row["properties"] or {})
+
+
+def plan_table(
+    spark: SparkSession, target: Target, key: Callable[[], bytes], history_hours: int, now: dt.datetime
+) -> TargetReport:
+    """Count the expired and held rows per partition (one Spark job) and the commits whose
+    removed files are due for purging."""
+    report = TargetReport(target)
+    if not table_exists(spark, target.location):
+        report.status = "skipped"
+        report.note = "no table yet"
+        return report
+    partition_columns, properties = _table_detail(spark, target.location)
+    report.deletion_vectors = properties.get("delta.enableDeletionVectors", "false").lower() == "true"
+    history = table_history(spark, target.location)
+    report.version_before = report.version_after = history[0].version
+    report.history_pending = len(purgeable_commits(history, history_hours, now))
+    report.deletion_vectors_pending = report.deletion_vectors and deletion_vectors_pending(history)
+    if target.rule is None:
+        report.note = "history purge only (no rule)"
+        return report
+    assert target.cutoff is not None
+    df = spark.read.format("delta").load(target.location)
+    date = record_date(df.schema, target.rule.date_column)
+    report.partition_aligned = target.rule.date_column in partition_columns and isinstance(
+        df.schema[target.rule.date_column].dataType, T.DateType
+    )
+    partition = F.col("dt") if "dt" in partition_columns else date
+    holds = hold_conditions(target, df.columns, key)
+    held_any = F.lit(False)
+    for condition in holds.values():
+        held_any = held_any | condition
+    dated = F.col("_date").isNotNull()
+    rows = df.select(
+        partition.cast("string").alias("_partition"),
+        date.alias("_date"),
+        held_any.alias("_held"),
+        *[c.alias(f"_held_{i}") for i, c in enumerate(holds.values())],
+    ).where(~dated | (F.col("_date") < F.lit(target.cutoff)))
+    counts = (
+        rows.groupBy("_partition")
+        .agg(
+            F.count(F.when(dated, 1)).alias("expired"),
+            F.count(F.when(dated & F.col("_held"), 1)).alias("held"),
+            F.count(F.when(~dated, 1)).alias("undated"),
+            *[F.count(F.when(dated & F.col(f"_held_{i}"), 1)).alias(f"by_{i}") for i in range(len(holds))],
+        )
+        .collect()
+    )
+    dataset_holds = tuple(h.id for h in target.dataset_holds)
+    hold_ids = list(holds)
+    for row in sorted(counts, key=lambda r: r["_partition"] or ""):
+        report.undated += int(row["undated"])
+        expired = int(row["expired"])
+        if not expired:
+            continue
+        if dataset_holds:
+            plan = PartitionPlan(row["_partition"], expired, expired, dataset_holds)
+        else:
+            held_by = tuple(h for i, h in enumerate(hold_ids) if row[f"by_{i}"])
+            plan = PartitionPlan(row["_partition"], expired, int(row["held"]), held_by)
+        report.partitions.append(plan)
+    return report
+
+
+def row_key(target: Target) -> list[str]:
+    """Columns that identify a row of the target's table (a quarantined line: where it came from)."""
+    if target.zone == "quarantine":
+        return ["stage", "source_file", "line_number", "dt"]
+    assert target.dataset is not None
+    return [target.dataset.key, "dt"]
+
+
+def _key_match(columns: Sequence[str]) -> str:
+    return " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in columns)
+
+
+def delete_expired(spark: SparkSession, report: TargetReport, key: Callable[[], bytes]) -> None:
+    """DELETE by date alone, or, when subject holds apply, MERGE against the rows to remove.
+
+    Delta writes a DELETE's predicate, literals included, into the table history. A
+    condition on held subjects would put their pseudonyms there, or, for raw zones, the
+    hashing key's pads; a MERGE against rows selected by a read records only the join.
+    """
+    from delta.tables import DeltaTable
+
+    target = report.target
+    assert target.rule is not None and target.cutoff is not None
+    table = DeltaTable.forPath(spark, target.location)
+    schema = table.toDF().schema
+    expired = record_date(schema, target.rule.date_column) < F.lit(target.cutoff)
+    if not hold_conditions(target, schema.fieldNames(), key):
+        with_conflict_retry(lambda: table.delete(expired), f"retention delete in {target.label}")
+        return
+    columns = row_key(target)
+    doomed = (
+        spark.read.format("delta")
+        .load(target.location)
+        .where(removal_condition(target, schema, key))
+        .select(*columns)
+        .distinct()
+    )
+    expired_in_table = record_date(schema, target.rule.date_column, "t.") < F.lit(target.cutoff)
+
+    def delete() -> None:
+        (
+            DeltaTable.forPath(spark, target.location)
+            .alias("t")
+            .merge(doomed.alias("s"), F.expr(_key_match(columns)) & expired_in_table)
+            .whenMatchedDelete()
+            .execute()
+        )
+
+    with_conflict_retry(delete, f"retention delete in {target.label}")
+
+
+def isolate_expired(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    report: TargetReport,
+    key: Callable[[], bytes],
+    isolated_by: str,
+    isolated_at: dt.datetime,
+) -> str:
+    """Copy the expired rows into ``restricted/<dataset>``, then delete exactly the copied rows.
+
+    Both steps are idempotent MERGEs on the row key, so a run that stops between them
+    completes when run again, and a row a concurrent job writes to the source after the
+    copy is never deleted uncopied. Conditions name columns and the cut-off only (see
+    ``delete_expired``). Returns the restricted table's path."""
+    from delta.tables import DeltaTable
+
+    target = report.target
+    assert target.dataset is not None and target.rule is not None and target.cutoff is not None
+    source = spark.read.format("delta").load(target.location)
+    partition_columns, _ = _table_detail(spark, target.location)
+    rows = (
+        source.where(removal_condition(target, source.schema, key))
+        .withColumn("isolated_at", F.lit(isolated_at).cast("timestamp"))
+        .withColumn("isolated_by", F.lit(isolated_by))
+    )
+    restricted = config.table_path("restricted", target.dataset.name)
+    stats = [c for c in [*non_personal_columns(target.dataset), "isolated_by"] if c in rows.columns]
+    ensure_table(spark, restricted, rows.schema, partition_columns, stats_columns=stats)
+    existing = spark.read.format("delta").load(restricted).schema
+    if [(f.name, f.dataType) for f in existing] != [(f.name, f.dataType) for f in rows.schema]:
+        raise RetentionError(
+            f"{target.label}: restricted/{target.dataset.name} holds rows of another shape than "
+            f"{target.zone}/{target.dataset.name} (isolated from another zone, or the schema changed); "
+            "isolate into it from one zone only"
+        )
+    columns = row_key(target)
+
+    def copy() -> None:
+        (
+            DeltaTable.forPath(spark, restricted)
+            .alias("t")
+            .merge(rows.alias("s"), _key_match(columns))
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+
+    with_conflict_retry(copy, f"retention isolate into restricted/{target.dataset.name}")
+    copied = rows.select(*columns).join(
+        spark.read.format("delta").load(restricted).select(*columns), on=columns, how="left_semi"
+    )
+    expired_in_source = record_date(source.schema, target.rule.date_column, "t.") < F.lit(target.cutoff)
+
+    def delete_copied() -> None:
+        (
+            DeltaTable.forPath(spark, target.location)
+            .alias("t")
+            .merge(copied.distinct().alias("s"), F.expr(_key_match(columns)) & expired_in_source)
+            .whenMatchedDelete()
+            .execute()
+        )
+
+    with_conflict_retry(delete_copied, f"retention isolate: delete from {target.label}")
+    return restricted
+
+
+def purge_history(spark: SparkSession, report: TargetReport, hours: int, now: dt.datetime) -> None:
+    """REORG ... APPLY (PURGE) where deletion vectors hide rows, then VACUUM when removed
+    files are due; each only when needed, so a run with nothing to purge adds no commit."""
+    path = report.target.location
+    history = table_history(spark, path)
+    if report.deletion_vectors and deletion_vectors_pending(history):
+        # Rewrites the files that carry deletion vectors: the hidden rows leave the data files.
+        with_conflict_retry(
+            lambda: spark.sql(f"REORG TABLE delta.`{path}` APPLY (PURGE)").collect(),
+            f"retention reorg {report.target.label}",
+        )
+        history = table_history(spark, path)
+        report.reorg = history[0].operation == "REORG"
+    if not purgeable_commits(history, hours, now):
+        return
+    with_conflict_retry(
+        lambda: spark.sql(f"VACUUM delta.`{path}` RETAIN {hours} HOURS").collect(),
+        f"retention vacuum {report.target.label}",
+    )
+
+
+def execute_table(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    report: TargetReport,
+    key: Callable[[], bytes],
+    run_tag: str,
+    history_hours: int,
+    now: dt.datetime,
+) -> None:
+    target = report.target
+    removing = report.to_remove > 0 and target.rule is not None
+    with commit_tag(spark, run_tag):
+        if removing and target.rule is not None and target.rule.action == "isolate":
+            restricted = isolate_expired(spark, config, report, key, run_tag, now)
+            report.isolated = sum(
+                c.metrics.get("numTargetRowsInserted", 0)
+                for c in table_history(spark, restricted)
+                if c.tag == run_tag and c.operation == "MERGE"
+            )
+        elif removing:
+            delete_expired(spark, report, key)
+        # Clock, not as-of: VACUUM's retention is about storage age (see purgeable_commits).
+        purge_history(spark, report, history_hours, dt.datetime.now(dt.UTC))
+    ours = [c for c in table_history(spark, target.location) if c.tag == run_tag]
+    if removing:
+        deleted = [
+            c.metrics.get("numDeletedRows", c.metrics.get("numTargetRowsDeleted"))
+            for c in ours
+            if c.operation in ("DELETE", "MERGE")
+        ]
+        counted = [n for n in deleted if n is not None]
+        # a delete that only drops whole files may not count rows: the plan counted them
+        report.removed = sum(counted) if counted else report.to_remove
+    report.history_files_purged = sum(
+        c.metrics.get("numDeletedFiles", 0) for c in ours if c.operation == "VACUUM END"
+    )
+    report.version_after = ours[0].version if ours else report.version_before
+
+
+# --- evidence ----------------------------------------------------------------------------
+
+
+def evidence_schema() -> T.StructType:
+    return T.StructType(
+        [
+            T.StructField("run_id", T.StringType(), False),
+            T.StructField("dt", T.DateType(), False),  # the as-of date
+            T.StructField("dry_run", T.BooleanType(), False),
+            T.StructField("zone", T.StringType(), False),
+            T.StructField("dataset", T.StringType(), False),  # dataset, or gold/privacy table
+            T.StructField("status", T.StringType(), False),
+            T.StructField("rule_id", T.StringType(), True),
+            T.StructField("action", T.StringType(), True),
+            T.StructField("window", T.StringType(), True),
+            T.StructField("legal_basis", T.StringType(), True),
+            T.StructField("date_column", T.StringType(), True),
+            T.StructField("cutoff", T.DateType(), True),
+            T.StructField("unit", T.StringType(), False),
+            T.StructField("partitions_expired", T.LongType(), False),
+            T.StructField("expired", T.LongType(), False),
+            T.StructField("held", T.LongType(), False),
+            T.StructField("holds", T.ArrayType(T.StringType()), False),
+            T.StructField("undated", T.LongType(), False),
+            T.StructField("removed", T.LongType(), False),
+            T.StructField("isolated", T.LongType(), False),
+            T.StructField("rewritten", T.LongType(), False),
+            T.StructField("object_versions_removed", T.LongType(), False),
+            T.StructField("version_before", T.LongType(), True),
+            T.StructField("version_after", T.LongType(), True),
+            T.StructField("history_files_purged", T.LongType(), False),
+            T.StructField("history_retention_hours", T.IntegerType(), False),
+            T.StructField("deletion_vectors_purged", T.BooleanType(), False),
+            T.StructField("recorded_at", T.TimestampType(), False),
+        ]
+    )
+
+
+def evidence_rows(report: RetentionReport, recorded_at: dt.datetime) -> list[tuple[object, ...]]:
+    """One row per target: counts, versions and labels, never a data value."""
+    rows: list[tuple[object, ...]] = []
+    for t in report.targets:
+        rule = t.target.rule
+        rows.append(
+            (
+                report.run_id,
+                report.as_of,
+                report.dry_run,
+                t.target.zone,
+                t.target.name,
+                t.status,
+                rule.id if rule else None,
+                rule.action if rule else None,
+                str(rule.window) if rule else None,
+                rule.legal_basis if rule else None,
+                rule.date_column if rule else None,
+                t.target.cutoff,
+                t.unit,
+                len(t.partitions),
+                t.expired,
+                t.held,
+                t.holds_applied,
+                t.undated,
+                t.removed,
+                t.isolated,
+                t.rewritten,
+                t.object_versions_removed,
+                t.version_before,
+                t.version_after,
+                t.history_files_purged,
+                report.history_retention_hours,
+                t.reorg,
+                recorded_at.replace(tzinfo=None),
+            )
+        )
+    return rows
+
+
+def record_evidence(spark: SparkSession, config: PrivlakeConfig, report: RetentionReport) -> None:
+    path = config.table_path("privacy", EVIDENCE_TABLE)
+    schema = evidence_schema()
+    ensure_table(spark, path, schema, ["dt"])
+    rows = evidence_rows(report, dt.datetime.now(dt.UTC))
+    append(spark.createDataFrame(rows, schema), path)
+
+
+# --- the job -----------------------------------------------------------------------------
+
+
+def gold_tables(spark: SparkSession, config: PrivlakeConfig) -> list[str]:
+    """Names of the tables under ``<warehouse>/gold`` (for a ``table: '*'`` gold rule)."""
+    jvm: Any = spark.sparkContext._jvm
+    root = jvm.org.apache.hadoop.fs.Path(config.table_path("gold", "x").rsplit("/", 1)[0])
+    fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(root):
+        return []
+    return sorted(str(s.getPath().getName()) for s in fs.listStatus(root) if s.isDirectory())
+
+
+def _status(report: TargetReport, dry_run: bool) -> str:
+    if report.error is not None:
+        return "failed"
+    if report.status == "skipped":
+        return "skipped"
+    if dry_run:
+        return "planned" if report.has_work else "nothing to do"
+    committed = report.version_after != report.version_before
+    done = report.removed or report.rewritten or report.isolated or committed
+    return "done" if done else "nothing to do"
+
+
+def retention(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    rules: RuleSet,
+    as_of: dt.date,
+    dry_run: bool = False,
+    dataset: str | None = None,
+) -> RetentionReport:
+    """Plan and (unless ``dry_run``) enforce the rules as of ``as_of``; record the evidence.
+
+    A target that fails does not stop the others (their deletions are a legal duty too): the
+    evidence is written, then ``RetentionIncomplete`` names the failed targets."""
+    from privlake.keys import pseudonym_key
+
+    run_id = uuid.uuid4().hex
+    run_tag = f"privlake-retention:{run_id}"
+    started = dt.datetime.now(dt.UTC)
+    hours = rules.history_retention_hours
+    # Only bronze, quarantine and landing under a subject hold need the key; ask for it then.
+    key = cache(lambda: pseudonym_key(config).secret)
+    gold = gold_tables(spark, config) if has_wildcard(rules, "gold") else []
+    targets = retention_targets(config, rules, as_of, dataset, gold)
+    report = RetentionReport(
+        run_id, as_of, dry_run, dataset, hours, [], unruled_zones(config, rules, dataset)
+    )
+    stores: dict[str, FileStore] = {}
+    with session_settings(spark, run_settings(spark, config)):
+        for target in targets:
+            _plan_and_execute(spark, config, report, target, key, run_tag, started, stores)
+    record_evidence(spark, config, report)
+    if report.errors:
+        failed = ", ".join(f"{t.target.label} ({t.note})" for t in report.errors)
+        raise RetentionIncomplete(
+            f"retention as of {as_of}: {len(report.errors)} target(s) failed: {failed}; the others "
+            f"were enforced and the evidence is in privacy/{EVIDENCE_TABLE} (run {run_id})",
+            report,
+        ) from report.errors[0].error
+    return report
+
+
+def _plan_and_execute(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    report: RetentionReport,
+    target: Target,
+    key: Callable[[], bytes],
+    run_tag: str,
+    started: dt.datetime,
+    stores: dict[str, FileStore],
+) -> None:
+    hours = report.history_retention_hours
+    target_report = TargetReport(target)
+    try:
+        if target.zone == "landing":
+            store = stores.setdefault("landing", file_store(config.landing_root, config.s3))
+            target_report = plan_landing(target, store, key)
+            if not report.dry_run:
+                execute_landing(target_report, store, key)
+        else:
+            target_report = plan_table(spark, target, key, hours, started)
+            if not report.dry_run and target_report.status != "skipped":
+                execute_table(spark, config, target_report, key, run_tag, hours, started)
+    except Exception as exc:
+        target_report.error, target_report.note = exc, _error_note(exc)
+    target_report.status = _status(target_report, report.dry_run)
+    report.targets.append(target_report)
+
+
+def _error_note(exc: BaseException) -> str:
+    # Our own errors never hold data values; others are named by class only, because a
+    # Spark message can quote a predicate and the evidence table is kept for years.
+    return str(exc).splitlines()[0] if isinstance(exc, PrivlakeError) else type(exc).__name__
+
+
+# --- the plan as a table -------------------------------------------------------------------
+
+
+def print_report(console: Console, report: RetentionReport) -> None:
+    """The plan per dataset, zone and partition, then history purges; counts and labels only."""
+    mode = "dry run: nothing changed" if report.dry_run else "executed"
+    table = Table(
+        title=f"retention as of {report.as_of} ({mode}, run {report.run_id[:8]})", title_justify="left"
+    )
+    for column in (
+        "zone",
+        "dataset / table",
+        "partition",
+        "rule",
+        "action",
+        "cut-off",
+        "expired",
+        "held (by)",
+    ):
+        table.add_column(column, justify="right" if column in ("expired",) else "left")
+    table.add_column("to remove" if report.dry_run else "removed", justify="right")
+    table.add_column("status")
+    for t in report.targets:
+        rule = t.target.rule
+        rule_cells = (rule.id, rule.action, f"{t.target.cutoff} ({rule.window})") if rule else ("-", "-", "-")
+        unit = t.unit
+        if not t.partitions:
+            status = t.status + (f": {t.note}" if t.note else "")
+            table.add_row(t.target.zone, t.target.name, "-", *rule_cells, "0", "-", "0", status)
+            continue
+        for p in t.partitions:
+            held = f"{p.held:,} ({', '.join(p.held_by)})" if p.held else "-"
+            if p.rewrite:
+                held += f"; {p.rewrite} rewritten to held lines"
+            table.add_row(
+                t.target.zone,
+                t.target.name,
+                p.partition,
+                *rule_cells,
+                f"{p.expired:,} {unit}",
+                held,
+                f"{p.to_remove:,}",
+                t.status,
+            )
+    console.print(table)
+    history = Table(
+        title=f"table history (VACUUM keeps {report.history_retention_hours} h)", title_justify="left"
+    )
+    for column in ("zone", "table", "version before", "version after", "deletion vectors", "history files"):
+        history.add_column(column, justify="left" if column in ("zone", "table") else "right")
+    for t in report.targets:
+        if t.target.zone == "landing" or t.version_before is None:
+            continue
+        due = f"{t.history_pending} commit(s) due" if t.history_pending else "-"
+        history.add_row(
+            t.target.zone,
+            t.target.name,
+            str(t.version_before),
+            str(t.version_after),
+            _deletion_vector_state(t),
+            due if report.dry_run else f"{t.history_files_purged:,} files purged",
+        )
+    console.print(history)
+    skipped = [t.target.label for t in report.targets if t.status == "skipped"]
+    if skipped:
+        console.print(f"skipped (no table yet): {', '.join(skipped)}")
+    if report.unruled:
+        console.print(f"[yellow]no retention rule (kept indefinitely):[/] {', '.join(report.unruled)}")
+    if report.nothing_to_do:
+        console.print(
+            f"nothing to do as of {report.as_of}: every record past its window is already gone "
+            "(or held), and table history holds nothing left to purge"
+        )
+
+
+def _deletion_vector_state(t: TargetReport) -> str:
+    if t.reorg:
+        return "purged"
+    if t.deletion_vectors_pending:
+        return "to purge"
+    return "on" if t.deletion_vectors else "off"
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def rules_path(explicit: str | None) -> Path:
+    """``--rules`` wins, then ``PRIVLAKE_RETENTION_RULES``, then ``retention_rules/`` here."""
+    return Path(explicit or os.environ.get(RULES_ENV) or DEFAULT_RULES)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="retention", description=__doc__.splitlines()[0])
+    parser.add_argument("--as-of", required=True, type=dt.date.fromisoformat, dest="as_of")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--dataset", default=None, help="only this dataset (or gold/privacy table)")
+    parser.add_argument(
+        "--rules", default=None, help=f"rules folder or file (default: ${RULES_ENV} or retention_rules/)"
+    )
+    parser.add_argument("--config", default=None)
+    return parser.parse_args(argv)
+
+
+def run_retention(
+    console: Console,
+    as_of: dt.date,
+    dry_run: bool = False,
+    dataset: str | None = None,
+    rules: str | None = None,
+    config_path: str | None = None,
+) -> int:
+    """What ``privlake retention`` and ``main`` do: load, run, print; 0 when every target succeeded."""
+    config = load_config(config_path)
+    rule_set = load_rules(rules_path(rules), config)
+    spark = get_spark(config, app_name="privlake-retention")
+    try:
+        report = retention(spark, config, rule_set, as_of, dry_run=dry_run, dataset=dataset)
+    except RetentionIncomplete as exc:
+        print_report(console, exc.report)
+        raise
+    print_report(console, report)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    console = Console(highlight=False)
+    try:
+        return run_retention(console, args.as_of, args.dry_run, args.dataset, args.rules, args.config)
+    except PrivlakeError as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]retention failed:[/] {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
