@@ -22,8 +22,9 @@ from privlake.config import DatasetConfig, IpPrefix, PrivlakeConfig
 
 if TYPE_CHECKING:
     import pandas as pd
-    from anonymizers.scrubber import ScrubSettings, TextScrubber
     from pyspark.sql import DataFrame
+
+    from anonymizers.scrubber import ScrubSettings, TextScrubber
 
 SCRUB_ERROR = "_scrub_error"
 ENTITIES = "_entities"
@@ -124,7 +125,6 @@ def scrub_batches(plan: FreeTextPlan, batches: Iterator[pd.DataFrame]) -> Iterat
         errors: list[str | None] = [None] * n
         entities: list[dict[str, int]] = [{} for _ in range(n)]
         for name, settings, deny_columns in plan.columns:
-            scrubber = _scrubber(settings, plan)
             texts = pdf[name].tolist()
             deny = [
                 [
@@ -135,12 +135,12 @@ def scrub_batches(plan: FreeTextPlan, batches: Iterator[pd.DataFrame]) -> Iterat
                 for i in range(n)
             ]
             try:
-                results = scrubber.scrub(texts, deny)
+                results = _scrubber(settings, plan).scrub(texts, deny)
             except Exception:
                 results = []
                 for i in range(n):
                     try:
-                        results.extend(scrubber.scrub([texts[i]], [deny[i]]))
+                        results.extend(_scrubber(settings, plan).scrub([texts[i]], [deny[i]]))
                     except Exception as exc:  # fail closed: flag, never guess
                         errors[i] = errors[i] or f"{name}: {type(exc).__name__}"
                         results.append(None)  # type: ignore[arg-type]
