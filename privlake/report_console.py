@@ -11,33 +11,23 @@ from privlake.runlog import RunRecord
 
 
 def print_run_records(console: Console, records: Iterable[RunRecord]) -> None:
-    table = Table(title="runs", title_justify="left")
-    for column in (
-        "job",
-        "dataset",
-        "date",
-        "rows in",
-        "written",
-        "quarantined",
-        "dropped",
-        "isolated",
-        "reasons",
-    ):
-        table.add_column(column, justify="right" if column not in ("job", "dataset", "reasons") else "left")
+    """One line per run (counts add up), then the quarantined rows by reason."""
+    records = list(records)
+    table = Table(title="runs: rows in = written + quarantined + dropped + isolated", title_justify="left")
+    for column in ("job", "dataset", "date", "rows in", "written", "quarantined", "dropped", "isolated"):
+        table.add_column(column, justify="left" if column in ("job", "dataset") else "right")
     for r in records:
-        reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.reasons.items())) or "-"
-        table.add_row(
-            r.job,
-            r.dataset,
-            r.day.isoformat(),
-            f"{r.rows_in:,}",
-            f"{r.rows_out:,}",
-            f"{r.rows_quarantined:,}",
-            f"{r.rows_dropped:,}",
-            f"{r.rows_isolated:,}",
-            reasons,
-        )
+        counts = (r.rows_in, r.rows_out, r.rows_quarantined, r.rows_dropped, r.rows_isolated)
+        table.add_row(r.job, r.dataset, r.day.isoformat(), *(f"{c:,}" for c in counts))
     console.print(table)
+    reasons = Table(title="quarantined by reason", title_justify="left")
+    for column in ("job", "dataset", "reason", "rows"):
+        reasons.add_column(column, justify="right" if column == "rows" else "left")
+    for r in records:
+        for reason, count in sorted(r.reasons.items()):
+            reasons.add_row(r.job, r.dataset, reason, f"{count:,}")
+    if reasons.row_count:
+        console.print(reasons)
 
 
 def print_zone_counts(console: Console, rows: Iterable[tuple[str, str, str, int]]) -> None:
