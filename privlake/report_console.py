@@ -13,11 +13,14 @@ from privlake.runlog import RunRecord
 def print_run_records(console: Console, records: Iterable[RunRecord]) -> None:
     """One line per run (counts add up), then the quarantined rows by reason."""
     records = list(records)
-    table = Table(title="runs: rows in = written + quarantined + dropped + isolated", title_justify="left")
-    for column in ("job", "dataset", "date", "rows in", "written", "quarantined", "dropped", "isolated"):
-        table.add_column(column, justify="left" if column in ("job", "dataset") else "right")
+    # Deny-list drops and isolation only appear once a run had some, to fit a terminal.
+    optional = [c for c in ("dropped", "isolated") if any(getattr(r, f"rows_{c}") for r in records)]
+    columns = ["rows in", "written", "quarantined", *optional]
+    table = Table(title="runs: rows in = " + " + ".join(columns[1:]), title_justify="left")
+    for column in ("job", "dataset", "date", *columns):
+        table.add_column(column, justify="left" if column in ("job", "dataset", "date") else "right")
     for r in records:
-        counts = (r.rows_in, r.rows_out, r.rows_quarantined, r.rows_dropped, r.rows_isolated)
+        counts = [r.rows_in, r.rows_out, r.rows_quarantined, *(getattr(r, f"rows_{c}") for c in optional)]
         table.add_row(r.job, r.dataset, r.day.isoformat(), *(f"{c:,}" for c in counts))
     console.print(table)
     reasons = Table(title="quarantined by reason", title_justify="left")
