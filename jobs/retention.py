@@ -80,6 +80,7 @@ REMOVAL_METRICS = (
     "numTargetDeletionVectorsUpdated",
     "numTargetDeletionVectorsRemoved",
 )
+RISKY_WITHOUT_METRICS = ("DELETE", "MERGE", "UPDATE", "OPTIMIZE", "REORG", "TRUNCATE", "REPLACE TABLE")
 # ... and that it hid rows behind new deletion vectors, which only REORG ... PURGE removes.
 DELETION_VECTOR_METRICS = (
     "numDeletionVectorsAdded",
@@ -424,7 +425,10 @@ def plan_landing(target: Target, store: FileStore, key: Callable[[], bytes]) -> 
                 if holding:
                     held_files += 1
                     held_by.update(holding)
-                    action = "keep" if subjects <= _held_subjects(target) else "rewrite"
+                    # a held file is rewritten when it also holds other lines, or, on a
+                    # versioned bucket, older versions that may hold anything
+                    whole = subjects <= _held_subjects(target) and file.versions == 1
+                    action = "keep" if whole else "rewrite"
                     rewrite += action == "rewrite"
             if action != "keep":
                 report.file_actions[file.path] = action
@@ -502,9 +506,10 @@ class Commit:
     @property
     def removes_files(self) -> bool:
         """Whether the commit left files (data, change data, deletion vectors) for VACUUM."""
-        if any(self.metrics.get(m, 0) > 0 for m in REMOVAL_METRICS):
-            return True
-        return self.parameters.get("mode") == "Overwrite" or "REPLACE" in self.operation
+        if self.metrics:
+            return any(self.metrics.get(m, 0) > 0 for m in REMOVAL_METRICS)
+        # history metrics switched off: assume the worst for commits that can remove files
+        return self.parameters.get("mode") == "Overwrite" or self.operation in RISKY_WITHOUT_METRICS
 
     @property
     def adds_deletion_vectors(self) -> bool:
@@ -920,7 +925,7 @@ def record_evidence(spark: SparkSession, config: PrivlakeConfig, report: Retenti
 def gold_tables(spark: SparkSession, config: PrivlakeConfig) -> list[str]:
     """Names of the tables under ``<warehouse>/gold`` (for a ``table: '*'`` gold rule)."""
     jvm: Any = spark.sparkContext._jvm
-    root = jvm.org.apache.hadoop.fs.Path(config.table_path("gold", "x").rsplit("/", 1)[0])
+    root = jvm.org.apache.hadoop.fs.Path(f"{config.warehouse_root.rstrip('/')}/gold")
     fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if not fs.exists(root):
         return []
@@ -993,7 +998,9 @@ def _plan_and_execute(
     target_report = TargetReport(target)
     try:
         if target.zone == "landing":
-            store = stores.setdefault("landing", file_store(config.landing_root, config.s3))
+            if "landing" not in stores:
+                stores["landing"] = file_store(config.landing_root, config.s3)
+            store = stores["landing"]
             target_report = plan_landing(target, store, key)
             if not report.dry_run:
                 execute_landing(target_report, store, key)
@@ -1018,30 +1025,26 @@ def _error_note(exc: BaseException) -> str:
 
 def print_report(console: Console, report: RetentionReport) -> None:
     """The plan per dataset, zone and partition, then history purges; counts and labels only."""
-    mode = "dry run: nothing changed" if report.dry_run else "executed"
+    mode = "dry run, nothing changed" if report.dry_run else "executed"
     table = Table(
-        title=f"retention as of {report.as_of} ({mode}, run {report.run_id[:8]})", title_justify="left"
+        title=f"retention as of {report.as_of} ({mode}; run {report.run_id[:8]})", title_justify="left"
     )
-    for column in (
-        "zone",
-        "dataset / table",
-        "partition",
-        "rule",
-        "action",
-        "cut-off",
-        "expired",
-        "held (by)",
-    ):
-        table.add_column(column, justify="right" if column in ("expired",) else "left")
+    table.add_column("zone")
+    table.add_column("dataset")
+    table.add_column("partition")
+    table.add_column("rule: action, cut-off")
+    table.add_column("expired", justify="right")
+    table.add_column("held (by)")
     table.add_column("to remove" if report.dry_run else "removed", justify="right")
     table.add_column("status")
     for t in report.targets:
         rule = t.target.rule
-        rule_cells = (rule.id, rule.action, f"{t.target.cutoff} ({rule.window})") if rule else ("-", "-", "-")
-        unit = t.unit
+        if rule is None or t.status == "skipped":
+            continue  # listed below the table
+        rule_cell = f"{rule.id}: {rule.action} before {t.target.cutoff} ({rule.window})"
+        status = t.status + (f": {t.note}" if t.error is not None else "")
         if not t.partitions:
-            status = t.status + (f": {t.note}" if t.note else "")
-            table.add_row(t.target.zone, t.target.name, "-", *rule_cells, "0", "-", "0", status)
+            table.add_row(t.target.zone, t.target.name, "-", rule_cell, "0", "-", "0", status)
             continue
         for p in t.partitions:
             held = f"{p.held:,} ({', '.join(p.held_by)})" if p.held else "-"
@@ -1051,17 +1054,17 @@ def print_report(console: Console, report: RetentionReport) -> None:
                 t.target.zone,
                 t.target.name,
                 p.partition,
-                *rule_cells,
-                f"{p.expired:,} {unit}",
+                rule_cell,
+                f"{p.expired:,} {t.unit if p.expired != 1 else t.unit.rstrip('s')}",
                 held,
                 f"{p.to_remove:,}",
-                t.status,
+                status,
             )
     console.print(table)
     history = Table(
         title=f"table history (VACUUM keeps {report.history_retention_hours} h)", title_justify="left"
     )
-    for column in ("zone", "table", "version before", "version after", "deletion vectors", "history files"):
+    for column in ("zone", "table", "version before", "version after", "deletion vectors", "history"):
         history.add_column(column, justify="left" if column in ("zone", "table") else "right")
     for t in report.targets:
         if t.target.zone == "landing" or t.version_before is None:
@@ -1075,7 +1078,8 @@ def print_report(console: Console, report: RetentionReport) -> None:
             _deletion_vector_state(t),
             due if report.dry_run else f"{t.history_files_purged:,} files purged",
         )
-    console.print(history)
+    if history.row_count:
+        console.print(history)
     skipped = [t.target.label for t in report.targets if t.status == "skipped"]
     if skipped:
         console.print(f"skipped (no table yet): {', '.join(skipped)}")
