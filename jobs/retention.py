@@ -1103,9 +1103,9 @@ def _deletion_vector_state(t: TargetReport) -> str:
 # --- command line ------------------------------------------------------------------------
 
 
-def rules_path(explicit: str | None) -> Path:
-    """``--rules`` wins, then ``PRIVLAKE_RETENTION_RULES``, then ``retention_rules/`` here."""
-    return Path(explicit or os.environ.get(RULES_ENV) or DEFAULT_RULES)
+def rules_path(explicit: str | None, config: PrivlakeConfig) -> Path:
+    """``--rules`` wins, then ``PRIVLAKE_RETENTION_RULES``, then the config's ``retention_rules``."""
+    return Path(explicit or os.environ.get(RULES_ENV) or config.retention_rules)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -1130,7 +1130,7 @@ def run_retention(
 ) -> int:
     """What ``privlake retention`` and ``main`` do: load, run, print; 0 when every target succeeded."""
     config = load_config(config_path)
-    rule_set = load_rules(rules_path(rules), config)
+    rule_set = load_rules(rules_path(rules, config), config)
     spark = get_spark(config, app_name="privlake-retention")
     try:
         report = retention(spark, config, rule_set, as_of, dry_run=dry_run, dataset=dataset)

@@ -76,6 +76,19 @@ def cmd_deidentify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from jobs.retention import run_retention
+
+    return run_retention(
+        console,
+        args.as_of,
+        dry_run=args.dry_run,
+        dataset=args.dataset,
+        rules=args.rules,
+        config_path=args.config,
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from privlake.demo import run_demo
 
@@ -113,6 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.add_argument("--date", required=True, type=_date)
     p.set_defaults(handler=cmd_deidentify)
+
+    p = sub.add_parser(
+        "retention", parents=[common], help="delete or isolate records past their retention window"
+    )
+    p.add_argument(
+        "--as-of", required=True, type=_date, dest="as_of", help="cut-offs count back from this date"
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    p.add_argument("--dataset", default=None, help="only this dataset (or gold/privacy table)")
+    p.add_argument(
+        "--rules",
+        default=None,
+        help="rules folder or file (default: $PRIVLAKE_RETENTION_RULES or retention_rules/)",
+    )
+    p.set_defaults(handler=cmd_retention)
 
     p = sub.add_parser("demo", parents=[common], help="run the whole pipeline locally on generated data")
     p.add_argument("--workdir", default="work", help="folder for landing, warehouse and reports")

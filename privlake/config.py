@@ -209,6 +209,7 @@ class PrivlakeConfig(Strict):
     landing_root: str
     warehouse_root: str
     region: str
+    retention_rules: str = Field(default="../retention_rules", description="rules folder or file")
     keys: KeysConfig = KeysConfig()
     spark: SparkConfig = SparkConfig()
     s3: S3Config = S3Config()
@@ -327,6 +328,10 @@ def load_config(path: str | Path | None = None) -> PrivlakeConfig:
             raw[key] = _resolve(os.environ[env], Path.cwd())
         elif isinstance(raw.get(key), str):
             raw[key] = _resolve(raw[key], base)
+    if isinstance(raw.get("retention_rules"), str):
+        raw["retention_rules"] = _resolve(raw["retention_rules"], base)
+    elif "retention_rules" not in raw:
+        raw["retention_rules"] = _resolve("../retention_rules", base)
     try:
         return PrivlakeConfig.model_validate(raw)
     except ValidationError as exc:

@@ -93,6 +93,7 @@ def run_demo(
 ) -> int:
     from jobs.deidentify import deidentify
     from jobs.ingest import ingest
+    from jobs.retention import run_retention
     from privlake.generate import generate_day
     from privlake.keys import ensure_demo_key, pseudonym_key
     from privlake.spark import get_spark
@@ -127,6 +128,9 @@ def run_demo(
     print_entity_counts(console, [r for r in records if r.job == "deidentify"])
     print_zone_counts(console, zone_contents(spark, config))
     console.print(bronze_next_to_silver(spark, config, day))
+    preview = day + dt.timedelta(days=60)
+    console.rule(f"retention preview: what a run as of {preview} would do (dry run, nothing changes)")
+    run_retention(console, preview, dry_run=True, config_path=config_file)
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
     return 0

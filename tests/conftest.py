@@ -34,6 +34,7 @@ def write_config(tmp: Path, **overrides: object) -> Path:
     raw = yaml.safe_load(CONFIG.read_text())
     raw["landing_root"] = str(tmp / "landing")
     raw["warehouse_root"] = str(tmp / "warehouse")
+    raw["retention_rules"] = str(REPO / "retention_rules")
     raw["datasets"] = [str(CONFIG.parent / d) if isinstance(d, str) else d for d in raw["datasets"]]
     raw.update(overrides)
     path = tmp / "privlake.yaml"
@@ -49,7 +50,15 @@ def spark():  # type: ignore[no-untyped-def]
     config = load_config(CONFIG).model_copy(
         update={
             "spark": load_config(CONFIG).spark.model_copy(
-                update={"master": "local[2]", "shuffle_partitions": 2}
+                update={
+                    "master": "local[2]",
+                    "shuffle_partitions": 2,
+                    # Delta's defaults (50 snapshot partitions, 10,000 listing tasks) dominate tiny tables.
+                    "conf": {
+                        "spark.databricks.delta.snapshotPartitions": "2",
+                        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "2",
+                    },
+                }
             )
         }
     )

@@ -38,7 +38,7 @@ def test_spark_tasks_use_the_spark_default_connection(dagbag) -> None:  # type: 
     spark_tasks = [t for d in dagbag.dags.values() for t in d.tasks if t.task_type == "SparkSubmitOperator"]
     assert spark_tasks
     for t in spark_tasks:
-        conn = t.partial_kwargs["conn_id"] if hasattr(t, "partial_kwargs") else t.conn_id
+        conn = t.partial_kwargs["conn_id"] if hasattr(t, "partial_kwargs") else t._conn_id
         assert conn == "spark_default", t.task_id
 
 

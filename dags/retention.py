@@ -1,0 +1,53 @@
+"""Daily: enforce the retention rules as of the run's logical date, in every zone."""
+
+from __future__ import annotations
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import dag
+
+from privlake.orchestration import (
+    DEFAULT_ARGS,
+    MACROS,
+    SPARK_CONN_ID,
+    START_DATE,
+    job_application,
+    static_spark_conf,
+)
+
+DOC = """
+### privlake: retention (daily)
+
+Applies `retention_rules/*.yaml` with the run's logical date as the as-of date (never
+the wall clock): expired landing files are deleted (all S3 object versions included),
+expired Delta rows deleted or isolated into `restricted/`, table history purged (REORG
+PURGE, VACUUM), and one evidence row per dataset and zone appended to
+`privacy/retention_evidence`. Legal holds in the rule files override the windows. A
+second run for the same date finds nothing to do. For a preview run
+`privlake retention --as-of YYYY-MM-DD --dry-run`.
+"""
+
+
+@dag(
+    dag_id="retention",
+    schedule="@daily",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["privlake", "retention", "privacy"],
+    doc_md=DOC,
+    user_defined_macros=MACROS,
+)
+def retention_dag() -> None:
+    SparkSubmitOperator(
+        task_id="enforce_retention",
+        conn_id=SPARK_CONN_ID,
+        application=job_application("retention"),
+        application_args=["--as-of", "{{ ds }}"],
+        packages="{{ privlake_packages() }}",
+        conf=static_spark_conf(),
+        verbose=False,
+    )
+
+
+retention_dag()
