@@ -9,7 +9,7 @@ export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock demo test lint docker-lint format clean
+.PHONY: help setup lock demo test eval lint docker-lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ demo: setup ## run the whole pipeline locally on generated sample data (work/)
 
 test: setup ## run the test suite
 	$(BIN)/pytest
+
+eval: setup ## evaluation suite: generate -> ingest -> deidentify, score silver against the ground truth
+	$(BIN)/python -m bench.eval
 
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check .
