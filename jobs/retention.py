@@ -63,7 +63,6 @@ from privlake.tables import append, ensure_table, table_exists, with_conflict_re
 
 EVIDENCE_TABLE = "retention_evidence"
 RULES_ENV = "PRIVLAKE_RETENTION_RULES"
-DEFAULT_RULES = Path("retention_rules")
 # Delta writes this session setting into the commitInfo of every commit it makes.
 COMMIT_TAG_CONF = "spark.databricks.delta.commitInfo.userMetadata"
 LISTING_PARALLELISM_CONF = "spark.sql.sources.parallelPartitionDiscovery.parallelism"

@@ -107,15 +107,6 @@ def append(df: DataFrame, path: str) -> None:
     with_conflict_retry(lambda: df.write.format("delta").mode("append").save(path), f"append to {path}")
 
 
-def last_operation_metrics(spark: SparkSession, path: str) -> dict[str, int]:
-    """Numeric operation metrics of the table's latest commit (e.g. numOutputRows)."""
-    from delta.tables import DeltaTable
-
-    row = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first()
-    metrics = (row["operationMetrics"] if row else None) or {}
-    return {k: int(v) for k, v in metrics.items() if str(v).lstrip("-").isdigit()}
-
-
 def table_version(spark: SparkSession, path: str) -> int | None:
     if not table_exists(spark, path):
         return None
