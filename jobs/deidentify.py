@@ -6,7 +6,8 @@ pseudonyms, quasi-identifiers are generalized and dropped columns disappear, all
 native Spark expressions (``privlake.policy``). Rows that fail either step go to the
 quarantine table with the error class or the column name, never the text. A bronze column
 the policy does not name stops the run (or quarantines its rows, per config): schema drift
-never leaks a new field. A re-run replaces the date's partition.
+never leaks a new field. Rows of restricted subjects (``privacy/restricted_subjects``) are
+skipped and counted as isolated. A re-run replaces the date's partition.
 
 Run it as ``privlake deidentify --dataset D --date YYYY-MM-DD`` or with spark-submit.
 """
@@ -27,6 +28,7 @@ from privlake.errors import PrivlakeError
 from privlake.freetext import ENTITIES, SCRUB_ERROR, free_text_plan, scrub_free_text
 from privlake.keys import pseudonym_key
 from privlake.policy import deidentify_columns, generalization_failures
+from privlake.privacy.denylist import RESTRICTED, SubjectScreen
 from privlake.pseudonym import PseudonymKey
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import LINEAGE_COLUMNS, non_personal_columns
@@ -98,6 +100,18 @@ def entity_counts(flagged: DataFrame) -> dict[str, int]:
     }
 
 
+def skip_restricted_subjects(
+    bronze: DataFrame, dataset: DatasetConfig, screen: SubjectScreen, key: PseudonymKey
+) -> DataFrame:
+    """Bronze without the rows of restricted subjects (restriction of processing, Art. 18)."""
+    if not screen.restricted:
+        return bronze
+    kind = dataset.columns[dataset.subject].kind or "account_id"
+    restricted_only = SubjectScreen(denied=(), restricted=screen.restricted)
+    state = restricted_only.state(F.col(dataset.subject), kind, key.secret)
+    return bronze.where(F.coalesce(state != RESTRICTED, F.lit(True)))
+
+
 # --- the job -----------------------------------------------------------------------------
 
 
@@ -133,7 +147,9 @@ def deidentify(
     bronze_path = config.table_path("bronze", dataset.name)
     if not table_exists(spark, bronze_path):
         raise PolicyError(f"{dataset.name}: no bronze table at {bronze_path}; run `privlake ingest` first")
-    bronze = spark.read.format("delta").load(bronze_path).where(F.col("dt") == F.lit(day))
+    all_bronze = spark.read.format("delta").load(bronze_path).where(F.col("dt") == F.lit(day))
+    screen = SubjectScreen.load(spark, config)
+    bronze = all_bronze.transform(skip_restricted_subjects, dataset, screen, key)
     extra = unpolicied_columns(bronze, dataset)
     if extra and config.deidentify.on_unpolicied_columns == "fail":
         raise PolicyError(
@@ -164,6 +180,9 @@ def deidentify(
             quarantine, quarantine_path, f"{predicate} AND stage = 'deidentify'"
         )
         record.rows_in = flagged.count()
+        if screen.restricted:
+            record.rows_isolated = all_bronze.count() - record.rows_in
+            record.rows_in += record.rows_isolated
         reasons = quarantine.groupBy("reason").count().collect()
         record.reasons = {r["reason"]: int(r["count"]) for r in reasons}
         record.entities = entity_counts(flagged)

@@ -4,9 +4,11 @@ Every landing line ends in exactly one place: a bronze row, or the restricted qu
 table with a reason, its source file and line number. Validation is native Spark (the
 variant type) so nothing crosses into Python: invalid UTF-8, NUL bytes, oversize lines,
 invalid JSON, unknown fields (schema drift), missing required fields, wrong types, and
-repeated keys (the first line wins, the others are quarantined). A re-run replaces the
-date's partition, so ingest is idempotent; the run fails unless
-lines read = rows written + lines quarantined.
+repeated keys (the first line wins, the others are quarantined). Rows of subjects on the
+deny list (erased) are dropped, and rows of restricted subjects go straight to
+``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the date's
+partition, so ingest is idempotent; the run fails unless
+lines read = rows written + lines quarantined + rows dropped + rows isolated.
 
 Run it as ``privlake ingest --dataset D --date YYYY-MM-DD`` or with spark-submit.
 """
@@ -24,6 +26,16 @@ from pyspark.sql import types as T
 
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.errors import PrivlakeError
+from privlake.keys import pseudonym_key
+from privlake.privacy.denylist import (
+    DENIED,
+    INGEST_ROUTED_BY,
+    RESTRICTED,
+    SubjectScreen,
+    insert_missing,
+    isolated_rows,
+    subject_of_raw_line,
+)
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
 from privlake.spark import get_spark
@@ -32,6 +44,7 @@ from privlake.tables import ensure_table, replace_partition
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
 # The raw line's column; a name no dataset column can take (datasets may have "value").
 RAW = "_raw_line"
+SUBJECT_STATE = "_subject_state"
 
 # Checked in this order; a line gets the first reason that applies.
 REASONS = (
@@ -200,6 +213,25 @@ def quarantine_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date)
     )
 
 
+def screen_subjects(
+    classified: DataFrame, dataset: DatasetConfig, screen: SubjectScreen, key: bytes
+) -> DataFrame:
+    """Mark rows of erased subjects ``denied`` and good rows of restricted subjects ``restricted``.
+
+    A bad line of an erased subject (a JSON object naming it) is denied too: quarantine would
+    otherwise keep its raw line. Bad lines of restricted subjects stay in quarantine.
+    """
+    if not screen.active:
+        return classified.withColumn(SUBJECT_STATE, F.lit(None).cast("string"))
+    kind = dataset.columns[dataset.subject].kind or "account_id"
+    raw_subject = subject_of_raw_line(F.col(RAW), dataset)
+    quarantined_state = F.when(screen.state(raw_subject, kind, key) == DENIED, F.lit(DENIED))
+    state = F.when(F.col("reason").isNull(), screen.state(F.col(dataset.subject), kind, key)).otherwise(
+        quarantined_state
+    )
+    return classified.withColumn(SUBJECT_STATE, state)
+
+
 # --- the job -----------------------------------------------------------------------------
 
 
@@ -217,9 +249,13 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
                 "check landing_root and the date, or run `privlake generate`"
             ) from None
         raise
-    classified = mark_duplicate_keys(
-        classify_lines(lines, dataset, config.ingest.max_line_bytes), dataset.key
-    ).persist()
+    screen = SubjectScreen.load(spark, config)
+    key = pseudonym_key(config).secret if screen.active else b""
+    classified = (
+        mark_duplicate_keys(classify_lines(lines, dataset, config.ingest.max_line_bytes), dataset.key)
+        .transform(screen_subjects, dataset, screen, key)
+        .persist()
+    )
     try:
         counts = {r["reason"]: int(r["count"]) for r in classified.groupBy("reason").count().collect()}
         good = counts.pop(None, 0)
@@ -246,10 +282,25 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
             spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
         )
         predicate = f"dt = DATE'{day.isoformat()}'"
-        record.rows_out = replace_partition(bronze_rows(classified, dataset, day), bronze_path, predicate)
+        state = F.col(SUBJECT_STATE)
+        screened = classified.where(state.isNull())
+        record.rows_out = replace_partition(bronze_rows(screened, dataset, day), bronze_path, predicate)
         record.rows_quarantined = replace_partition(
-            quarantine_rows(classified, dataset, day), quarantine_path, f"{predicate} AND stage = 'ingest'"
+            quarantine_rows(classified.where(state.isNull() | (state != DENIED)), dataset, day),
+            quarantine_path,
+            f"{predicate} AND stage = 'ingest'",
         )
+        record.rows_dropped = classified.where(state == DENIED).count()
+        restricted = bronze_rows(classified.where(state == RESTRICTED), dataset, day)
+        record.rows_isolated = restricted.count()
+        if record.rows_isolated:
+            insert_missing(
+                isolated_rows(restricted, INGEST_ROUTED_BY),
+                config.table_path("restricted", dataset.name),
+                [dataset.key, "dt"],
+                ["dt"],
+                [*non_personal_columns(dataset), "isolated_by"],
+            )
     finally:
         classified.unpersist()
     record.check_balance()
@@ -272,7 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     record = ingest(spark, config, args.dataset, args.date)
     print(
         f"ingest {record.dataset} {record.day}: {record.rows_in} lines read = {record.rows_out} rows written"
-        f" + {record.rows_quarantined} quarantined {record.reasons}"
+        f" + {record.rows_quarantined} quarantined + {record.rows_dropped} dropped (erased subjects)"
+        f" + {record.rows_isolated} isolated (restricted subjects) {record.reasons}"
     )
     return 0
 

@@ -1,0 +1,164 @@
+"""Subject lists in ``privacy/``: erased subjects (the deny list) and restricted subjects.
+
+Both are Delta tables of account pseudonyms (keyed hashes, the silver tokens) with the
+request that put them there. Ingest screens every new row against them: a row of an erased
+subject is dropped (late-arriving data must not bring the subject back), a row of a
+restricted subject goes straight to ``restricted/<dataset>``; de-identification skips
+restricted subjects. Adding and removing are MERGEs on the hash, so a re-run changes
+nothing, and their commits record the join condition only, never a hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from privlake.config import DatasetConfig, PrivlakeConfig
+from privlake.pseudonym import pseudonym_column
+from privlake.tables import ensure_table, table_exists, with_conflict_retry
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+DENY_LIST_TABLE = "erased_subjects"
+RESTRICTIONS_TABLE = "restricted_subjects"
+DENIED, RESTRICTED = "denied", "restricted"
+# Rows routed into restricted/ by ingest (restriction requests write their request id).
+INGEST_ROUTED_BY = "ingest:restricted-subject"
+
+
+def subject_list_schema() -> StructType:
+    from pyspark.sql import types as T
+
+    return T.StructType(
+        [
+            T.StructField("subject_hash", T.StringType(), False),
+            T.StructField("request_id", T.StringType(), False),
+            T.StructField("added_at", T.TimestampType(), False),
+        ]
+    )
+
+
+def add_subjects(
+    spark: SparkSession, config: PrivlakeConfig, table: str, hashes: Iterable[str], request_id: str
+) -> None:
+    """Put the subjects on the list (those already there keep their first request)."""
+    from delta.tables import DeltaTable
+
+    path = config.table_path("privacy", table)
+    schema = subject_list_schema()
+    ensure_table(spark, path, schema, stats_columns=["request_id"])
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = spark.createDataFrame([(h, request_id, now) for h in sorted(set(hashes))], schema)
+
+    def merge() -> None:
+        (
+            DeltaTable.forPath(spark, path)
+            .alias("t")
+            .merge(rows.alias("s"), "t.subject_hash = s.subject_hash")
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+
+    with_conflict_retry(merge, f"add subjects to privacy/{table}")
+
+
+def remove_subjects(spark: SparkSession, config: PrivlakeConfig, table: str, hashes: Iterable[str]) -> None:
+    from delta.tables import DeltaTable
+
+    path = config.table_path("privacy", table)
+    if not table_exists(spark, path):
+        return
+    rows = spark.createDataFrame([(h,) for h in sorted(set(hashes))], "subject_hash string")
+
+    def merge() -> None:
+        (
+            DeltaTable.forPath(spark, path)
+            .alias("t")
+            .merge(rows.alias("s"), "t.subject_hash = s.subject_hash")
+            .whenMatchedDelete()
+            .execute()
+        )
+
+    with_conflict_retry(merge, f"remove subjects from privacy/{table}")
+
+
+def listed_subjects(spark: SparkSession, config: PrivlakeConfig, table: str) -> list[str]:
+    path = config.table_path("privacy", table)
+    if not table_exists(spark, path):
+        return []
+    return sorted(r[0] for r in spark.read.format("delta").load(path).select("subject_hash").collect())
+
+
+@dataclass(frozen=True)
+class SubjectScreen:
+    """The deny list and the restriction list, read once per job run."""
+
+    denied: tuple[str, ...]
+    restricted: tuple[str, ...]
+
+    @classmethod
+    def load(cls, spark: SparkSession, config: PrivlakeConfig) -> SubjectScreen:
+        return cls(
+            tuple(listed_subjects(spark, config, DENY_LIST_TABLE)),
+            tuple(listed_subjects(spark, config, RESTRICTIONS_TABLE)),
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.denied or self.restricted)
+
+    def state(self, subject: Column, kind: str, key: bytes) -> Column:
+        """``denied``, ``restricted`` or null for a raw subject id (deny wins over restriction)."""
+        from pyspark.sql import functions as F
+
+        token = pseudonym_column(subject, kind, key)
+        return F.when(token.isin(list(self.denied)), F.lit(DENIED)).when(
+            token.isin(list(self.restricted)), F.lit(RESTRICTED)
+        )
+
+
+def subject_of_raw_line(raw_line: Column, dataset: DatasetConfig) -> Column:
+    """The subject id a quarantined raw line names (null when it is not a JSON object naming one)."""
+    from pyspark.sql import functions as F
+
+    return F.get_json_object(raw_line.cast("string"), f"$.{dataset.subject}")
+
+
+def isolated_rows(rows: DataFrame, isolated_by: str) -> DataFrame:
+    """Bronze rows in the shape of ``restricted/<dataset>``: the retention job's isolation shape."""
+    from pyspark.sql import functions as F
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return rows.withColumn("isolated_at", F.lit(now).cast("timestamp")).withColumn(
+        "isolated_by", F.lit(isolated_by)
+    )
+
+
+def insert_missing(
+    rows: DataFrame, path: str, key_columns: list[str], partition_by: list[str], stats_columns: list[str]
+) -> None:
+    """Insert the rows whose key the table does not hold yet (idempotent; creates the table)."""
+    from delta.tables import DeltaTable
+
+    from privlake.errors import PrivlakeError
+
+    spark = rows.sparkSession
+    ensure_table(spark, path, rows.schema, partition_by, stats_columns=stats_columns)
+    existing = spark.read.format("delta").load(path).schema
+    if [(f.name, f.dataType) for f in existing] != [(f.name, f.dataType) for f in rows.schema]:
+        raise PrivlakeError(
+            f"{path}: holds rows of another shape than the bronze rows being isolated (a retention rule "
+            "isolates into it from silver?); restriction isolates bronze rows"
+        )
+    condition = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in key_columns)
+
+    def merge() -> None:
+        DeltaTable.forPath(spark, path).alias("t").merge(
+            rows.alias("s"), condition
+        ).whenNotMatchedInsertAll().execute()
+
+    with_conflict_retry(merge, f"isolate into {path}")
