@@ -9,7 +9,7 @@ export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock demo test eval lint docker-lint format clean
+.PHONY: help setup lock demo demo-airflow test eval lint docker-lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ lock: ## re-resolve requirements.lock from pyproject.toml
 demo: setup ## run the whole pipeline locally on generated sample data (work/)
 	$(BIN)/privlake demo --workdir work
 
+demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, spark-submit) on work-airflow/
+	$(BIN)/python -m privlake.demo_airflow --workdir work-airflow
+
 test: setup ## run the test suite
 	$(BIN)/pytest
 
@@ -51,4 +54,4 @@ format: setup ## apply ruff's formatter and safe fixes
 	$(BIN)/ruff check --fix .
 
 clean: ## remove the demo work folder and caches (keeps .venv)
-	rm -rf work .pytest_cache .mypy_cache .ruff_cache
+	rm -rf work work-airflow .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
+from privlake.storage import is_s3
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -49,15 +50,61 @@ def delta_package() -> str:
     return f"io.delta:delta-spark_{spark_minor}_2.13:{version('delta_spark')}"
 
 
+def uses_s3(config: PrivlakeConfig) -> bool:
+    """Whether the landing or warehouse root is an S3 URI (s3://, s3a://, s3n://)."""
+    return any(is_s3(root) for root in (config.landing_root, config.warehouse_root))
+
+
+def extra_packages(config: PrivlakeConfig) -> list[str]:
+    """The config's packages, plus Hadoop's S3A connector when a root lives on S3."""
+    packages = list(config.spark.packages)
+    if uses_s3(config) and not any(p.startswith("org.apache.hadoop:hadoop-aws:") for p in packages):
+        packages.append(HADOOP_AWS_PACKAGE)
+    return packages
+
+
 def submit_packages(config: PrivlakeConfig) -> list[str]:
     """Maven packages a ``spark-submit`` of a privlake job needs (``--packages``)."""
-    return [delta_package(), *config.spark.packages]
+    return [delta_package(), *extra_packages(config)]
+
+
+def s3a_conf(config: PrivlakeConfig) -> dict[str, str]:
+    """Hadoop S3A settings from ``config.s3``; credentials from the environment variables it names.
+
+    ``s3://`` and ``s3n://`` URIs are served by S3A too, so a landing root written for boto3
+    (``s3://bucket/landing``) reads the same objects in Spark. Without credentials in the
+    environment S3A falls back to its default provider chain (instance profile, web
+    identity), which is what a cluster on AWS uses.
+    """
+    if not uses_s3(config):
+        return {}
+    s3 = config.s3
+    prefix = "spark.hadoop.fs.s3a."
+    conf = {
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3n.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        f"{prefix}endpoint.region": s3.region,
+        f"{prefix}path.style.access": str(s3.path_style_access).lower(),
+    }
+    if s3.endpoint_url:
+        conf[f"{prefix}endpoint"] = s3.endpoint_url
+        conf[f"{prefix}connection.ssl.enabled"] = str(s3.endpoint_url.startswith("https://")).lower()
+    access_key = os.environ.get(s3.access_key_env)
+    secret_key = os.environ.get(s3.secret_key_env)
+    if access_key and secret_key:
+        conf[f"{prefix}access.key"] = access_key
+        conf[f"{prefix}secret.key"] = secret_key
+        conf[f"{prefix}aws.credentials.provider"] = (
+            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        )
+    return conf
 
 
 def spark_conf(config: PrivlakeConfig) -> dict[str, str]:
-    """Every Spark setting privlake applies, base first, then the config's own."""
+    """Every Spark setting privlake applies: base, then S3A, then the config's own."""
     conf = dict(BASE_CONF)
     conf["spark.sql.shuffle.partitions"] = str(config.spark.shuffle_partitions)
+    conf.update(s3a_conf(config))
     conf.update(config.spark.conf)
     return conf
 
@@ -76,7 +123,7 @@ def get_spark(config: PrivlakeConfig, app_name: str | None = None) -> SparkSessi
     for key, value in spark_conf(config).items():
         builder = builder.config(key, value)
     if not _running_under_spark_submit():
-        builder = configure_spark_with_delta_pip(builder, extra_packages=list(config.spark.packages))
+        builder = configure_spark_with_delta_pip(builder, extra_packages=extra_packages(config))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
