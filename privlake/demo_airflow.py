@@ -115,7 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[yellow]{config.keys.pseudonym_key_env} is not set: using a local demo key[/]")
     console.print(f"generating {args.date} under {workdir / 'landing'}")
     generate_day(
-        workdir / "landing", args.date, accounts=args.accounts, rows=args.rows, truth_dir=workdir / "ground_truth"
+        workdir / "landing",
+        args.date,
+        accounts=args.accounts,
+        rows=args.rows,
+        truth_dir=workdir / "ground_truth",
     )
     console.print(f"migrating the Airflow metadata DB in {workdir / 'airflow'}")
     migrate_metadata_db()
@@ -124,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.print(f"warehouse: {workdir / 'warehouse'}")
     failed = [r.dag_id for r in results if r.state != "success"]
     if failed or len(results) < len(DAILY_CHAIN):
-        console.print(f"[red]DAG runs failed: {', '.join(failed)}; task logs under {workdir / 'airflow' / 'logs'}[/]")
+        console.print(
+            f"[red]DAG runs failed: {', '.join(failed)}; task logs under {workdir / 'airflow' / 'logs'}[/]"
+        )
         return 1
     return 0
 
