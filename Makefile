@@ -42,6 +42,7 @@ eval: setup ## evaluation suite: generate -> ingest -> deidentify, score silver 
 
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check .
+	$(BIN)/ruff check --preview --select AIR dags/   # Airflow 3 migration rules (AIR3xx), preview ones too
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
