@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,36 @@ def test_no_file_io_at_parse_time(path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(builtins, "open", forbidden)
     monkeypatch.setattr(Path, "read_text", forbidden)
     runpy.run_path(str(path), run_name="dag_parse_check")
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
+def test_dags_use_the_task_sdk_only(path: Path) -> None:
+    """Airflow 3: DAG files import ``airflow.sdk`` and provider operators, never core internals."""
+    tree = ast.parse(path.read_text())
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    airflow = [m for m in modules if m == "airflow" or m.startswith("airflow.")]
+    assert airflow, path.name
+    for module in airflow:
+        assert module == "airflow.sdk" or module.startswith("airflow.providers."), f"{path.name}: {module}"
+
+
+def test_dags_pass_ruffs_airflow_rules() -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run(
+        [str(ruff), "check", "--preview", "--select", "AIR", "--no-cache", str(REPO / "dags")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_manual_dags_have_typed_titled_params(dagbag) -> None:  # type: ignore[no-untyped-def]
+    manual = {dag_id: dag for dag_id, dag in dagbag.dags.items() if dag.schedule is None}
+    assert {"privacy_erasure", "privacy_restriction"} <= set(manual)
+    for dag_id, dag in manual.items():
+        assert dag.params, dag_id
+        for name in dag.params:
+            schema = dag.params.get_param(name).schema
+            assert schema.get("type"), f"{dag_id}.{name}"
+            assert schema.get("title") and schema.get("description"), f"{dag_id}.{name}"
