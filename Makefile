@@ -40,6 +40,9 @@ test: setup ## run the test suite
 eval: setup ## evaluation suite: generate -> ingest -> deidentify, score silver against the ground truth
 	$(BIN)/python -m bench.eval
 
+bench: setup ## benchmark: copy vs Presidio's Spark sample vs privlake (200k rows; writes bench/results/)
+	$(BIN)/python -m bench.bench
+
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff check --preview --select AIR dags/   # Airflow 3 migration rules (AIR3xx), preview ones too

@@ -1,0 +1,148 @@
+"""The three ways of getting one day of landing data into a table that ``make bench`` times.
+
+* ``copy_baseline``: landing JSON read with the declared schema and written to Delta as
+  it is: no validation, no quarantine, no de-identification. The floor.
+* ``presidio_reference``: Presidio's Spark sample (``bench.presidio_sample``) over the
+  free-text columns of a deterministic sample of the rows, written to Delta.
+* ``privlake_pipeline``: the real jobs, ``jobs.ingest`` then ``jobs.deidentify``, for
+  every dataset (the accounts snapshot first: its bronze table feeds the free-text
+  deny list).
+
+Each returns the wall time of its steps; the caller owns the Spark session and the clock
+around it, so session start-up is never counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.eval import pipeline_order
+from privlake.config import DatasetConfig, PrivlakeConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+    from privlake.pseudonym import PseudonymKey
+
+Steps = list[tuple[str, float]]
+
+
+def timed(steps: Steps, name: str, action: Callable[..., object], *args: object) -> None:
+    """Run ``action(*args)`` and append its wall time to ``steps`` as ``name``."""
+    started = time.perf_counter()
+    action(*args)
+    steps.append((name, time.perf_counter() - started))
+
+
+def landing_schema(dataset: DatasetConfig) -> StructType:
+    """The dataset's declared columns, typed: what a landing line holds when it is valid."""
+    from pyspark.sql import types as T
+
+    from privlake.schema import spark_type
+
+    return T.StructType([T.StructField(n, spark_type(s), True) for n, s in dataset.columns.items()])
+
+
+def read_landing(
+    spark: SparkSession, config: PrivlakeConfig, dataset: DatasetConfig, day: dt.date
+) -> DataFrame:
+    return spark.read.schema(landing_schema(dataset)).json(config.landing_path(dataset.name, day.isoformat()))
+
+
+def free_text_columns(dataset: DatasetConfig) -> tuple[str, ...]:
+    return tuple(name for name, spec in dataset.columns.items() if spec.role == "free_text")
+
+
+# --- (a) copy baseline -------------------------------------------------------------------------
+
+
+def copy_baseline(spark: SparkSession, config: PrivlakeConfig, day: dt.date, target: Path) -> Steps:
+    """Landing JSON of every dataset to a Delta table under ``target``, untransformed."""
+    steps: Steps = []
+    for name in pipeline_order(config):
+        dataset = config.dataset(name)
+        writer = read_landing(spark, config, dataset, day).write.format("delta").mode("overwrite")
+        timed(steps, f"copy {name}", writer.save, str(target / name))
+    return steps
+
+
+# --- (b) Presidio's Spark sample ---------------------------------------------------------------
+
+
+def sample_sizes(rows: dict[str, int], sample: int) -> dict[str, int]:
+    """``sample`` rows split across datasets in proportion to their row counts."""
+    total = sum(rows.values())
+    sizes = {name: round(sample * count / total) for name, count in rows.items()} if total else {}
+    return {name: min(size, rows[name]) for name, size in sizes.items()}
+
+
+def write_sample(
+    spark: SparkSession, config: PrivlakeConfig, day: dt.date, sizes: dict[str, int], target: Path
+) -> dict[str, list[str]]:
+    """The first rows of each dataset by a hash of their key, saved as JSON under ``target``.
+
+    Deterministic (same data, same sample) and spread over the whole day. Returns the
+    sampled keys per dataset, for scoring.
+    """
+    from pyspark.sql import functions as F
+
+    keys: dict[str, list[str]] = {}
+    for name, size in sizes.items():
+        dataset = config.dataset(name)
+        sample = (
+            read_landing(spark, config, dataset, day)
+            .where(F.col(dataset.key).isNotNull())
+            .dropDuplicates([dataset.key])
+            .orderBy(F.xxhash64(dataset.key), dataset.key)
+            .limit(size)
+        )
+        sample.write.mode("overwrite").json(str(target / name))
+        keys[name] = [row[0] for row in spark.read.json(str(target / name)).select(dataset.key).collect()]
+    return keys
+
+
+def presidio_reference(
+    spark: SparkSession, config: PrivlakeConfig, datasets: Sequence[str], sample_root: Path, target: Path
+) -> Steps:
+    """Presidio's sample UDF over each sampled dataset's free-text columns, into Delta.
+
+    The sample is one small file; it is spread over all cores first, as a job that wants
+    its cores busy would, so the reference is not held back by a single partition.
+    """
+    from bench.presidio_sample import anonymize_free_text
+
+    steps: Steps = []
+    cores = spark.sparkContext.defaultParallelism
+    for name in datasets:
+        dataset = config.dataset(name)
+        rows = (
+            spark.read.schema(landing_schema(dataset))
+            .json(str(sample_root / name))
+            .repartition(cores)
+            .transform(anonymize_free_text, free_text_columns(dataset), config.deidentify.spacy_model)
+        )
+        writer = rows.write.format("delta").mode("overwrite")
+        timed(steps, f"presidio sample {name}", writer.save, str(target / name))
+    return steps
+
+
+# --- (c) privlake ------------------------------------------------------------------------------
+
+
+def privlake_pipeline(spark: SparkSession, config: PrivlakeConfig, day: dt.date, key: PseudonymKey) -> Steps:
+    """``ingest`` then ``deidentify`` of every dataset, as the DAGs run them."""
+    from jobs.deidentify import deidentify
+    from jobs.ingest import ingest
+
+    steps: Steps = []
+    order = pipeline_order(config)
+    for name in order:
+        timed(steps, f"ingest {name}", ingest, spark, config, name, day)
+    for name in order:
+        timed(steps, f"deidentify {name}", deidentify, spark, config, name, day, key)
+    return steps
