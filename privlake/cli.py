@@ -18,6 +18,7 @@ from rich.console import Console
 
 from privlake.config import ConfigError, load_config
 from privlake.errors import PrivlakeError
+from privlake.privacy.manifest import add_request_arguments
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -89,6 +90,20 @@ def cmd_retention(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from jobs.erase import run_erase
+
+    return run_erase(
+        console, args.request_id, args.subject, args.manifest, args.purge, args.dry_run, args.config
+    )
+
+
+def cmd_restrict(args: argparse.Namespace) -> int:
+    from jobs.restrict import run_restrict
+
+    return run_restrict(console, args.command, args.request_id, args.subject, args.manifest, args.config)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from privlake.demo import run_demo
 
@@ -141,6 +156,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="rules folder or file (default: $PRIVLAKE_RETENTION_RULES or retention_rules/)",
     )
     p.set_defaults(handler=cmd_retention)
+
+    p = sub.add_parser(
+        "erase", parents=[common], help="erase subjects everywhere, purge history, verify, leave evidence"
+    )
+    add_request_arguments(p)
+    p.add_argument("--purge", action="store_true", help="purge table history now (VACUUM RETAIN 0 HOURS)")
+    p.add_argument("--dry-run", action="store_true", help="resolve and count, change nothing")
+    p.set_defaults(handler=cmd_erase)
+
+    for action, text in (
+        ("restrict", "isolate subjects from processing"),
+        ("unrestrict", "lift a restriction"),
+    ):
+        p = sub.add_parser(action, parents=[common], help=text)
+        add_request_arguments(p)
+        p.set_defaults(handler=cmd_restrict)
 
     p = sub.add_parser("demo", parents=[common], help="run the whole pipeline locally on generated data")
     p.add_argument("--workdir", default="work", help="folder for landing, warehouse and reports")

@@ -5,3 +5,11 @@ Every fact they store or print about a data subject is a keyed hash (HMAC-SHA256
 the pseudonym key, the same tokens silver holds); raw identifiers only ever live in the
 driver's memory and, between the steps of one request, in an encrypted work file.
 """
+
+# Light constants the DAG files' Params forms use at parse time (no heavy import here).
+REQUEST_KINDS: tuple[str, ...] = ("account_id", "email", "phone", "device_serial")
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
+# The DAG form's subject lines: KIND=VALUE, one per line (blank lines and # comments allowed).
+SUBJECT_LINES_PATTERN = (
+    r"^(?:[ \t]*(?:#[^\n]*|(?:account_id|email|phone|device_serial)=[^\n]+)?[ \t]*(?:\r?\n|$))*$"
+)

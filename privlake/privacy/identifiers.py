@@ -22,10 +22,10 @@ from typing import Literal
 import phonenumbers
 
 from privlake.errors import PrivlakeError
+from privlake.privacy import REQUEST_KINDS
 from privlake.pseudonym import TOKEN_PREFIX, normalize, pseudonymize
 
 RequestKind = Literal["account_id", "email", "phone", "device_serial"]
-REQUEST_KINDS: tuple[str, ...] = ("account_id", "email", "phone", "device_serial")
 # A person's name has no pseudonym kind (it never reaches silver); its hash gets its own prefix.
 PERSON_NAME = "person_name"
 REDACTED = "[REDACTED]"

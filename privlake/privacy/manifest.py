@@ -13,6 +13,7 @@ quote input values, so they are rewritten here).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -23,6 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from privlake.errors import PrivlakeError
+from privlake.privacy import REQUEST_ID_PATTERN
 from privlake.privacy.identifiers import (
     IdentifierError,
     RequestKind,
@@ -31,7 +33,6 @@ from privlake.privacy.identifiers import (
     parse_subject_argument,
 )
 
-REQUEST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 Action = Literal["erase", "restrict", "unrestrict"]
 
 
@@ -187,3 +188,41 @@ def build_request(
         )
     except ValidationError as exc:
         raise ManifestError(_problems(exc, "request")) from None
+
+
+def add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    """The request options ``privlake erase | restrict | unrestrict`` and the jobs share."""
+    parser.add_argument(
+        "--request-id", required=True, dest="request_id", help="the privacy team's request id"
+    )
+    parser.add_argument(
+        "--subject",
+        action="append",
+        default=[],
+        metavar="KIND=VALUE",
+        help="kind: account_id, email, phone (international format) or device_serial; repeatable",
+    )
+    parser.add_argument(
+        "--manifest", default=None, help="JSON or CSV file of subjects (production: in the restricted zone)"
+    )
+
+
+def request_argv(action: Action, form: dict[str, Any]) -> list[str]:
+    """A DAG trigger form (request_id, manifest or subjects, purge, dry_run) as job arguments,
+    validated first so a bad form fails before Spark starts."""
+    lines = subjects_from_lines(str(form.get("subjects") or ""))
+    manifest = str(form.get("manifest") or "").strip() or None
+    request = build_request(
+        str(form.get("request_id") or ""),
+        action,
+        lines,
+        manifest,
+        purge=bool(form.get("purge")),
+        dry_run=bool(form.get("dry_run")),
+    )
+    argv = ["--request-id", request.request_id]
+    argv += ["--manifest", str(manifest)] if manifest else [a for line in lines for a in ("--subject", line)]
+    if action != "erase":
+        argv += ["--action", action]
+    argv += ["--purge"] * request.purge + ["--dry-run"] * request.dry_run
+    return argv

@@ -1,0 +1,733 @@
+"""Erase: a privacy team's erasure request, resolved, executed in every zone, purged, verified, evidenced.
+
+A request names subjects by account id, e-mail, phone or device serial
+(``privlake.privacy.manifest``). The job resolves them to accounts and every identifier
+they own (``privlake.privacy.resolution``), puts the accounts on the deny list, then erases:
+
+- landing files lose the subjects' lines, and other lines' mentions of the subjects'
+  identifiers are redacted (files rewritten through ``privlake.storage``, every S3 version);
+- bronze, restricted and quarantine lose the subjects' rows, and mentions in other rows'
+  free text (quarantine: the raw line) are redacted; silver loses the rows by pseudonym, and
+  the subjects' pseudonyms in other rows' scrubbed text are redacted;
+- gold aggregates are recomputed for the dates the subjects had rows, when the deployment
+  has them (``jobs/aggregate.py``); they hold no identifiers and are k-anonymous, so nothing
+  in them is rewritten by hand.
+
+Deletes and redactions are MERGEs against rows selected by a read, so Delta's history records
+join conditions, never a value or a hash; deletion vectors are purged (REORG) on every table
+that uses them. ``--purge`` also VACUUMs with zero retention, so no earlier table version
+keeps the rows; without it the next retention run purges history, and the evidence says when.
+A scan of every file then looks for the subjects' identifiers; a finding fails the request.
+
+The ledger (``privacy/privacy_requests``) drives the steps: a re-run resumes after the last
+state reached (the resolved identifiers survive between runs in an encrypted work file), a
+completed request is not run again, and a request id cannot be reused for other subjects.
+Every step is idempotent and Delta writes retry on concurrent commits.
+
+Run it as ``privlake erase --request-id ID (--subject KIND=VALUE ... | --manifest PATH)
+[--purge] [--dry-run]`` or with spark-submit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import importlib.util
+import json
+import re
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Final
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from rich.console import Console
+
+from jobs.retention import (
+    Target,
+    _encoded,
+    _file_bytes,
+    _key_match,
+    _table_detail,
+    commit_tag,
+    deletion_vectors_pending,
+    gold_tables,
+    line_subjects,
+    row_key,
+    run_settings,
+    session_settings,
+    subject_pseudonym,
+    table_history,
+)
+from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.errors import PrivlakeError
+from privlake.keys import pseudonym_key
+from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
+from privlake.privacy.evidence import (
+    IdentifierEvidence,
+    LandingEvidence,
+    RequestEvidence,
+    ScanEvidence,
+    SubjectEvidence,
+    TableEvidence,
+    read_evidence,
+    write_evidence,
+)
+from privlake.privacy.identifiers import REDACTED, MentionPattern
+from privlake.privacy.ledger import (
+    COMPLETED,
+    ERASED,
+    ERASURE_STEPS,
+    FAILED,
+    PURGED,
+    RECEIVED,
+    RESOLVED,
+    VERIFIED,
+    LedgerEntry,
+    check_same_request,
+    last_progress,
+    record_state,
+    request_history,
+)
+from privlake.privacy.manifest import PrivacyRequest, add_request_arguments, build_request
+from privlake.privacy.resolution import (
+    SILVER_KEY_ID_COLUMN,
+    Resolution,
+    SubjectProfile,
+    dates_of,
+    describe_identifiers,
+    resolve,
+)
+from privlake.privacy.verify import ScanResult, scan_lake
+from privlake.privacy.workstate import discard, seal, unseal
+from privlake.pseudonym import PseudonymKey
+from privlake.retention_rules import load_rules
+from privlake.spark import get_spark
+from privlake.storage import FileStore, file_store
+from privlake.tables import table_exists, with_conflict_retry
+
+ACTION: Final = "erase"
+TABLE_ZONES = ("bronze", "restricted", "quarantine", "silver")
+VERIFICATION_FAILED = "verification failed"
+RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
+
+
+class ErasureFailed(PrivlakeError):
+    """A step of the request failed; the ledger holds the reason and a re-run resumes."""
+
+
+# --- what a request erases ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureScope:
+    """The subjects' account pseudonyms and the patterns their mentions match (raw and tokens)."""
+
+    subjects: tuple[str, ...]
+    raw: MentionPattern
+    tokens: MentionPattern
+
+    @classmethod
+    def of(cls, resolution: Resolution, key: bytes) -> ErasureScope:
+        profiles = resolution.subjects
+        exclusive = [pair for p in profiles for pair in p.exclusive()]
+        tokens = sorted({t for p in profiles for t in p.pseudonyms(key)})
+        return cls(
+            subjects=tuple(resolution.subject_hashes(key)),
+            raw=MentionPattern.of(exclusive),
+            tokens=MentionPattern(tuple(re.escape(t) for t in tokens)),
+        )
+
+
+def dataset_target(config: PrivlakeConfig, zone: str, dataset: DatasetConfig) -> Target:
+    """A dataset's table in a zone, in the shape the retention helpers take (no rule)."""
+    return Target(zone, dataset.name, config.table_path(zone, dataset.name), None, None, dataset)
+
+
+def holds_raw_values(target: Target, columns: Sequence[str]) -> bool:
+    """Bronze, quarantine and rows isolated from bronze hold raw values; silver holds tokens."""
+    if target.zone == "restricted":
+        return SILVER_KEY_ID_COLUMN not in columns
+    return target.zone in ("bronze", "quarantine")
+
+
+def text_columns(target: Target, schema: T.StructType) -> list[str]:
+    """Where other subjects' rows may mention the subject: free text, or a quarantined raw line."""
+    if target.zone == "quarantine":
+        return ["raw_line"]
+    assert target.dataset is not None
+    return [
+        n for n, s in target.dataset.columns.items() if s.role == "free_text" and n in schema.fieldNames()
+    ]
+
+
+# --- pure transforms -------------------------------------------------------------------
+
+
+def rows_of_subjects(df: DataFrame, target: Target, subjects: Sequence[str], key: bytes) -> DataFrame:
+    """The table's rows that belong to the subjects (by account pseudonym)."""
+    owner = subject_pseudonym(target, df.columns, lambda: key)
+    if owner is None:
+        return df.limit(0)
+    return df.where(F.coalesce(owner.isin(list(subjects)), F.lit(False)))
+
+
+def _as_text(df: DataFrame, column: str) -> Column:
+    if isinstance(df.schema[column].dataType, T.BinaryType):
+        return F.col(column).cast("string")
+    return F.col(column)
+
+
+def mentioning_rows(df: DataFrame, columns: Sequence[str], pattern: MentionPattern) -> DataFrame:
+    """Rows whose text columns mention the pattern."""
+    regex = pattern.java()
+    hit = F.lit(False)
+    for column in columns:
+        hit = hit | F.coalesce(_as_text(df, column).rlike(regex), F.lit(False))
+    return df.where(hit)
+
+
+def redacted_columns(df: DataFrame, columns: Sequence[str], pattern: MentionPattern) -> list[Column]:
+    """Each text column with every mention replaced by ``[REDACTED]`` (binary stays binary)."""
+    regex = pattern.java()
+    out = []
+    for column in columns:
+        replaced = F.regexp_replace(_as_text(df, column), regex, REDACTED)
+        if isinstance(df.schema[column].dataType, T.BinaryType):
+            replaced = replaced.cast("binary")
+        out.append(replaced.alias(column))
+    return out
+
+
+def redact_line(line: bytes, pattern: MentionPattern) -> bytes:
+    """A landing line with mentions redacted; a JSON line whose escapes hide a mention from the
+    byte search is redacted after decoding and written back as compact JSON."""
+    redacted = pattern.binary().sub(REDACTED.encode(), line)
+    text = pattern.text()
+    try:
+        record = json.loads(redacted)
+    except ValueError:
+        return redacted
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return text.sub(REDACTED, value)
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        return value
+
+    scrubbed = scrub(record)
+    if scrubbed == record:
+        return redacted
+    return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# --- landing -------------------------------------------------------------------------------
+
+
+def erase_landing(
+    store: FileStore,
+    config: PrivlakeConfig,
+    dataset: DatasetConfig,
+    scope: ErasureScope,
+    key: bytes,
+    dry_run: bool,
+) -> LandingEvidence:
+    """Rewrite each landing file of the dataset without the subjects' lines and with mentions
+    redacted; a file left with no line is deleted (with every S3 version)."""
+    report = LandingEvidence(dataset=dataset.name)
+    subjects = set(scope.subjects)
+    for file in store.list_files(f"{config.landing_root.rstrip('/')}/{dataset.name}"):
+        if not file.current:
+            continue  # retention deletes keys whose latest version is a delete marker
+        report.files_read += 1
+        data = _file_bytes(file.path, store.read_bytes(file.path))
+        kept, removed, redacted = [], 0, 0
+        for line, owner in line_subjects(data, dataset, key):
+            if owner in subjects:
+                removed += 1
+                continue
+            clean = redact_line(line, scope.raw) if scope.raw else line
+            redacted += clean != line
+            kept.append(clean)
+        report.lines_removed += removed
+        report.lines_redacted += redacted
+        if not (removed or redacted) or dry_run:
+            continue
+        if kept:
+            store.write_bytes(file.path, _encoded(file.path, kept))
+            report.files_rewritten += 1
+        else:
+            store.delete(file.path)
+            report.files_deleted += 1
+    return report
+
+
+# --- Delta tables --------------------------------------------------------------------------
+
+
+def _tagged_metric(spark: SparkSession, path: str, tag: str, operation: str, metric: str) -> int:
+    return sum(
+        c.metrics.get(metric, 0)
+        for c in table_history(spark, path)
+        if c.tag == tag and c.operation == operation
+    )
+
+
+def materialize_deletion_vectors(spark: SparkSession, path: str, label: str) -> bool:
+    """REORG ... APPLY (PURGE) when deletion vectors hide rows: the rows leave the data files."""
+    _, properties = _table_detail(spark, path)
+    if properties.get("delta.enableDeletionVectors", "false").lower() != "true":
+        return False
+    if not deletion_vectors_pending(table_history(spark, path)):
+        return False
+    with_conflict_retry(
+        lambda: spark.sql(f"REORG TABLE delta.`{path}` APPLY (PURGE)").collect(), f"erasure reorg {label}"
+    )
+    return True
+
+
+def erase_table(
+    spark: SparkSession, target: Target, scope: ErasureScope, key: bytes, tag: str, dry_run: bool
+) -> TableEvidence | None:
+    """Delete the subjects' rows, then redact mentions in the other rows' text; counts come from
+    the request's own tagged commits, so a resumed run reports what all its runs did."""
+    from delta.tables import DeltaTable
+
+    if not table_exists(spark, target.location):
+        return None
+    path, label = target.location, f"{target.zone}/{target.name}"
+    df = spark.read.format("delta").load(path)
+    keys = row_key(target)
+    texts = text_columns(target, df.schema)
+    pattern = scope.raw if holds_raw_values(target, df.columns) else scope.tokens
+    doomed = rows_of_subjects(df, target, scope.subjects, key).select(*keys).distinct()
+    evidence = TableEvidence(zone=target.zone, dataset=target.name)
+    evidence.version_before = table_history(spark, path)[0].version
+    if dry_run:
+        evidence.rows_removed = doomed.count()
+        if pattern and texts:
+            evidence.rows_redacted = mentioning_rows(df, texts, pattern).count()
+        evidence.version_after = evidence.version_before
+        return evidence
+    if doomed.limit(1).count():
+
+        def delete() -> None:
+            (
+                DeltaTable.forPath(spark, path)
+                .alias("t")
+                .merge(doomed.alias("s"), _key_match(keys))
+                .whenMatchedDelete()
+                .execute()
+            )
+
+        with commit_tag(spark, f"{tag}:delete"):
+            with_conflict_retry(delete, f"erasure delete in {label}")
+    if pattern and texts:
+        current = spark.read.format("delta").load(path)
+        changed = mentioning_rows(current, texts, pattern).select(
+            *keys, *redacted_columns(current, texts, pattern)
+        )
+        if changed.limit(1).count():
+
+            def redact() -> None:
+                (
+                    DeltaTable.forPath(spark, path)
+                    .alias("t")
+                    .merge(changed.alias("s"), _key_match(keys))
+                    .whenMatchedUpdate(set={c: f"s.`{c}`" for c in texts})
+                    .execute()
+                )
+
+            with commit_tag(spark, f"{tag}:redact"):
+                with_conflict_retry(redact, f"erasure redaction in {label}")
+    with commit_tag(spark, f"{tag}:reorg"):
+        evidence.deletion_vectors_purged = materialize_deletion_vectors(spark, path, label)
+    evidence.rows_removed = _tagged_metric(spark, path, f"{tag}:delete", "MERGE", "numTargetRowsDeleted")
+    evidence.rows_redacted = _tagged_metric(spark, path, f"{tag}:redact", "MERGE", "numTargetRowsUpdated")
+    evidence.version_after = table_history(spark, path)[0].version
+    return evidence
+
+
+def purge_history(spark: SparkSession, paths: Sequence[str], tag: str) -> dict[str, int]:
+    """VACUUM with zero retention (the safety check off for this call only): no earlier version's
+    files, deletion vectors or change-data files survive. Returns files deleted per table."""
+    purged = {}
+    with session_settings(spark, {RETENTION_CHECK_CONF: "false"}), commit_tag(spark, f"{tag}:purge"):
+        for path in paths:
+            materialize_deletion_vectors(spark, path, path)
+            with_conflict_retry(
+                lambda path=path: spark.sql(f"VACUUM delta.`{path}` RETAIN 0 HOURS").collect(),  # type: ignore[misc]
+                f"erasure vacuum {path}",
+            )
+            purged[path] = _tagged_metric(spark, path, f"{tag}:purge", "VACUUM END", "numDeletedFiles")
+    return purged
+
+
+def recompute_gold(spark: SparkSession, config: PrivlakeConfig, days: Sequence[dt.date]) -> str:
+    """Gold holds k-anonymous aggregates without identifiers: rebuilding the subjects' dates from
+    the erased silver removes their contribution, including where it kept a group at k."""
+    if not gold_tables(spark, config):
+        return "no gold tables yet: nothing to recompute"
+    if importlib.util.find_spec("jobs.aggregate") is None:
+        return "gold tables exist but jobs/aggregate.py is not installed: run `privlake aggregate` for them"
+    aggregate: Callable[[SparkSession, PrivlakeConfig, dt.date], object] = importlib.import_module(
+        "jobs.aggregate"
+    ).aggregate
+    for day in days:
+        aggregate(spark, config, day)
+    return f"recomputed from the erased silver tables for {len(days)} date(s)"
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+def current_version_files(spark: SparkSession, config: PrivlakeConfig) -> Callable[[str], bool]:
+    """A filter for the scan without --purge: files the current table versions reference, every
+    ``_delta_log`` file, and every file outside a Delta table (earlier versions' files are
+    history, which the next retention run purges)."""
+    tables, live = [], set()
+    for zone in ("bronze", "silver", "gold", "restricted", "quarantine", "privacy"):
+        root = PurePosixPath(config.table_path(zone, "x")).parent
+        names = gold_tables(spark, config) if zone == "gold" else []
+        candidates = [str(root / n) for n in names] or [config.table_path(zone, n) for n in config.datasets]
+        for path in candidates:
+            if table_exists(spark, path):
+                tables.append(path.rstrip("/") + "/")
+                live |= {PurePosixPath(f).name for f in spark.read.format("delta").load(path).inputFiles()}
+
+    def include(path: str) -> bool:
+        inside = [t for t in tables if path.startswith(t)]
+        return not inside or "/_delta_log/" in path or PurePosixPath(path).name in live
+
+    return include
+
+
+def scan_evidence(result: ScanResult) -> ScanEvidence:
+    return ScanEvidence(
+        scope=result.scope,
+        files_scanned=result.files_scanned,
+        bytes_scanned=result.bytes_scanned,
+        passed=result.passed,
+        findings=[{"path": f.path, "what": f.what, "matches": f.matches} for f in result.findings],
+    )
+
+
+# --- the request ---------------------------------------------------------------------------
+
+
+@dataclass
+class ErasureResult:
+    evidence: RequestEvidence
+    already_done: bool = False
+    dry_run: bool = False
+
+
+def _error_note(exc: BaseException) -> str:
+    """Our errors never hold values; a Spark message can quote a plan, so only its class is kept."""
+    return str(exc).splitlines()[0] if isinstance(exc, PrivlakeError) else type(exc).__name__
+
+
+def new_evidence(request: PrivacyRequest, resolution: Resolution, key: PseudonymKey) -> RequestEvidence:
+    return RequestEvidence(
+        request_id=request.request_id,
+        action=request.action,
+        state=RECEIVED,
+        key_id=key.key_id,
+        run_ids=[],
+        received_at=dt.datetime.now(dt.UTC),
+        purge=request.purge,
+        identifiers=[
+            IdentifierEvidence(
+                kind=r.kind,
+                identifier_hash=r.identifier_hash,
+                resolved=r.resolved,
+                subject_hashes=r.subject_hashes,
+                sources=r.sources,
+            )
+            for r in resolution.identifiers
+        ],
+        subjects=[subject_evidence(p, key.secret) for p in resolution.subjects],
+    )
+
+
+def subject_evidence(profile: SubjectProfile, key: bytes) -> SubjectEvidence:
+    described = describe_identifiers(profile, key)
+    return SubjectEvidence(
+        subject_hash=described["subject"],
+        identifiers=described["identifiers"],
+        shared_with_other_subjects=described["shared_with_other_subjects"],
+        datasets=described["datasets"],
+    )
+
+
+def erase_everywhere(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    request: PrivacyRequest,
+    resolution: Resolution,
+    evidence: RequestEvidence,
+    key: bytes,
+    dry_run: bool = False,
+) -> None:
+    """Deny list first (a concurrent ingest then drops the subjects' new rows), then every zone."""
+    scope = ErasureScope.of(resolution, key)
+    tag = f"privlake-erasure:{request.request_id}"
+    if not dry_run and scope.subjects:
+        add_subjects(spark, config, DENY_LIST_TABLE, scope.subjects, request.request_id)
+        evidence.deny_list = f"{len(scope.subjects)} subject hash(es) in privacy/{DENY_LIST_TABLE}"
+    store = file_store(config.landing_root, config.s3)
+    evidence.landing, evidence.tables = [], []
+    with session_settings(spark, run_settings(spark, config)):
+        for name in sorted(config.datasets):
+            dataset = config.datasets[name]
+            evidence.landing.append(erase_landing(store, config, dataset, scope, key, dry_run))
+            for zone in TABLE_ZONES:
+                table = erase_table(spark, dataset_target(config, zone, dataset), scope, key, tag, dry_run)
+                if table is not None:
+                    evidence.tables.append(table)
+    if not dry_run:
+        days = sorted({d for days in dates_of(resolution.subjects).values() for d in days})
+        evidence.gold = recompute_gold(spark, config, days)
+
+
+def history_note(config: PrivlakeConfig, erased_at: dt.datetime) -> str:
+    """When the next retention run purges the history this request left (no --purge)."""
+    try:
+        hours = load_rules(config.retention_rules, config).history_retention_hours
+    except PrivlakeError as exc:
+        return f"not purged by this request; the retention rules could not be read to say when ({exc})"
+    due = erased_at + dt.timedelta(hours=hours)
+    return (
+        f"not purged by this request (no --purge): earlier table versions keep the removed rows until "
+        f"the first retention run after {due.isoformat(timespec='minutes')} "
+        f"(history_retention_hours {hours}) purges them"
+    )
+
+
+def erase(
+    spark: SparkSession, config: PrivlakeConfig, request: PrivacyRequest, key: PseudonymKey
+) -> ErasureResult:
+    """Run (or resume) the request; return its evidence. A completed request is not run again."""
+    secret = key.secret
+    hashes = request.identifier_hashes(secret)
+    history = request_history(spark, config, request.request_id)
+    check_same_request(history, ACTION, hashes)
+    progress = last_progress(history)
+    if progress == COMPLETED:
+        done = read_evidence(config, request.request_id)
+        if done is None:
+            raise ErasureFailed(
+                f"request {request.request_id}: completed, but its evidence record is missing"
+            )
+        return ErasureResult(done, already_done=True)
+    if request.dry_run:
+        resolution = resolve(spark, config, request.subjects, secret)
+        evidence = new_evidence(request, resolution, key)
+        evidence.state = "dry run: nothing changed"
+        erase_everywhere(spark, config, request, resolution, evidence, secret, dry_run=True)
+        return ErasureResult(evidence, dry_run=True)
+    if history and history[-1].state == FAILED and (history[-1].reason or "").startswith(VERIFICATION_FAILED):
+        progress = RESOLVED  # something survived: erase again before verifying again
+    run_id = uuid.uuid4().hex
+    subject_hashes: tuple[str, ...] = history[-1].subject_hashes if history else ()
+
+    def record(state: str, reason: str | None = None, evidence_path: str | None = None) -> None:
+        entry = LedgerEntry(
+            request.request_id,
+            ACTION,
+            state,
+            tuple(hashes),
+            subject_hashes,
+            request.purge,
+            reason,
+            run_id,
+            evidence_path,
+        )
+        record_state(spark, config, entry)
+
+    def before(state: str) -> bool:
+        return progress is None or ERASURE_STEPS.index(progress) < ERASURE_STEPS.index(state)
+
+    try:
+        if progress is None:
+            record(RECEIVED)
+        if before(RESOLVED) and progress != RESOLVED:
+            resolution = resolve(spark, config, request.subjects, secret)
+            evidence = new_evidence(request, resolution, key)
+            work = {"resolution": resolution.to_state(), "evidence": evidence.model_dump(mode="json")}
+            seal(config, request.request_id, work, secret)
+            subject_hashes = tuple(resolution.subject_hashes(secret))
+            record(RESOLVED)
+        else:
+            work = unseal(config, request.request_id, secret)
+            resolution = Resolution.from_state(work["resolution"])
+            evidence = RequestEvidence.model_validate(work["evidence"])
+        evidence.run_ids = [*evidence.run_ids, run_id]
+
+        def save(state: str) -> None:
+            evidence.state = state
+            work["evidence"] = evidence.model_dump(mode="json")
+            seal(config, request.request_id, work, secret)
+            record(state)
+
+        if before(ERASED):
+            erase_everywhere(spark, config, request, resolution, evidence, secret)
+            evidence.history = history_note(config, dt.datetime.now(dt.UTC))
+            save(ERASED)
+        if request.purge and before(PURGED):
+            paths = [config.table_path(t.zone, t.dataset) for t in evidence.tables]
+            paths += [config.table_path("gold", g) for g in gold_tables(spark, config)]
+            purged = purge_history(
+                spark, [p for p in paths if table_exists(spark, p)], f"privlake-erasure:{request.request_id}"
+            )
+            for table in evidence.tables:
+                table.history_files_purged = purged.get(config.table_path(table.zone, table.dataset), 0)
+                table.version_after = table_history(spark, config.table_path(table.zone, table.dataset))[
+                    0
+                ].version
+            evidence.history = (
+                f"purged at {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}: deletion vectors "
+                "materialized, VACUUM RETAIN 0 HOURS on every table touched and every gold table"
+            )
+            save(PURGED)
+        if before(VERIFIED):
+            pseudonyms = ErasureScope.of(resolution, secret).tokens
+            subjects = MentionPattern(tuple(re.escape(s) for s in resolution.subject_hashes(secret)))
+            tokens = MentionPattern(pseudonyms.fragments + subjects.fragments)
+            raw = ErasureScope.of(resolution, secret).raw
+            if request.purge:
+                result = scan_lake(config, raw, tokens)
+            else:
+                result = scan_lake(config, raw, tokens, current_version_files(spark, config))
+                result.scope = "landing, and the files of the current table versions (history: see above)"
+            evidence.scan = scan_evidence(result)
+            if not result.passed:
+                evidence.state = FAILED
+                work["evidence"] = evidence.model_dump(mode="json")
+                seal(config, request.request_id, work, secret)
+                reason = (
+                    f"{VERIFICATION_FAILED}: {len(result.findings)} file(s) still hold the subject "
+                    f"(first: {result.findings[0].path})"
+                )
+                record(FAILED, reason)
+                raise ErasureFailed(
+                    f"request {request.request_id}: {reason}; run it again to erase what is left"
+                )
+            save(VERIFIED)
+        evidence.state = COMPLETED
+        evidence.completed_at = dt.datetime.now(dt.UTC)
+        path = write_evidence(config, evidence)
+        record(COMPLETED, evidence_path=path)
+        discard(config, request.request_id)
+        return ErasureResult(evidence)
+    except ErasureFailed:
+        raise
+    except Exception as exc:
+        record(FAILED, _error_note(exc))
+        raise
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def print_evidence(console: Console, result: ErasureResult) -> None:
+    """The evidence summary: counts, hashes and versions, never a raw value."""
+    from rich.table import Table
+
+    e = result.evidence
+    if result.already_done:
+        console.print(f"request {e.request_id}: already {e.action}d and verified; evidence unchanged")
+    title = f"{e.action} request {e.request_id}: {e.state}"
+    resolved = Table(title=title, title_justify="left")
+    for column in ("kind", "identifier hash", "resolved to", "found in"):
+        resolved.add_column(column)
+    for i in e.identifiers:
+        resolved.add_row(
+            i.kind, i.identifier_hash, ", ".join(i.subject_hashes) or "nothing", ", ".join(i.sources) or "-"
+        )
+    console.print(resolved)
+    zones = Table(title="rows per zone", title_justify="left")
+    for column in ("zone", "dataset", "removed", "redacted", "moved", "version before", "after"):
+        zones.add_column(column, justify="left" if column in ("zone", "dataset") else "right")
+    for f in e.landing:
+        if f.lines_removed or f.lines_redacted:
+            zones.add_row(
+                "landing", f.dataset, f"{f.lines_removed:,}", f"{f.lines_redacted:,}", "-", "-", "-"
+            )
+    for t in e.tables:
+        zones.add_row(
+            t.zone,
+            t.dataset,
+            f"{t.rows_removed:,}",
+            f"{t.rows_redacted:,}",
+            f"{t.rows_moved:,}",
+            str(t.version_before),
+            str(t.version_after),
+        )
+    console.print(zones)
+    for line in (e.deny_list, e.gold, e.history):
+        if line:
+            console.print(f"- {line}")
+    if e.scan is not None:
+        verdict = (
+            "nothing found" if e.scan.passed else f"{len(e.scan.findings)} file(s) still hold the subject"
+        )
+        console.print(f"- verification scan ({e.scan.scope}): {e.scan.files_scanned:,} files: {verdict}")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="erase", description=__doc__.splitlines()[0])
+    add_request_arguments(parser)
+    parser.add_argument(
+        "--purge", action="store_true", help="also purge table history now (VACUUM RETAIN 0 HOURS)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="resolve and count, change nothing")
+    parser.add_argument("--config", default=None)
+    return parser.parse_args(argv)
+
+
+def run_erase(
+    console: Console,
+    request_id: str,
+    subjects: Sequence[str],
+    manifest: str | None,
+    purge: bool,
+    dry_run: bool,
+    config_path: str | None,
+) -> int:
+    """What ``privlake erase`` and ``main`` do: validate, run, print the evidence summary."""
+    request = build_request(request_id, ACTION, subjects, manifest, purge=purge, dry_run=dry_run)
+    config = load_config(config_path)
+    key = pseudonym_key(config)
+    spark = get_spark(config, app_name="privlake-erase")
+    print_evidence(console, erase(spark, config, request, key))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return run_erase(
+            Console(highlight=False),
+            args.request_id,
+            args.subject,
+            args.manifest,
+            args.purge,
+            args.dry_run,
+            args.config,
+        )
+    except PrivlakeError as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]erase failed:[/] {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
