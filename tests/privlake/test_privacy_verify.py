@@ -1,0 +1,51 @@
+"""Mentions in every notation, and the verification scan's decoding of Parquet, JSON and gzip."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jobs.erase import redact_line
+from privlake.privacy.identifiers import REDACTED, MentionPattern
+from privlake.privacy.verify import count_matches
+
+PATTERN = MentionPattern.of(
+    [("mac_address", "a4:c1:38:0b:9e:2f"), ("phone", "+4915123456789"), ("person_name", "Zoë Müller")]
+)
+
+
+def test_a_mac_and_a_phone_match_in_every_notation_and_nothing_longer() -> None:
+    text = PATTERN.text()
+    mentions = ["A4-C1-38-0B-9E-2F", "a4c1.380b.9e2f", "A4C1380B9E2F", "+49 151 23456789", "0151 23456789"]
+    for mention in [*mentions, "0049-151-234-567-89", "zoë müller"]:
+        assert text.search(f"seen {mention}, ok"), mention
+    for other in ("a4:c1:38:0b:9e:2f0", "x0151 234567890", "+49 151 23456788"):
+        assert not text.search(f"seen {other}"), other
+    assert re.compile(PATTERN.java().removeprefix("(?iu)"), re.IGNORECASE).search("A4:C1:38:0B:9E:2F")
+
+
+def test_landing_lines_are_redacted_even_behind_json_escapes() -> None:
+    plain = b'{"message":"paired with a4c1380b9e2f by +49 151 23456789"}'
+    assert json.loads(redact_line(plain, PATTERN))["message"] == f"paired with {REDACTED} by {REDACTED}"
+    escaped = json.dumps({"room_name": "Zo\u00eb M\u00fcller's room"}, ensure_ascii=True).encode()
+    assert b"\\u00eb" in escaped and not PATTERN.binary().search(escaped)
+    assert json.loads(redact_line(escaped, PATTERN))["room_name"] == f"{REDACTED}'s room"
+    assert redact_line(b"not json 0151 23456789", PATTERN) == f"not json {REDACTED}".encode()
+
+
+def test_the_scan_decodes_parquet_gzip_and_json_escapes() -> None:
+    table = pa.table({"msg": ["nothing", "a4-c1-38-0b-9e-2f here"], "tags": [["x"], ["Zoë Müller"]]})
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="gzip", use_dictionary=True, write_statistics=False)
+    data = sink.getvalue()
+    assert not PATTERN.binary().search(data)  # compressed: a byte scan would miss both
+    assert count_matches("t/part-0.parquet", data, PATTERN) == 2
+    assert count_matches("l/a.jsonl.gz", gzip.compress(b'{"m": "+4915123456789"}\n'), PATTERN) == 1
+    escaped = json.dumps({"stats": "Zo\u00eb M\u00fcller"}).encode()
+    assert count_matches("_delta_log/00000.json", escaped, PATTERN) == 1
+    assert count_matches("_delta_log/00000.json", b'{"stats": "clean"}', PATTERN) == 0
