@@ -94,9 +94,7 @@ def s3a_conf(config: PrivlakeConfig) -> dict[str, str]:
     if access_key and secret_key:
         conf[f"{prefix}access.key"] = access_key
         conf[f"{prefix}secret.key"] = secret_key
-        conf[f"{prefix}aws.credentials.provider"] = (
-            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
-        )
+        conf[f"{prefix}aws.credentials.provider"] = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
     return conf
 
 
