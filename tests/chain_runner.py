@@ -1,10 +1,11 @@
 """Run the daily chain in one Spark application and dump what it produced, for comparison.
 
-``python -m tests.chain_runner --config C --date D --out dump.json`` runs, for date D:
-ingest and deidentify of every dataset, aggregate (gold), then retention as of D + 8 days
-(landing files expire, tables stay). It writes a JSON dump of the result that does not
-depend on where the lake lives: per table, its row count and a digest of its sorted rows
-(lineage columns that hold a file path are left out), plus the landing files left.
+``python -m tests.chain_runner --config C --date D --erase KIND=VALUE --out dump.json``
+runs, for date D: ingest and deidentify of every dataset, aggregate (gold), an erasure
+request with purge for the given subject, then retention as of D + 1. It writes a JSON
+dump of the result that does not depend on where the lake lives: per table, its row count
+and a digest of its sorted rows (lineage columns that hold a file path are left out), a
+digest of every landing file (by path under the landing root), and the erasure's outcome.
 
 The S3 end-to-end test runs it twice, once on the local filesystem and once on S3, in
 fresh JVMs (S3A's jars must be on the classpath when the JVM starts), and compares.
@@ -23,10 +24,12 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.deidentify import deidentify
+from jobs.erase import erase
 from jobs.ingest import ingest
 from jobs.retention import retention
 from privlake.config import PrivlakeConfig, load_config
 from privlake.keys import pseudonym_key
+from privlake.privacy.manifest import build_request
 from privlake.retention_rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import file_store
@@ -51,7 +54,9 @@ def table_digest(df: DataFrame) -> dict[str, object]:
     }
 
 
-def run_chain(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> None:
+def run_chain(
+    spark: SparkSession, config: PrivlakeConfig, day: dt.date, erase_subject: str
+) -> dict[str, object]:
     key = pseudonym_key(config)
     snapshots_first = sorted(config.datasets.values(), key=lambda d: not d.snapshot)
     for dataset in snapshots_first:
@@ -62,7 +67,16 @@ def run_chain(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> None
         from jobs.aggregate import aggregate
 
         aggregate(spark, config, day)
-    retention(spark, config, load_rules(config.retention_rules, config), day + dt.timedelta(days=8))
+    request = build_request("chain-erasure-1", "erase", [erase_subject], purge=True)
+    evidence = erase(spark, config, request, key).evidence
+    retention(spark, config, load_rules(config.retention_rules, config), day + dt.timedelta(days=1))
+    assert evidence.scan is not None
+    return {
+        "state": evidence.state,
+        "rows_removed": evidence.rows_removed,
+        "rows_redacted": evidence.rows_redacted,
+        "scan_passed": evidence.scan.passed,
+    }
 
 
 def dump(spark: SparkSession, config: PrivlakeConfig) -> dict[str, object]:
@@ -73,8 +87,13 @@ def dump(spark: SparkSession, config: PrivlakeConfig) -> dict[str, object]:
             path = config.table_path(zone, name)
             if table_exists(spark, path):
                 tables[f"{zone}.{name}"] = table_digest(spark.read.format("delta").load(path))
-    landing = file_store(config.landing_root, config.s3).list_files(config.landing_root)
-    tables["landing_files"] = len(landing)
+    store = file_store(config.landing_root, config.s3)
+    root = config.landing_root.rstrip("/") + "/"
+    tables["landing"] = {
+        f.path.removeprefix(root): hashlib.sha256(store.read_bytes(f.path)).hexdigest()
+        for f in store.list_files(config.landing_root)
+        if f.current
+    }
     return tables
 
 
@@ -88,12 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
     parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--erase", required=True, help="KIND=VALUE of the subject to erase")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     config = load_config(args.config)
     spark = get_spark(config, app_name="privlake-chain")
-    run_chain(spark, config, args.date)
-    Path(args.out).write_text(json.dumps(dump(spark, config), indent=2, sort_keys=True))
+    erasure = run_chain(spark, config, args.date, args.erase)
+    result = {**dump(spark, config), "erasure": erasure}
+    Path(args.out).write_text(json.dumps(result, indent=2, sort_keys=True))
     spark.stop()
     return 0
 

@@ -36,6 +36,9 @@ def write_config(tmp: Path, **overrides: object) -> Path:
     raw["warehouse_root"] = str(tmp / "warehouse")
     raw["retention_rules"] = str(REPO / "retention_rules")
     raw["datasets"] = [str(CONFIG.parent / d) if isinstance(d, str) else d for d in raw["datasets"]]
+    if "analytics" in raw:  # the shipped aggregates file, wherever the copy lives
+        aggregates = str(CONFIG.parent / raw["analytics"]["aggregates"])
+        raw["analytics"] = {**raw["analytics"], "aggregates": aggregates}
     raw.update(overrides)
     path = tmp / "privlake.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))

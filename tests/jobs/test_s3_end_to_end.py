@@ -1,10 +1,11 @@
-"""The daily chain on S3 for real: landing on ``s3://``, warehouse on ``s3a://``, SeaweedFS.
+"""The daily chain and an erasure on S3 for real: landing on ``s3://``, warehouse on ``s3a://``.
 
-The same generated day runs through ingest → deidentify → aggregate → retention twice, in
-fresh JVMs: once on the local filesystem and once on a real S3 server on loopback, with the
-endpoint, path-style access and the *names* of the credential variables taken from the
-config file and the credentials from the environment. Both lakes must hold the same tables
-with the same rows.
+The same generated day runs through ingest → deidentify → aggregate → erasure (with purge)
+of one subject → retention twice, in fresh JVMs: once on the local filesystem and once on
+a real S3 server on loopback (SeaweedFS), with the endpoint, path-style access and the
+*names* of the credential variables taken from the config file and the credentials from
+the environment. Both lakes must hold the same tables with the same rows, and the same
+landing files with the same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,6 +31,18 @@ BUCKET = "privlake-lake"
 ACCESS_ENV, SECRET_ENV = "PRIVLAKE_TEST_S3_ACCESS", "PRIVLAKE_TEST_S3_SECRET"
 
 
+def first_account_email(landing: Path) -> str:
+    for path in sorted((landing / "accounts").rglob("*.jsonl")):
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                email = json.loads(line).get("email")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(email, str) and "@" in email:
+                return email
+    raise AssertionError("the generated accounts hold no e-mail")
+
+
 def upload_tree(server: S3Server, local_root: Path, bucket: str, prefix: str) -> int:
     client = server.client()
     count = 0
@@ -38,7 +52,7 @@ def upload_tree(server: S3Server, local_root: Path, bucket: str, prefix: str) ->
     return count
 
 
-def run_chain(config: Path, out: Path, env: dict[str, str]) -> dict[str, object]:
+def run_chain(config: Path, subject: str, out: Path, env: dict[str, str]) -> dict[str, Any]:
     result = subprocess.run(
         [
             sys.executable,
@@ -48,6 +62,8 @@ def run_chain(config: Path, out: Path, env: dict[str, str]) -> dict[str, object]
             str(config),
             "--date",
             DAY.isoformat(),
+            "--erase",
+            subject,
             "--out",
             str(out),
         ],
@@ -58,7 +74,7 @@ def run_chain(config: Path, out: Path, env: dict[str, str]) -> dict[str, object]
         timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    dumped: dict[str, object] = json.loads(out.read_text())
+    dumped: dict[str, Any] = json.loads(out.read_text())
     return dumped
 
 
@@ -95,19 +111,21 @@ def test_daily_chain_on_s3_equals_the_local_run(s3_server: S3Server, tmp_path: P
         k: v for k, v in os.environ.items() if not k.startswith(("PRIVLAKE_LANDING", "PRIVLAKE_WAREHOUSE"))
     }
     env.pop("PRIVLAKE_CONFIG", None)
-    local_dump = run_chain(local_config, tmp_path / "local.json", env)
+    subject = f"email={first_account_email(local / 'landing')}"
+    local_dump = run_chain(local_config, subject, tmp_path / "local.json", env)
     s3_dump = run_chain(
         s3_config,
+        subject,
         tmp_path / "s3.json",
         {**env, ACCESS_ENV: s3_server.access_key, SECRET_ENV: s3_server.secret_key},
     )
 
+    erasure = s3_dump["erasure"]
+    assert erasure["state"] == "completed" and erasure["scan_passed"], erasure
+    assert erasure["rows_removed"] > 0
     for name, generated in summary.datasets.items():
-        silver = s3_dump[f"silver.{name}"]
-        assert isinstance(silver, dict)
-        assert silver["rows"] > 0, name
-        assert silver["rows"] <= generated.rows, name
-    assert s3_dump["landing_files"] == 0  # retention as of D+8 removed the week-old landing files
+        assert 0 < s3_dump[f"silver.{name}"]["rows"] < generated.rows, name  # the subject's rows are gone
+    assert len(s3_dump["landing"]) == len(local_dump["landing"]) >= len(summary.datasets)
     assert s3_dump == local_dump
 
     # The tables really are in the bucket, written by Spark through S3A.
