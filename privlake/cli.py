@@ -104,6 +104,39 @@ def cmd_restrict(args: argparse.Namespace) -> int:
     return run_restrict(console, args.command, args.request_id, args.subject, args.manifest, args.config)
 
 
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from jobs.aggregate import aggregate
+    from privlake.report.console import print_gold_tables, print_risk
+    from privlake.spark import get_spark
+
+    config = load_config(args.config)
+    spark = get_spark(config, app_name="privlake-aggregate")
+    report = aggregate(spark, config, args.date)
+    print_gold_tables(console, report.tables)
+    print_risk(console, report.risk)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from privlake.query import run_sql_command
+
+    config = load_config(args.config)
+    return run_sql_command(console, config, args.statement, privileged=args.privileged, limit=args.limit)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from privlake.report import default_report_path, write_report
+    from privlake.spark import get_spark
+
+    config = load_config(args.config)
+    spark = get_spark(config, app_name="privlake-report")
+    out = write_report(
+        spark, config, args.date, Path(args.out) if args.out else default_report_path(args.date)
+    )
+    console.print(f"report for {args.date}: {out}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from privlake.demo import run_demo
 
@@ -172,6 +205,27 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(action, parents=[common], help=text)
         add_request_arguments(p)
         p.set_defaults(handler=cmd_restrict)
+
+    p = sub.add_parser(
+        "aggregate", parents=[common], help="silver -> k-anonymous gold tables and the risk report"
+    )
+    p.add_argument("--date", required=True, type=_date)
+    p.set_defaults(handler=cmd_aggregate)
+
+    p = sub.add_parser("sql", parents=[common], help="run a Spark SQL query over silver.* and gold.* tables")
+    p.add_argument("statement", help='e.g. "SELECT * FROM gold.daily_usage LIMIT 10"')
+    p.add_argument(
+        "--privileged",
+        action="store_true",
+        help="also register bronze, quarantine, restricted and privacy tables (raw personal data)",
+    )
+    p.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    p.set_defaults(handler=cmd_sql)
+
+    p = sub.add_parser("report", parents=[common], help="write the self-contained HTML report of a date")
+    p.add_argument("--date", required=True, type=_date)
+    p.add_argument("--out", default=None, help="HTML file (default reports/privlake-report-DATE.html)")
+    p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("demo", parents=[common], help="run the whole pipeline locally on generated data")
     p.add_argument("--workdir", default="work", help="folder for landing, warehouse and reports")

@@ -203,6 +203,13 @@ class DeidentifyConfig(Strict):
     known_identifiers: KnownIdentifiers | None = None
 
 
+class AnalyticsConfig(Strict):
+    """Where the gold aggregates, k-anonymity, consent and risk settings are declared
+    (``privlake.aggregates`` reads and validates that file against the datasets)."""
+
+    aggregates: str = Field(default="aggregates.yaml", description="aggregates file, relative to this config")
+
+
 class PrivlakeConfig(Strict):
     """The whole configuration. ``source`` is the file it was read from."""
 
@@ -215,6 +222,7 @@ class PrivlakeConfig(Strict):
     s3: S3Config = S3Config()
     ingest: IngestConfig = IngestConfig()
     deidentify: DeidentifyConfig = DeidentifyConfig()
+    analytics: AnalyticsConfig = AnalyticsConfig()
     datasets: dict[str, DatasetConfig]
     source: Path | None = None
 
@@ -332,6 +340,11 @@ def load_config(path: str | Path | None = None) -> PrivlakeConfig:
         raw["retention_rules"] = _resolve(raw["retention_rules"], base)
     elif "retention_rules" not in raw:
         raw["retention_rules"] = _resolve("../retention_rules", base)
+    analytics = raw.get("analytics")
+    if isinstance(analytics, dict) and isinstance(analytics.get("aggregates"), str):
+        raw["analytics"] = {**analytics, "aggregates": _resolve(analytics["aggregates"], base)}
+    elif analytics is None:
+        raw["analytics"] = {"aggregates": _resolve(AnalyticsConfig().aggregates, base)}
     try:
         return PrivlakeConfig.model_validate(raw)
     except ValidationError as exc:

@@ -88,3 +88,18 @@ def test_manual_dags_have_typed_titled_params(dagbag) -> None:  # type: ignore[n
             schema = dag.params.get_param(name).schema
             assert schema.get("type"), f"{dag_id}.{name}"
             assert schema.get("title") and schema.get("description"), f"{dag_id}.{name}"
+
+
+def test_aggregate_runs_on_new_silver_and_updates_gold(dagbag) -> None:  # type: ignore[no-untyped-def]
+    from privlake.orchestration import GOLD, SILVER
+
+    aggregate = dagbag.dags["aggregate"]
+    scheduled_on = list(aggregate.timetable.asset_condition.objects)
+    assert scheduled_on == [SILVER]
+    produced_by = {
+        dag_id for dag_id, dag in dagbag.dags.items() for t in dag.tasks if SILVER in (t.outlets or [])
+    }
+    assert produced_by == {"deidentify"}
+    spark = aggregate.get_task("aggregate")
+    assert spark.partial_kwargs["outlets"] == [GOLD]
+    assert spark.partial_kwargs["application"].endswith("jobs/aggregate.py")

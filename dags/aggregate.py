@@ -1,0 +1,92 @@
+"""When silver changes: rebuild the k-anonymous gold tables and the risk report for its dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import Param, dag, task
+
+from privlake.orchestration import (
+    DEFAULT_ARGS,
+    GOLD,
+    MACROS,
+    SILVER,
+    SPARK_CONN_ID,
+    START_DATE,
+    job_application,
+    static_spark_conf,
+)
+
+DOC = """
+### privlake: aggregate (on new silver data)
+
+Scheduled on the `privlake_silver` asset that the `deidentify` DAG updates. Each date whose
+silver partition changed (the logical date of every `deidentify` run that triggered this
+one, several when a backfill finished) becomes one `spark-submit` of `jobs/aggregate.py
+--date D`: the gold tables of `conf/aggregates.yaml` are rebuilt from that partition with
+k-anonymity (small groups rolled up or suppressed) and consent filtering, and the date's
+re-identification risk of silver is recomputed. Each date's partitions are replaced, so
+re-runs are safe. Completing updates the `privlake_gold` asset.
+
+Triggered by hand (or by `dag.test()`), it aggregates the `date` param when given, else the
+run's logical date.
+"""
+
+
+@dag(
+    dag_id="aggregate",
+    schedule=[SILVER],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["privlake", "aggregate", "gold", "k-anonymity"],
+    doc_md=DOC,
+    user_defined_macros=MACROS,
+    params={
+        "date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Date",
+            description="Aggregate this date (YYYY-MM-DD) instead of the triggering runs' dates.",
+        )
+    },
+)
+def aggregate_dag() -> None:
+    @task
+    def silver_dates(
+        params: dict[str, Any] | None = None,
+        logical_date: dt.datetime | None = None,
+        triggering_asset_events: Any = None,
+    ) -> list[list[str]]:
+        """spark-submit arguments per date: the param, else the logical date, else the
+        logical dates of the deidentify runs whose silver updates triggered this run."""
+        if params and params.get("date"):
+            return [["--date", str(params["date"])]]
+        if logical_date is not None:
+            return [["--date", logical_date.date().isoformat()]]
+        days = {
+            event.source_dag_run.logical_date.date().isoformat()
+            for events in (triggering_asset_events or {}).values()
+            for event in events
+            if event.source_dag_run is not None and event.source_dag_run.logical_date is not None
+        }
+        if not days:
+            raise ValueError("no date to aggregate: trigger with the 'date' param or a logical date")
+        return [["--date", day] for day in sorted(days)]
+
+    SparkSubmitOperator.partial(
+        task_id="aggregate",
+        conn_id=SPARK_CONN_ID,
+        application=job_application("aggregate"),
+        packages="{{ privlake_packages() }}",
+        conf=static_spark_conf(),
+        verbose=False,
+        outlets=[GOLD],
+    ).expand(application_args=silver_dates())
+
+
+aggregate_dag()
