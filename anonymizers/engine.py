@@ -37,6 +37,7 @@ from presidio_analyzer.score_thresholds import normalize_score_thresholds
 
 from anonymizers.recognizers import DEFAULT_PHONE_REGIONS, iot_recognizers
 from anonymizers.recognizers._base import YamlPatternRecognizer
+from anonymizers.recognizers.log_person_name_recognizer import LogPersonNameRecognizer
 from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
 
 LANGUAGE = "en"
@@ -272,6 +273,9 @@ def build_registry(ner: bool, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIO
     load_yaml_recognizers(registry)
     for recognizer_class, _ in KEPT_PRESIDIO_RECOGNIZERS:
         registry.add_recognizer(recognizer_class(supported_language=LANGUAGE))
+    # Names in phrases that point at a person ("notified Anna", "unlocked by Ben"), on
+    # every column: household members hold no account, and logs run without NER.
+    registry.add_recognizer(LogPersonNameRecognizer())
     if ner:
         # Phrase patterns for first names in room and scene names, which a small NER
         # model misses; natural-language columns only (see person_name_recognizer).
@@ -297,33 +301,38 @@ def build_analyzer(
     )
 
 
-def trigger_of(recognizer: EntityRecognizer) -> tuple[str, bool] | None:
-    """A recognizer's trigger regex and whether it is searched in the original text
-    (else in the lower-cased text); None when the recognizer declares none."""
-    folded = getattr(recognizer, "trigger", None)
-    if folded:
-        return folded, False
-    original = getattr(recognizer, "trigger_in_original_text", None)
-    if original:
-        return original, True
-    return _FOREIGN_TRIGGERS.get(type(recognizer).__name__)
+def triggers_of(recognizer: EntityRecognizer) -> tuple[tuple[str, bool], ...]:
+    """A recognizer's trigger regexes, each with whether it is searched in the original
+    text (else in the lower-cased text); all of them must occur. Empty when it declares
+    none. The one on the text as written is tried first: a test for capitals is cheaper
+    than a word list."""
+    declared = (
+        (getattr(recognizer, "trigger_in_original_text", None), True),
+        (getattr(recognizer, "trigger", None), False),
+    )
+    found = tuple((regex, on_original) for regex, on_original in declared if regex)
+    if found:
+        return found
+    foreign = _FOREIGN_TRIGGERS.get(type(recognizer).__name__)
+    return (foreign,) if foreign else ()
 
 
 class EntityPrefilter:
     """Which entities a text could possibly hold, from the recognizers' cheap triggers.
 
     A recognizer's ``trigger`` is a necessary condition for any of its patterns to match,
-    searched in the lower-cased text (``trigger_in_original_text``, for NER, in the text
-    as written); tests hold every recognizer's true positives to it, so skipping the
-    recognizers whose trigger is absent never loses a finding. A recognizer without a
+    searched in the lower-cased text; ``trigger_in_original_text`` one searched in the
+    text as written (capitals for names). A recognizer may declare both: then both must
+    occur. Tests hold every recognizer's true positives to its triggers, so skipping the
+    recognizers whose triggers are absent never loses a finding. A recognizer without a
     trigger is always run: unknown means possible.
     """
 
     def __init__(self, recognizers: Iterable[EntityRecognizer]) -> None:
-        gates: dict[str, list[tuple[re.Pattern[str], bool] | None]] = {}
+        gates: dict[str, list[tuple[tuple[re.Pattern[str], bool], ...] | None]] = {}
         for recognizer in recognizers:
-            found = trigger_of(recognizer)
-            gate = (re.compile(found[0]), found[1]) if found else None
+            found = triggers_of(recognizer)
+            gate = tuple((re.compile(regex), on_original) for regex, on_original in found) if found else None
             for entity in recognizer.supported_entities:
                 gates.setdefault(entity, []).append(gate)
         self._always = [entity for entity, found in gates.items() if None in found]
@@ -344,8 +353,8 @@ class EntityPrefilter:
             folded = text.lower()
         found = list(self._always)
         for entity, gates in self._gated:
-            for pattern, on_original in gates:
-                if pattern.search(text if on_original else folded):
+            for gate in gates:
+                if all(pattern.search(text if on_original else folded) for pattern, on_original in gate):
                     found.append(entity)
                     break
         return found

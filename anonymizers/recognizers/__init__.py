@@ -1,7 +1,10 @@
 """IoT recognizers for Presidio: one module per entity that needs code.
 
 Entities recognized here: MAC_ADDRESS, IP_ADDRESS, IMEI, DEVICE_SERIAL, WIFI_SSID,
-GPS_COORDINATE, USERNAME, PHONE_NUMBER and EMAIL_ADDRESS. Plain regex recognizers that
+GPS_COORDINATE, USERNAME, PHONE_NUMBER and EMAIL_ADDRESS; and PERSON by two phrase
+recognizers that :mod:`anonymizers.engine` registers itself: people's names in log lines
+(``log_person_name_recognizer``, every column) and first names in room and scene names
+(``person_name_recognizer``, NER columns only). Plain regex recognizers that
 need no code (account ids, SIM identifiers, credentials, personal host names) live in
 ``anonymizers/recognizers.yaml`` and are loaded by :mod:`anonymizers.engine`.
 """

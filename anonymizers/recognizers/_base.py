@@ -19,6 +19,8 @@ fails closed: a regex that times out raises instead of being skipped with a warn
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 import regex
@@ -40,6 +42,35 @@ KEY_SEPARATOR_OR_SPACE = rf"(?:{KEY_VALUE_SEPARATOR}|[ \t]{{1,3}})"
 DEFAULT_REGEX_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
 # Same default as Presidio's REGEX_TIMEOUT_SECONDS; our patterns finish in microseconds.
 REGEX_TIMEOUT_SECONDS = float(os.environ.get("REGEX_TIMEOUT_SECONDS", 60))
+
+
+# Anchors this short (in ASCII letters) match only at the start of a word in a
+# ``literal_trigger``: "hi" or "by" anywhere would fire on most lines ("this", "nearby").
+SHORT_ANCHOR_CHARS = 3
+
+
+def literal_trigger(anchors: Iterable[str]) -> str:
+    """A ``TRIGGER`` regex that finds any of ``anchors`` (lower-case literals), built for speed.
+
+    Python's ``re`` tries the branches of an alternation one by one at every position,
+    unless every branch starts with a literal character: then it first skips to the
+    positions holding one of those characters. So the anchors are grouped by their first
+    character, and the word-start test of short ASCII anchors (``SHORT_ANCHOR_CHARS``)
+    comes after that character (``(?<!\\w.)``) instead of as a leading ``\\b``, which
+    would cost that skip (ten times slower on a hundred anchors).
+    """
+    groups: dict[str, set[str]] = {}
+    for anchor in anchors:
+        if not anchor or anchor != anchor.lower():
+            raise ValueError(f"trigger anchors must be non-empty and lower-case: {anchor!r}")
+        at_word_start = anchor.isascii() and anchor[0].isalpha() and len(anchor) <= SHORT_ANCHOR_CHARS
+        word_start = r"(?<!\w.)" if at_word_start else ""
+        groups.setdefault(anchor[0], set()).add(word_start + re.escape(anchor[1:]))
+    branches = []
+    for first, tails in sorted(groups.items()):
+        ordered = sorted(tails, key=lambda tail: (-len(tail), tail))
+        branches.append(re.escape(first) + (f"(?:{'|'.join(ordered)})" if ordered != [""] else ""))
+    return "|".join(branches)
 
 
 class FastPatternMixin(PatternRecognizer):
@@ -126,7 +157,8 @@ class IotPatternRecognizer(FastPatternMixin):
     # A necessary condition for any pattern to match, searched (case-sensitively) in the
     # lower-cased text with the standard `re` module, faster than `regex` for this.
     TRIGGER: ClassVar[str] = ""
-    # For recognizers that need capitals: a trigger searched in the text as written.
+    # For recognizers that need capitals: a trigger searched in the text as written. With
+    # TRIGGER as well, both must occur (see anonymizers.engine.EntityPrefilter).
     TRIGGER_IN_ORIGINAL_TEXT: ClassVar[str] = ""
     REGEX_FLAGS: ClassVar[int] = DEFAULT_REGEX_FLAGS
 

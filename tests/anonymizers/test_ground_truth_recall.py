@@ -103,9 +103,9 @@ def test_device_log_messages(generated: tuple[Path, list[dict[str, Any]]]) -> No
     recall, kept, changed = score(rows, [r.text for r in results], truth, "device_logs", "message")
 
     assert set(recall) >= set(ENTITY_TYPE_FOR_KIND.values()) - {"ACCOUNT_ID"}, "the sample plants every type"
-    assert {e: r for e, r in recall.items() if e != "PERSON" and r < 1.0} == {}
-    # Household members' first names are in no account and need NER, off for logs.
-    assert recall["PERSON"] >= 0.9
+    # Household members' first names are in no account and NER is off for logs: they are
+    # found after their lead-ins ("notified Anna and Roberto").
+    assert {e: r for e, r in recall.items() if r < 1.0} == {}
     assert {e: k for e, k in kept.items() if k < 1.0} == {}
     assert changed == []
 

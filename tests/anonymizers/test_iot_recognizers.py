@@ -4,6 +4,8 @@ prefilter, so a trigger that would hide a true positive fails here too."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from presidio_analyzer import AnalyzerEngine
 
@@ -16,6 +18,8 @@ from anonymizers.recognizers import (
     PhoneRecognizer,
     luhn_valid,
 )
+from anonymizers.recognizers._base import literal_trigger
+from anonymizers.recognizers.log_person_name_recognizer import LogPersonNameRecognizer
 from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
 
 
@@ -129,6 +133,35 @@ TRUE_POSITIVES = [
     ("DEVICE_NAME", "lease android-3fa9c0d1e2b4a5f6 renewed", "android-3fa9c0d1e2b4a5f6"),
     ("DEVICE_NAME", "smb: Tobias's PC connected", "Tobias's PC"),
     ("DEVICE_NAME", "dhcp: johns_MBP renewed", "johns_MBP"),
+    # PERSON in log lines (household members and guests, in no account): after lead-ins,
+    # in lists, next to honorifics, before presence phrases, as name-key values
+    ("PERSON", "camera: motion in hallway, notified Anna and Roberto", "Roberto"),
+    ("PERSON", "camera: motion in hallway, notified Anna, No\u00ebl & Ingegerd", "No\u00ebl"),
+    ("PERSON", "camera: motion in bedroom, notified \u7ffc and \u96f6", "\u7ffc"),
+    ("PERSON", "camera: motion in bedroom, notified \u7ffc and \u96f6", "\u96f6"),
+    ("PERSON", "notify: family contact \u96f6 +81 90-1234-5678", "\u96f6"),
+    ("PERSON", "voice: welcome home, Tobias", "Tobias"),
+    ("PERSON", "voice: \u304a\u304b\u3048\u308a\u306a\u3055\u3044\u3001\u7ffc", "\u7ffc"),
+    ("PERSON", "Nov 28 10:04:05 hub lockd[812]: Front door unlocked by Maria via keypad", "Maria"),
+    ("PERSON", "Nov 28 10:04:05 hub alarmd[77]: alarm disarmed remotely by Jean-Luc", "Jean-Luc"),
+    ("PERSON", "Nov 28 10:04:05 hub lockd[812]: fingerprint added for Kai", "Kai"),
+    ("PERSON", "share: invitation from Siobhan O'Brien accepted", "Siobhan O'Brien"),
+    ("PERSON", "I/Telecom( 1203): Incoming call from Maria Lopez", "Maria Lopez"),
+    ("PERSON", "D/ContactsProvider( 2345): insert contact display_name=Anna Schmidt", "Anna Schmidt"),
+    ("PERSON", 'V/FamilyLink( 3101): {"first_name": "Zo\u00eb", "role": "child"}', "Zo\u00eb"),
+    ("PERSON", "I/NotificationService( 812): reminder sent to Fatma", "Fatma"),
+    (
+        "PERSON",
+        "2026-11-28 10:04:05 INFO (MainThread) [homeassistant.components.person] "
+        "person.anna_schmidt changed to home",
+        "anna_schmidt",
+    ),
+    ("PERSON", "presence: Ben is away", "Ben"),
+    ("PERSON", "geofence: Ay\u015fe arrived home", "Ay\u015fe"),
+    ("PERSON", "ble: Anna's keys out of range", "Anna"),
+    ("PERSON", "courier: parcel for Mr. Novak at the door", "Novak"),
+    ("PERSON", "doorbell: Ay\u015fe Han\u0131m at the door", "Ay\u015fe"),
+    ("PERSON", "doorbell: \u82b1\u5b50\u3055\u3093 at the door", "\u82b1\u5b50"),
 ]
 
 
@@ -177,6 +210,25 @@ LOOK_ALIKES = [
     "version 10.0.19041.1",
     "ota: downloading 2.7.16_0136 (6422344 bytes)",
     'ble: found "Mi Band 7" rssi -70',
+    # capitalised words after the lead-ins of person names that name nobody
+    "Nov 28 10:04:05 hub lockd[812]: door unlocked by Keypad",
+    "Nov 28 10:04:05 hub alarmd[77]: alarm armed away by Automation",
+    "hub: automation triggered by Motion Sensor at 21:04",
+    "notify: notification sent to Telegram, retry in 30s",
+    "notify: alert forwarded to Slack",
+    "I/ActivityManager( 1234): Start proc 1234:com.lumi.app/u0a12 for service com.lumi.app/.Push",
+    "web: request from Chrome on Windows",
+    "scene: Good Night Mode started",
+    "hub: code added for Slot 3",
+    "reminder for Tomorrow set",
+    "tracker: Phone left home zone",
+    "sshd[812]: Connection closed by authenticating user root 127.0.0.1 port 22 [preauth]",
+    "systemd[1]: Started Session 3 of User root.",
+    "hal: Hello World test ok",
+    "display_name=unknown",
+    "hub: Today's schedule loaded",
+    "ota: signed by Google, verified",
+    "app: Welcome Home scene executed in 120 ms",
 ]
 
 
@@ -286,3 +338,34 @@ def test_person_name_phrases(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", ["Guest room", "Monday's routine", "Kids room", "Good night", "Movie time"])
 def test_person_name_phrases_skip_common_words(text: str) -> None:
     assert PersonNameRecognizer().analyze(text, ["PERSON"]) == []
+
+
+def test_log_person_names_are_one_finding_each() -> None:
+    """A list after a lead-in gives one finding per name, and nothing past the list."""
+    text = "camera: motion in garden, notified Anna, Ben & \u7ffc and Carl Meyer; Kitchen idle"
+    results = LogPersonNameRecognizer().analyze(text, ["PERSON"])
+    assert [text[r.start : r.end] for r in results] == ["Anna", "Ben", "\u7ffc", "Carl Meyer"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I/ActivityManager( 1234): Start proc for service",  # capitals, but no lead-in
+        "hub: notified 3 subscribers",  # a lead-in, but nobody is named
+        "light sensor 120 lx in bedroom",  # an anchor ("bed") without any capital
+    ],
+)
+def test_log_person_name_trigger_lets_few_lines_through(prefilter: EntityPrefilter, text: str) -> None:
+    """Both of its triggers must occur, so most log lines never run the recognizer."""
+    assert "PERSON" not in prefilter.candidate_entities(text)
+
+
+def test_literal_trigger_matches_short_anchors_at_word_starts_only() -> None:
+    pattern = re.compile(literal_trigger(["by", "hi", "person.", "おかえり", "welcome"]))
+    assert pattern.search("unlocked by anna")
+    assert pattern.search("hi anna") and pattern.search("x.hi y")
+    assert not pattern.search("nearby this")
+    assert pattern.search("personal person.anna") and not pattern.search("personal")
+    assert pattern.search("声:おかえり") and pattern.search("welcomed")
+    with pytest.raises(ValueError, match="lower-case"):
+        literal_trigger(["Welcome"])
