@@ -133,4 +133,45 @@ def run_demo(
     run_retention(console, preview, dry_run=True, config_path=config_file)
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
+    demo_analytics(console, spark, config, day, workdir)
     return 0
+
+
+DEMO_QUERIES = (
+    (
+        "errors per device model, from gold",
+        "SELECT device_model, sum(events) AS events, sum(errors) AS errors "
+        "FROM gold.daily_device_activity WHERE dt = DATE'{day}' "
+        "GROUP BY device_model ORDER BY errors DESC LIMIT 5",
+    ),
+    (
+        "usage by installer accounts, silver joined on pseudonyms",
+        "SELECT a.is_installer, u.platform, count(DISTINCT u.account_id) AS subjects, count(*) AS events "
+        "FROM silver.usage_history u JOIN silver.accounts a ON u.account_id = a.account_id AND u.dt = a.dt "
+        "WHERE u.dt = DATE'{day}' GROUP BY 1, 2 ORDER BY 1, 2",
+    ),
+)
+
+
+def demo_analytics(
+    console: Console, spark: SparkSession, config: PrivlakeConfig, day: dt.date, workdir: Path
+) -> None:
+    """Aggregate the day into gold, write the HTML report and run two analyst queries."""
+    from jobs.aggregate import aggregate
+    from privlake.query import run_sql
+    from privlake.report import default_report_path, write_report
+    from privlake.report.console import print_gold_tables, print_risk, print_rows
+
+    console.rule(f"analytics: k-anonymous gold tables for {day}")
+    with console.status("aggregate silver into gold"):
+        result = aggregate(spark, config, day)
+    print_gold_tables(console, result.tables)
+    print_risk(console, result.risk)
+    with console.status("write the HTML report"):
+        report = write_report(spark, config, day, default_report_path(day, workdir / "reports"))
+    for title, statement in DEMO_QUERIES:
+        query = statement.format(day=day.isoformat())
+        console.print(f'[bold]privlake sql[/] "{query}"')
+        rows = run_sql(spark, config, query).collect()
+        print_rows(console, list(rows[0].asDict()) if rows else [], [tuple(r) for r in rows], title)
+    console.print(f"report:        {report}")
