@@ -1,11 +1,9 @@
 """The evaluation suite: survival logic on handmade silver tables, and the real pipeline's floors.
 
 The first tests pin down what "survives" and "intact" mean on tables written by hand;
-the last ones run generate -> ingest -> deidentify on a small generated corpus (60
-accounts, 1,500 log rows) and assert the floors of issue 3 (item 10) that ``make eval``
-checks on the full corpus. The overall free-text floor (at most 1%) is a strict xfail
-until the recognizers catch household first names in device logs: it fails loudly
-(XPASS) once they do.
+the last one runs generate -> ingest -> deidentify on a small generated corpus (60
+accounts, 1,500 log rows) and asserts every floor of issue 3 (item 10) that ``make eval``
+checks on the full corpus.
 """
 
 from __future__ import annotations
@@ -225,8 +223,6 @@ def test_empty_truth_is_a_violation() -> None:
 
 # --- the real pipeline on a small corpus -------------------------------------------------------
 
-FREE_TEXT_FLOOR = "free text:"
-
 
 @pytest.fixture(scope="module")
 def pipeline_report(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> EvaluationReport:
@@ -253,23 +249,12 @@ def pipeline_report(spark: SparkSession, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_pipeline_meets_the_floors(pipeline_report: EvaluationReport) -> None:
-    """Every floor but the overall free-text share (see the next test): zero survivors in
-    structured columns and for e-mail, IP, MAC, IMEI, phone and serial; PERSON at most 5%;
-    at least 99% of look-alikes intact."""
+    """Zero survivors in structured columns and for e-mail, IP, MAC, IMEI, phone and
+    serial; at most 1% of free-text values and 5% of person names survive; at least 99%
+    of look-alikes intact."""
     report = pipeline_report
     assert report.structured.planted > 0 and report.free_text.planted > 0
     assert report.overall.lookalikes > 0 and report.rows_missing == 0
     for entity in (*ZERO_SURVIVOR_ENTITIES, "PERSON"):
         assert report.by_entity[entity].planted > 0, entity
-    assert [v for v in floors_met(report) if not v.startswith(FREE_TEXT_FLOOR)] == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known recognizer gap: household members' first names in device_logs.message (in no "
-    "account, NER off for logs) and one-character CJK first names survive; 20 of 1,809 free-text "
-    "values (1.11%) on this corpus. Remove this mark when they are caught.",
-)
-def test_pipeline_meets_the_free_text_floor(pipeline_report: EvaluationReport) -> None:
-    """At most 1% of the personal values planted in free text survive."""
-    assert [v for v in floors_met(pipeline_report) if v.startswith(FREE_TEXT_FLOOR)] == []
+    assert floors_met(report) == []
