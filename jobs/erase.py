@@ -49,6 +49,7 @@ from pyspark.sql import types as T
 from rich.console import Console
 
 from jobs.retention import (
+    Commit,
     Target,
     _encoded,
     _file_bytes,
@@ -273,12 +274,8 @@ def erase_landing(
 # --- Delta tables --------------------------------------------------------------------------
 
 
-def _tagged_metric(spark: SparkSession, path: str, tag: str, operation: str, metric: str) -> int:
-    return sum(
-        c.metrics.get(metric, 0)
-        for c in table_history(spark, path)
-        if c.tag == tag and c.operation == operation
-    )
+def _tagged_metric(history: Sequence[Commit], tag: str, operation: str, metric: str) -> int:
+    return sum(c.metrics.get(metric, 0) for c in history if c.tag == tag and c.operation == operation)
 
 
 def materialize_deletion_vectors(spark: SparkSession, path: str, label: str) -> bool:
@@ -350,9 +347,10 @@ def erase_table(
                 with_conflict_retry(redact, f"erasure redaction in {label}")
     with commit_tag(spark, f"{tag}:reorg"):
         evidence.deletion_vectors_purged = materialize_deletion_vectors(spark, path, label)
-    evidence.rows_removed = _tagged_metric(spark, path, f"{tag}:delete", "MERGE", "numTargetRowsDeleted")
-    evidence.rows_redacted = _tagged_metric(spark, path, f"{tag}:redact", "MERGE", "numTargetRowsUpdated")
-    evidence.version_after = table_history(spark, path)[0].version
+    history = table_history(spark, path)
+    evidence.rows_removed = _tagged_metric(history, f"{tag}:delete", "MERGE", "numTargetRowsDeleted")
+    evidence.rows_redacted = _tagged_metric(history, f"{tag}:redact", "MERGE", "numTargetRowsUpdated")
+    evidence.version_after = history[0].version
     return evidence
 
 
@@ -367,7 +365,8 @@ def purge_history(spark: SparkSession, paths: Sequence[str], tag: str) -> dict[s
                 lambda path=path: spark.sql(f"VACUUM delta.`{path}` RETAIN 0 HOURS").collect(),  # type: ignore[misc]
                 f"erasure vacuum {path}",
             )
-            purged[path] = _tagged_metric(spark, path, f"{tag}:purge", "VACUUM END", "numDeletedFiles")
+            history = table_history(spark, path)
+            purged[path] = _tagged_metric(history, f"{tag}:purge", "VACUUM END", "numDeletedFiles")
     return purged
 
 

@@ -25,6 +25,8 @@ from privlake.runlog import RunRecord
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from privlake.pseudonym import PseudonymKey
+
 T = TypeVar("T")
 
 
@@ -134,7 +136,27 @@ def run_demo(
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
     demo_analytics(console, spark, config, day, workdir)
+    erase_demo_subject(console, spark, config, key, accounts)
     return 0
+
+
+def erase_demo_subject(
+    console: Console, spark: SparkSession, config: PrivlakeConfig, key: PseudonymKey, accounts: int
+) -> None:
+    """Erase the first demo account by its e-mail address (with --purge) and print the evidence."""
+    import uuid
+
+    from jobs.erase import erase, print_evidence
+    from privlake.generate import build_subjects
+    from privlake.privacy.evidence import evidence_path
+    from privlake.privacy.manifest import build_request
+
+    subject = build_subjects(7, accounts)[0]  # generate_day's default seed
+    request_id = f"demo-{uuid.uuid4().hex[:8]}"  # a new request per demo run: the data is new too
+    console.rule(f"erasure request {request_id}: one demo subject, named by e-mail, with --purge")
+    request = build_request(request_id, "erase", [f"email={subject.email}"], purge=True)
+    print_evidence(console, erase(spark, config, request, key))
+    console.print(f"evidence: {evidence_path(config, request_id, 'md')}")
 
 
 DEMO_QUERIES = (

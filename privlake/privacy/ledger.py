@@ -79,11 +79,16 @@ def ledger_path(config: PrivlakeConfig) -> str:
     return config.table_path("privacy", LEDGER_TABLE)
 
 
+_created: set[str] = set()  # ledgers this process has created or found: one check per process
+
+
 def record_state(spark: SparkSession, config: PrivlakeConfig, entry: LedgerEntry) -> None:
     """Append one state change (the table is created on first use)."""
     path = ledger_path(config)
     schema = ledger_schema()
-    ensure_table(spark, path, schema, partition_by=["action"], stats_columns=["request_id", "state"])
+    if path not in _created:
+        ensure_table(spark, path, schema, partition_by=["action"], stats_columns=["request_id", "state"])
+        _created.add(path)
     row = (
         entry.request_id,
         entry.action,

@@ -53,12 +53,13 @@ class RawTable:
 
 @dataclass
 class IdentifierResolution:
-    """How one given identifier resolved: hashes only."""
+    """How one given identifier resolved: hashes only (the raw owners stay in memory)."""
 
     kind: str
     identifier_hash: str
     subject_hashes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    owners: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def resolved(self) -> bool:
@@ -98,7 +99,7 @@ class Resolution:
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "identifiers": [vars(r) for r in self.identifiers],
+            "identifiers": [{k: v for k, v in vars(r).items() if k != "owners"} for r in self.identifiers],
             "subjects": [vars(s) for s in self.subjects],
         }
 
@@ -237,6 +238,7 @@ def find_owners(
         # An account id is the subject itself: nothing to erase yet, but late data must be denied.
         owners.add(identifier.value)
         result.sources.append("named directly (no rows in the lake)")
+    result.owners = owners
     result.subject_hashes = sorted(pseudonymize(o, "account_id", key) for o in owners)
     result.sources.sort()
     return result
@@ -303,42 +305,11 @@ def profile_subjects(
 def resolve(
     spark: SparkSession, config: PrivlakeConfig, identifiers: Iterable[SubjectIdentifier], key: bytes
 ) -> Resolution:
+    """How each identifier resolved, and the profile of every subject they resolved to."""
     tables = raw_tables(spark, config)
-    token_to_account: dict[str, str] = {}
-    results = []
-    for identifier in identifiers:
-        result = find_owners(spark, config, tables, identifier, key)
-        results.append(result)
-    # owners come back hashed; map them to raw ids through the tables (the ids are needed to
-    # delete landing lines and to redact mentions)
-    wanted = {h for r in results for h in r.subject_hashes}
-    if wanted:
-        token_to_account = _accounts_for(spark, tables, wanted, key)
-        for identifier in identifiers:
-            if identifier.kind == "account_id":
-                token_to_account.setdefault(
-                    pseudonymize(identifier.value, "account_id", key), identifier.value
-                )
-    accounts = {token_to_account[h] for h in wanted}
+    results = [find_owners(spark, config, tables, identifier, key) for identifier in identifiers]
+    accounts = {owner for result in results for owner in result.owners}
     return Resolution(results, profile_subjects(spark, config, tables, accounts, key))
-
-
-def _accounts_for(
-    spark: SparkSession, tables: list[RawTable], tokens: set[str], key: bytes
-) -> dict[str, str]:
-    from pyspark.sql import functions as F
-
-    out: dict[str, str] = {}
-    for table in tables:
-        df = spark.read.format("delta").load(table.path)
-        token = subject_token(df, table.dataset, key)
-        rows = (
-            df.where(token.isin(sorted(tokens)))
-            .select(token.alias("t"), F.col(table.dataset.subject))
-            .distinct()
-        )
-        out.update({r[0]: str(r[1]) for r in rows.collect()})
-    return out
 
 
 def dates_of(profiles: Iterable[SubjectProfile]) -> dict[str, list[dt.date]]:
