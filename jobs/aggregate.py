@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import sys
 import uuid
 from collections.abc import Sequence
@@ -92,14 +93,13 @@ def silver_partition(spark: SparkSession, config: PrivlakeConfig, dataset: str, 
 
 
 def latest_snapshot(spark: SparkSession, config: PrivlakeConfig, dataset: str, day: dt.date) -> DataFrame:
-    """The newest partition of a snapshot dataset on or before ``day`` (empty when none)."""
+    """The newest partition of a snapshot dataset on or before ``day`` (empty when none).
+    The newest date is a scalar subquery, so it costs no Spark job of its own."""
     path = config.table_path("silver", dataset)
     if not table_exists(spark, path):
         raise MissingSilverError(f"no silver snapshot of {dataset} at {path}; de-identify it first")
     snapshots = spark.read.format("delta").load(path).where(F.col("dt") <= F.lit(day))
-    latest = snapshots.agg(F.max("dt")).first()
-    newest = latest[0] if latest is not None else None
-    return snapshots.where(F.col("dt") == F.lit(newest)) if newest else snapshots.limit(0)
+    return snapshots.where(F.col("dt") == snapshots.agg(F.max("dt")).scalar())
 
 
 def objections(spark: SparkSession, config: PrivlakeConfig, spec: AnalyticsSpec) -> DataFrame | None:
@@ -231,36 +231,29 @@ def record_suppression(spark: SparkSession, config: PrivlakeConfig, report: Aggr
 def assess_risk(
     spark: SparkSession, config: PrivlakeConfig, spec: AnalyticsSpec, report: AggregateReport
 ) -> None:
-    """Risk of every declared quasi-identifier set on the date's silver, stored and reported."""
-    recorded = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = []
-    for qi in spec.risk.quasi_identifier_sets:
+    """Risk of every declared quasi-identifier set on the date's silver, stored and reported
+    (all sets in one Spark job)."""
+    sets = spec.risk.quasi_identifier_sets
+    if not sets:
+        return
+    summaries = []
+    for qi in sets:
         dataset = config.dataset(qi.dataset)
         records = (
             latest_snapshot(spark, config, dataset.name, report.day)
             if dataset.snapshot
             else silver_partition(spark, config, dataset.name, report.day)
         )
-        measured = risk_summary(records, qi.columns, dataset.subject, spec.k).first()
-        assert measured is not None
-        values = {m: measured[m] for m in MEASURES}
-        report.risk.append(
-            {"qi_set": qi.name, "dataset": dataset.name, "columns": list(qi.columns), **values}
-        )
-        rows.append(
-            (
-                qi.name,
-                dataset.name,
-                ", ".join(qi.columns),
-                spec.k,
-                *values.values(),
-                report.run_id,
-                recorded,
-                report.day,
-            )
-        )
-    if not rows:
-        return
+        summary = risk_summary(records, qi.columns, dataset.subject, spec.k)
+        summaries.append(summary.select(F.lit(qi.name).alias("qi_set"), *MEASURES))
+    measured = {r["qi_set"]: r for r in functools.reduce(DataFrame.unionByName, summaries).collect()}
+    recorded = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for qi in sets:
+        values = {m: measured[qi.name][m] for m in MEASURES}
+        report.risk.append({"qi_set": qi.name, "dataset": qi.dataset, "columns": list(qi.columns), **values})
+        labels = (qi.name, qi.dataset, ", ".join(qi.columns), spec.k)
+        rows.append((*labels, *values.values(), report.run_id, recorded, report.day))
     path = config.table_path("privacy", RISK_TABLE)
     schema = risk_schema()
     ensure_table(spark, path, schema, ["dt"])

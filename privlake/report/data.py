@@ -58,17 +58,28 @@ def _read(spark: SparkSession, config: PrivlakeConfig, zone: str, name: str) -> 
 
 
 def zone_rows(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> list[ZoneRows]:
+    """Rows of the day and in total for every table, counted in one Spark job."""
+    import functools
+
+    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    rows = []
+    counts = []
     for zone in REPORT_ZONES:
         for table in zone_tables(spark, config, zone):
             df = spark.read.format("delta").load(table.location)
             on_day = F.count_if(F.col("dt") == F.lit(day)) if "dt" in df.columns else F.lit(0)
-            counted = df.agg(on_day.alias("on_day"), F.count(F.lit(1)).alias("total")).first()
-            assert counted is not None
-            rows.append(ZoneRows(zone, table.name, int(counted["on_day"] or 0), int(counted["total"])))
-    return rows
+            counts.append(
+                df.agg(on_day.cast("long").alias("on_day"), F.count(F.lit(1)).alias("total")).select(
+                    F.lit(zone).alias("zone"), F.lit(table.name).alias("table"), "on_day", "total"
+                )
+            )
+    if not counts:
+        return []
+    rows = functools.reduce(DataFrame.unionByName, counts).collect()
+    found = [ZoneRows(r["zone"], r["table"], int(r["on_day"] or 0), int(r["total"])) for r in rows]
+    order = {zone: i for i, zone in enumerate(REPORT_ZONES)}
+    return sorted(found, key=lambda z: (order[z.zone], z.table))
 
 
 def run_records(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> list[dict[str, Any]]:
@@ -105,14 +116,24 @@ def entity_totals(runs: list[dict[str, Any]]) -> dict[str, int]:
 def quarantine_reasons(
     spark: SparkSession, config: PrivlakeConfig, day: dt.date
 ) -> list[tuple[str, str, int]]:
+    """Quarantined rows of the day by dataset and reason (never the raw line or detail)."""
+    import functools
+
+    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    found = []
-    for table in zone_tables(spark, config, "quarantine"):
-        df = spark.read.format("delta").load(table.location)
-        counts = df.where(F.col("dt") == F.lit(day)).groupBy("dataset", "reason").count().collect()
-        found += [(r["dataset"], r["reason"], int(r["count"])) for r in counts]
-    return sorted(found, key=lambda t: -t[2])
+    counts = [
+        spark.read.format("delta")
+        .load(table.location)
+        .where(F.col("dt") == F.lit(day))
+        .groupBy("dataset", "reason")
+        .count()
+        for table in zone_tables(spark, config, "quarantine")
+    ]
+    if not counts:
+        return []
+    rows = functools.reduce(DataFrame.unionByName, counts).collect()
+    return sorted(((r["dataset"], r["reason"], int(r["count"])) for r in rows), key=lambda t: (-t[2], t))
 
 
 def day_rows(spark: SparkSession, config: PrivlakeConfig, name: str, day: dt.date) -> list[dict[str, Any]]:
