@@ -44,6 +44,8 @@ main { max-width:1200px; margin:0 auto; padding:24px 32px 48px; }
 section { background:var(--card); border-radius:10px; padding:18px 20px 14px;
   box-shadow:0 1px 3px rgba(20,30,60,.1); }
 section.wide { grid-column:1 / -1; }
+svg.chart { display:block; max-width:700px; }
+.split { display:grid; grid-template-columns:minmax(0, 1.1fr) minmax(0, 1fr); gap:22px; align-items:start; }
 h2 { margin:0 0 2px; font-size:16px; }
 .lede { margin:0 0 12px; color:var(--muted); font-size:13px; }
 .empty { color:var(--muted); font-style:italic; padding:12px 0; }
@@ -110,7 +112,7 @@ def zones_section(data: ReportData) -> str:
         "zones",
         "Rows per zone and dataset",
         f"Rows dated {data.day} in every Delta table, from raw (bronze) to aggregated (gold).",
-        f"<p>{legend}</p>{chart}{table}",
+        f'<p>{legend}</p><div class="split"><div>{chart}</div><div>{table}</div></div>',
         wide=True,
     )
 

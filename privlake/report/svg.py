@@ -39,9 +39,14 @@ def percent(value: float) -> str:
     return f"{value:.0%}" if value >= 0.1 or value == 0 else f"{value:.1%}"
 
 
+def text_width(text: str) -> float:
+    """Approximate rendered width: capitals and digits are wider than lower case."""
+    return sum(8.0 if c.isupper() or c.isdigit() else CHAR_PX for c in text)
+
+
 def _label_width(labels: Sequence[str]) -> int:
-    longest = max((len(label) for label in labels), default=0)
-    return int(min(260, max(80, longest * CHAR_PX + 12)))
+    longest = max((text_width(label) for label in labels), default=0)
+    return int(min(280, max(80, longest + 14)))
 
 
 def _svg(chart: str, title: str, height: int, body: list[str]) -> str:
@@ -93,7 +98,7 @@ def _legend(series: Sequence[Series], y: float) -> list[str]:
             f'<text x="{x + 14:.1f}" y="{y:.1f}" dominant-baseline="middle" fill="#4a5568">'
             f"{escape(s.name)}</text>"
         )
-        x += 14 + len(s.name) * CHAR_PX + 18
+        x += 14 + text_width(s.name) + 18
     return parts
 
 
