@@ -81,7 +81,8 @@ NOT_NAMES: tuple[str, ...] = (
     "Ifttt", "Vodafone", "Telekom", "Orange", "Firebase", "Slack", "Telegram", "Pushover",
     "Discord", "Teams", "Signal", "Whatsapp", "Chrome", "Firefox", "Safari", "Edge", "Opera",
     "Mozilla", "Macos", "World", "Mode", "Slot", "Anonymous", "Private", "Withheld",
-    "Phone", "Tablet", "Watch", "Car", "Vehicle", "Tracker", "Robot", "Vacuum", "Mower",
+    "Phone", "Mobile", "Tablet", "Watch", "Car", "Vehicle", "Tracker", "Robot", "Vacuum",
+    "Mower", "Stranger", "Intruder", "Courier", "Delivery", "Neighbour", "Neighbor", "Sunshine",
     # lock, alarm and presence mechanics
     "Keypad", "Key", "Keys", "Fingerprint", "Code", "Pin", "Card", "Tag", "Fob", "Remote",
     "Button", "Switch", "Voice", "Manual", "Manually", "Auto", "Autolock", "Motion",

@@ -229,6 +229,11 @@ LOOK_ALIKES = [
     "hub: Today's schedule loaded",
     "ota: signed by Google, verified",
     "app: Welcome Home scene executed in 120 ms",
+    "hub: notification sent to Mobile App",
+    "camera: Face recognized: Stranger",
+    "scene: Good Morning Sunshine started",
+    "I/Telecom( 1203): CallsManager: Incoming call from Unknown",
+    "Nov 28 10:00:07 hub homeassistant[900]: Alarm armed away by Automation Night",
 ]
 
 
