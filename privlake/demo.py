@@ -167,10 +167,11 @@ DEMO_QUERIES = (
         "GROUP BY device_model ORDER BY errors DESC LIMIT 5",
     ),
     (
-        "usage by installer accounts, silver joined on pseudonyms",
-        "SELECT a.is_installer, u.platform, count(DISTINCT u.account_id) AS subjects, count(*) AS events "
+        "usage per platform with the marketing opt-in share, silver joined on pseudonyms",
+        "SELECT u.platform, count(DISTINCT u.account_id) AS subjects, count(*) AS events, "
+        "round(avg(CAST(a.marketing_opt_in AS INT)), 2) AS opt_in_share "
         "FROM silver.usage_history u JOIN silver.accounts a ON u.account_id = a.account_id AND u.dt = a.dt "
-        "WHERE u.dt = DATE'{day}' GROUP BY 1, 2 ORDER BY 1, 2",
+        "WHERE u.dt = DATE'{day}' GROUP BY u.platform ORDER BY subjects DESC",
     ),
 )
 

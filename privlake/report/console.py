@@ -58,5 +58,13 @@ def print_rows(
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("NULL" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        table.add_row(*(cell_text(v) for v in row))
     console.print(table)
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:,}" if isinstance(value, int) else str(value)
