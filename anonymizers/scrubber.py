@@ -191,19 +191,24 @@ def _is_missing(value: object) -> bool:
     return type(value).__name__ in ("NAType", "NaTType")
 
 
-def _mac_variants(value: str) -> set[str]:
-    """A MAC in every notation logs use, so a record's MAC is found however it is printed."""
+@functools.lru_cache(maxsize=4096)
+def _mac_variants(value: str) -> frozenset[str]:
+    """A MAC in every notation logs use, so a record's MAC is found however it is printed.
+
+    Cached: a device's MAC comes with every one of its log lines."""
     digits = "".join(c for c in value.lower() if c in "0123456789abcdef")
     if len(digits) != 12:
-        return {value}
+        return frozenset((value,))
     pairs = [digits[i : i + 2] for i in range(0, 12, 2)]
-    return {
-        value,
-        ":".join(pairs),
-        "-".join(pairs),
-        ".".join(digits[i : i + 4] for i in range(0, 12, 4)),
-        digits,
-    }
+    return frozenset(
+        {
+            value,
+            ":".join(pairs),
+            "-".join(pairs),
+            ".".join(digits[i : i + 4] for i in range(0, 12, 4)),
+            digits,
+        }
+    )
 
 
 class KnownIdentifierMatcher:
@@ -398,7 +403,7 @@ class TextScrubber:
             stripped = str(value).strip()
             if len(stripped) < MIN_IDENTIFIER_CHARS:
                 continue
-            variants = _mac_variants(stripped) if entity_type == "MAC_ADDRESS" else {stripped}
+            variants = _mac_variants(stripped) if entity_type == "MAC_ADDRESS" else (stripped,)
             if folded is None:
                 folded = _fold(text)
             for variant in variants:

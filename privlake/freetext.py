@@ -105,17 +105,29 @@ def _scrubber(settings: ScrubSettings, plan: FreeTextPlan) -> TextScrubber:
     return _SCRUBBERS[cache_key]
 
 
-def _deny_values(row_values: Sequence[Any], deny_type: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for value in row_values:
-        if value is None:
-            continue
-        if isinstance(value, str):
-            if value.strip():
-                out.append((value, deny_type))
-        else:  # arrays arrive as numpy arrays or lists
-            out.extend((v, deny_type) for v in value if isinstance(v, str) and v.strip())
-    return out
+def _deny_values(value: Any, deny_type: str) -> list[tuple[str, str]]:
+    """One deny column's value in one row as (value, entity type) pairs."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [(value, deny_type)] if value.strip() else []
+    if isinstance(value, float):  # pandas hands a missing value as NaN
+        return []
+    # arrays arrive as numpy arrays or lists
+    return [(v, deny_type) for v in value if isinstance(v, str) and v.strip()]
+
+
+def _record_deny_lists(
+    pdf: pd.DataFrame, deny_columns: Sequence[str], deny_types: dict[str, str]
+) -> list[list[tuple[str, str]]]:
+    """Each row's deny list, built column by column: one ``tolist`` per column instead of
+    a pandas lookup per row and column (which cost more than the scrubbing of most rows)."""
+    deny: list[list[tuple[str, str]]] = [[] for _ in range(len(pdf))]
+    for column in deny_columns:
+        deny_type = deny_types[column]
+        for row, value in zip(deny, pdf[column].tolist(), strict=True):
+            row.extend(_deny_values(value, deny_type))
+    return deny
 
 
 def scrub_batches(plan: FreeTextPlan, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -126,14 +138,7 @@ def scrub_batches(plan: FreeTextPlan, batches: Iterator[pd.DataFrame]) -> Iterat
         entities: list[dict[str, int]] = [{} for _ in range(n)]
         for name, settings, deny_columns in plan.columns:
             texts = pdf[name].tolist()
-            deny = [
-                [
-                    pair
-                    for col in deny_columns
-                    for pair in _deny_values([pdf[col].iat[i]], plan.deny_types[col])
-                ]
-                for i in range(n)
-            ]
+            deny = _record_deny_lists(pdf, deny_columns, plan.deny_types)
             try:
                 results = _scrubber(settings, plan).scrub(texts, deny)
             except Exception:

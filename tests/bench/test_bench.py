@@ -1,0 +1,83 @@
+"""``python -m bench.bench --quick`` runs end to end on a tiny day and writes well-formed results.
+
+Timing targets are the benchmark's business, not the tests': on a shared machine they
+would make the suite flaky. This checks the plumbing: every approach ran, every figure
+is there, survival is scored from the ground truth, and nothing raw reaches the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+APPROACH_KEYS = {
+    "rows",
+    "seconds",
+    "rows_per_second",
+    "worker_memory_mib",
+    "steps",
+    "free_text_survival",
+    "free_text_survival_on_sample",
+    "notes",
+}
+
+
+def test_quick_bench_writes_results_json_and_markdown(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    command = [
+        sys.executable,
+        "-m",
+        "bench.bench",
+        "--quick",
+        "--rows=300",
+        "--sample=50",
+        f"--workdir={tmp_path / 'work'}",
+        f"--out={out}",
+        "--date=test-run",
+    ]
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    env.pop("PRIVLAKE_CONFIG", None)
+    run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    results = json.loads((out / "test-run.json").read_text())
+    assert set(results) == {"date", "workload", "environment", "approaches", "ratios", "targets"}
+    assert set(results["approaches"]) == {"copy_baseline", "presidio_sample", "privlake"}
+    for name, approach in results["approaches"].items():
+        assert set(approach) == APPROACH_KEYS, name
+        assert approach["rows"] > 0 and approach["seconds"] > 0 and approach["rows_per_second"] > 0
+    assert results["approaches"]["copy_baseline"]["rows"] == 450  # 300 device_logs + 150 usage_history
+    assert results["workload"]["presidio_sample_rows"] == 50
+    assert results["approaches"]["presidio_sample"]["rows"] == 50
+
+    # Both scrubbing approaches are scored against the planted values; the copy is not.
+    assert results["approaches"]["copy_baseline"]["free_text_survival"] is None
+    reference = results["approaches"]["presidio_sample"]["free_text_survival"]
+    ours = results["approaches"]["privlake"]["free_text_survival"]
+    on_sample = results["approaches"]["privlake"]["free_text_survival_on_sample"]
+    assert reference["planted"] > 0 and ours["planted"] > reference["planted"]
+    assert on_sample["planted"] == reference["planted"]  # the same rows, the same planted values
+    assert 0 <= ours["share"] <= 1
+
+    # Python workers ran for both Presidio approaches and were measured.
+    for name in ("presidio_sample", "privlake"):
+        memory = results["approaches"][name]["worker_memory_mib"]
+        assert memory["peak_total"] >= memory["peak_process"] > 0, name
+
+    ratios = results["ratios"]
+    assert ratios["throughput_privlake_over_presidio"] > 0
+    assert ratios["wall_privlake_over_copy"] > 0
+    assert ratios["throughput_scaled_over_base"] is None  # quick mode skips the scaled run
+    assert {t["name"] for t in results["targets"]} >= {"throughput (c) / (b)", "wall time (c) / (a)"}
+    scaled = next(t for t in results["targets"] if t["name"].startswith("rows/s at"))
+    assert scaled["met"] is None
+
+    markdown = (out / "test-run.md").read_text()
+    assert "(b) Presidio Spark sample" in markdown and "| target |" in markdown
+    assert "deterministic sample of 50 rows" in markdown
+    # Counts only: no account id, e-mail or address from the generated day.
+    assert "acc-" not in markdown and "@" not in markdown
