@@ -57,7 +57,7 @@ def run_dag(dag_id: str, day: dt.date, conf: dict[str, object] | None = None) ->
     """Run one DAG of ``dags/`` for the logical date ``day`` with ``dag.test()``."""
     from airflow.dag_processing.dagbag import DagBag
 
-    dag = DagBag(dag_folder=str(REPO / "dags" / f"{dag_id}.py"), include_examples=False).get_dag(dag_id)
+    dag = DagBag(dag_folder=str(REPO / "dags" / f"{dag_id}.py")).get_dag(dag_id)
     if dag is None:
         raise LookupError(f"dags/{dag_id}.py defines no DAG {dag_id!r}")
     logical = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)

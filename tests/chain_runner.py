@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import importlib.util
 import json
+import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,22 +55,33 @@ def table_digest(df: DataFrame) -> dict[str, object]:
     }
 
 
+def timed(step: str, start: float) -> float:
+    now = time.monotonic()
+    print(f"chain: {step} done in {now - start:.1f} s", file=sys.stderr, flush=True)
+    return now
+
+
 def run_chain(
     spark: SparkSession, config: PrivlakeConfig, day: dt.date, erase_subject: str
 ) -> dict[str, object]:
+    from jobs.aggregate import aggregate
+
     key = pseudonym_key(config)
     snapshots_first = sorted(config.datasets.values(), key=lambda d: not d.snapshot)
+    start = time.monotonic()
     for dataset in snapshots_first:
         ingest(spark, config, dataset.name, day)
+        start = timed(f"ingest {dataset.name}", start)
     for dataset in snapshots_first:
         deidentify(spark, config, dataset.name, day, key)
-    if importlib.util.find_spec("jobs.aggregate") is not None:
-        from jobs.aggregate import aggregate
-
-        aggregate(spark, config, day)
+        start = timed(f"deidentify {dataset.name}", start)
+    aggregate(spark, config, day)
+    start = timed("aggregate", start)
     request = build_request("chain-erasure-1", "erase", [erase_subject], purge=True)
     evidence = erase(spark, config, request, key).evidence
+    start = timed("erase", start)
     retention(spark, config, load_rules(config.retention_rules, config), day + dt.timedelta(days=1))
+    timed("retention", start)
     assert evidence.scan is not None
     return {
         "state": evidence.state,

@@ -71,7 +71,7 @@ def run_chain(config: Path, subject: str, out: Path, env: dict[str, str]) -> dic
         env=env,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=1800,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     dumped: dict[str, Any] = json.loads(out.read_text())
