@@ -139,12 +139,21 @@ def quarantine_section(data: ReportData) -> str:
         return _section(
             "quarantine", "Quarantined rows by reason", "", _empty("Nothing was quarantined on this date.")
         )
-    bars = [Bar(f"{reason} ({dataset})", n, "#d64545") for dataset, reason, n in data.quarantine]
+    by_reason: dict[str, dict[str, int]] = {}
+    for dataset, reason, n in data.quarantine:
+        by_reason.setdefault(reason, {})[dataset] = by_reason.get(reason, {}).get(dataset, 0) + n
+    ranked = sorted(by_reason.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    bars = [Bar(reason, sum(per.values()), "#d64545") for reason, per in ranked]
+    table = _table(
+        ["reason", "datasets", "rows"],
+        [[reason, ", ".join(sorted(per)), sum(per.values())] for reason, per in ranked],
+        {2},
+    )
     return _section(
         "quarantine",
         "Quarantined rows by reason",
         "Lines and rows that failed validation or de-identification: kept out of silver, with a reason.",
-        bar_chart("quarantine", "Quarantined rows by reason", bars),
+        bar_chart("quarantine", "Quarantined rows by reason", bars) + table,
     )
 
 
@@ -273,9 +282,12 @@ def retention_section(data: ReportData) -> str:
         for t in data.retention
     ]
     what = "would remove (dry run)" if dry else "removed or isolated"
+    acted = [b for b in bars if b.value]
+    idle = len(bars) - len(acted)
     content = (
-        bar_chart("retention", f"Rows and files retention {what}", bars)
-        if any(b.value for b in bars)
+        bar_chart("retention", f"Rows and files retention {what}", acted)
+        + (f'<p class="lede">{idle} other targets: nothing past their window.</p>' if idle else "")
+        if acted
         else _empty(f"The latest run (as of {run['dt']}) found nothing to {'remove' if dry else 'do'}.")
     )
     return _section(
