@@ -45,9 +45,9 @@ from bench.approaches import (
     warm_up,
     write_sample,
 )
+from bench.process_tree import ProcessTreeSampler
 from bench.report import COPY, PRESIDIO, PRIVLAKE, PRIVLAKE_SCALED, ApproachResult, BenchReport
 from bench.survival import free_text_fields, free_text_rows, free_text_truth, survival
-from bench.worker_memory import WorkerMemorySampler
 from privlake.config import PrivlakeConfig, load_config
 from privlake.generate import DEVICE_LOGS, USAGE_HISTORY, GenerationSummary, generate_day
 
@@ -118,9 +118,9 @@ def spark_session(config: PrivlakeConfig, app_name: str) -> Iterator[SparkSessio
 
 
 def measure(name: str, rows: int, action: Callable[[], list[tuple[str, float]]]) -> ApproachResult:
-    """Run ``action`` (the approach's steps) with the clock and the worker-memory sampler on."""
+    """Run ``action`` (the approach's steps) with the clock and the process-tree sampler on."""
     print(f"[bench] {name}: {rows:,} rows ...", flush=True)
-    with WorkerMemorySampler() as sampler:
+    with ProcessTreeSampler() as sampler:
         started = time.perf_counter()
         steps = action()
         seconds = time.perf_counter() - started
@@ -143,6 +143,8 @@ def measured_rows(summary: GenerationSummary) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> BenchReport:
+    """Every approach in turn; the results files are rewritten after each one, so a run that
+    is stopped early (the scaled run is long) still leaves what it measured."""
     # Python workers import bench.presidio_sample; they inherit PYTHONPATH from the JVM.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     workdir = fresh_workdir(args.workdir)
@@ -154,15 +156,33 @@ def run(args: argparse.Namespace) -> BenchReport:
     print(f"[bench] generating {args.rows:,} device_logs rows, {accounts:,} accounts", flush=True)
     summary = generate(base, args.rows, accounts, args.seed)
     rows = measured_rows(summary)
-    results: dict[str, ApproachResult] = {}
+    sizes = sample_sizes(rows, args.sample)
+    workload = {
+        "device_logs_rows": rows[DEVICE_LOGS],
+        "usage_history_rows": rows[USAGE_HISTORY],
+        "accounts": accounts,
+        "seed": args.seed,
+        "presidio_sample_rows": sum(sizes.values()),
+        "presidio_sample_by_dataset": sizes,
+        "scale": args.scale,
+        "quick": args.quick,
+    }
+    report = BenchReport(
+        args.date or dt.datetime.now(dt.UTC).date().isoformat(),
+        workload,
+        _environment(config),
+        {},
+        args.scale,
+    )
+    results = report.results
 
     with spark_session(config, "bench-copy") as spark:
         warm_up(spark, config, DAY, base / "warm-up")
         results[COPY] = measure(
             COPY, sum(rows.values()), lambda: copy_baseline(spark, config, DAY, base / "copy")
         )
+    report.write(args.out)
 
-    sizes = sample_sizes(rows, args.sample)
     with spark_session(config, "bench-sample") as spark:
         sample_keys = write_sample(spark, config, DAY, sizes, base / "sample")
 
@@ -182,6 +202,7 @@ def run(args: argparse.Namespace) -> BenchReport:
             "inside the timed steps"
         )
         results[PRESIDIO] = reference
+    report.write(args.out)
 
     with spark_session(config, "bench-privlake") as spark:
         ours = measure(PRIVLAKE, sum(rows.values()), lambda: privlake_pipeline(spark, config, DAY, key))
@@ -190,6 +211,7 @@ def run(args: argparse.Namespace) -> BenchReport:
         ours.survival_on_sample = survival(truth, silver, config, key, DAY, only_rows=sample_keys)
         results[PRIVLAKE] = ours
     del truth, silver
+    report.write(args.out)
 
     if not args.quick:
         scaled_root = workdir / f"n{args.scale}"
@@ -204,24 +226,8 @@ def run(args: argparse.Namespace) -> BenchReport:
                 sum(scaled_rows.values()),
                 lambda: privlake_pipeline(spark, scaled_config, DAY, key),
             )
-
-    workload = {
-        "device_logs_rows": rows[DEVICE_LOGS],
-        "usage_history_rows": rows[USAGE_HISTORY],
-        "accounts": accounts,
-        "seed": args.seed,
-        "presidio_sample_rows": sum(sizes.values()),
-        "presidio_sample_by_dataset": sizes,
-        "scale": args.scale,
-        "quick": args.quick,
-    }
-    return BenchReport(
-        args.date or dt.datetime.now(dt.UTC).date().isoformat(),
-        workload,
-        _environment(config),
-        results,
-        args.scale,
-    )
+        report.write(args.out)
+    return report
 
 
 def _tables(

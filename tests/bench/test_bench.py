@@ -18,6 +18,8 @@ APPROACH_KEYS = {
     "rows",
     "seconds",
     "rows_per_second",
+    "cpu_seconds",
+    "rows_per_cpu_second",
     "worker_memory_mib",
     "steps",
     "free_text_survival",
@@ -50,6 +52,7 @@ def test_quick_bench_writes_results_json_and_markdown(tmp_path: Path) -> None:
     for name, approach in results["approaches"].items():
         assert set(approach) == APPROACH_KEYS, name
         assert approach["rows"] > 0 and approach["seconds"] > 0 and approach["rows_per_second"] > 0
+        assert approach["cpu_seconds"] > 0 and approach["rows_per_cpu_second"] > 0
     assert results["approaches"]["copy_baseline"]["rows"] == 450  # 300 device_logs + 150 usage_history
     assert results["workload"]["presidio_sample_rows"] == 50
     assert results["approaches"]["presidio_sample"]["rows"] == 50
