@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from privlake.orchestration import (
     DEFAULT_ARGS,
     MACROS,
     SPARK_CONN_ID,
     START_DATE,
+    form_field,
     job_application,
     static_spark_conf,
 )
@@ -30,15 +31,6 @@ dates are de-identified again. Evidence goes to `privacy/evidence/<request id>.{
 **Airflow keeps run parameters in plain text**: in production give a manifest path in the
 restricted zone, never identifiers in the form.
 """
-
-
-def form_field(default: Any = None, *, title: str, description: str, **schema: Any) -> Param:
-    """A trigger-form field: JSON-schema typed, titled, described (the schema keeps the
-    description too, so it travels with the serialized DAG)."""
-    spec = {**schema, "title": title, "description": description}
-    if default is None:
-        return Param(description=description, schema=spec)
-    return Param(default, description=description, schema=spec)
 
 
 @dag(
