@@ -393,11 +393,9 @@ def current_version_files(spark: SparkSession, config: PrivlakeConfig) -> Callab
     ``_delta_log`` file, and every file outside a Delta table (earlier versions' files are
     history, which the next retention run purges)."""
     tables, live = [], set()
-    for zone in ("bronze", "silver", "gold", "restricted", "quarantine", "privacy"):
-        root = PurePosixPath(config.table_path(zone, "x")).parent
-        names = gold_tables(spark, config) if zone == "gold" else []
-        candidates = [str(root / n) for n in names] or [config.table_path(zone, n) for n in config.datasets]
-        for path in candidates:
+    for zone in ("bronze", "silver", "gold", "restricted", "quarantine"):
+        names = gold_tables(spark, config) if zone == "gold" else sorted(config.datasets)
+        for path in (config.table_path(zone, name) for name in names):
             if table_exists(spark, path):
                 tables.append(path.rstrip("/") + "/")
                 live |= {PurePosixPath(f).name for f in spark.read.format("delta").load(path).inputFiles()}

@@ -131,8 +131,8 @@ def scan_lake(
     for root in (config.landing_root, config.warehouse_root):
         store = file_store(root, config.s3)
         for file in store.list_files(root):
-            if not include(file.path):
-                continue
+            if not file.current or not include(file.path):
+                continue  # an S3 key whose latest version is a delete marker: retention removes it
             data = store.read_bytes(file.path)
             result.files_scanned += 1
             result.bytes_scanned += len(data)

@@ -21,7 +21,7 @@ def test_erasure_request_from_a_manifest_in_the_trigger_form(
     from airflow.dag_processing.dagbag import DagBag
 
     config = load_config()
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "event_id": event,
             "event_time": "2026-11-28T10:00:00Z",
