@@ -65,6 +65,8 @@ def test_shipped_rules_give_the_agreed_windows(config: PrivlakeConfig) -> None:
         ("gold", "*"): ("5 years", "delete"),
         ("privacy", "retention_evidence"): ("6 years", "delete"),
         ("privacy", "runs"): ("6 years", "delete"),
+        ("privacy", "gold_suppression"): ("6 years", "delete"),
+        ("privacy", "reidentification_risk"): ("6 years", "delete"),
     }
     # every dataset zone that holds personal data has a window
     assert unruled_zones(config, rules) == []
