@@ -16,13 +16,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
 from tests.conftest import REPO, write_config
-from tests.s3_server import S3Server
+
+if TYPE_CHECKING:
+    from tests.s3_server import S3Server
 
 pytest_plugins = ["tests.s3_server"]
 
