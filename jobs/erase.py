@@ -116,6 +116,7 @@ ACTION: Final = "erase"
 TABLE_ZONES = ("bronze", "restricted", "quarantine", "silver")
 VERIFICATION_FAILED = "verification failed"
 RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
+STATS_COLUMNS_PROPERTY = "delta.dataSkippingStatsColumns"
 
 
 class ErasureFailed(PrivlakeError):
@@ -278,9 +279,12 @@ def _tagged_metric(history: Sequence[Commit], tag: str, operation: str, metric: 
     return sum(c.metrics.get(metric, 0) for c in history if c.tag == tag and c.operation == operation)
 
 
-def materialize_deletion_vectors(spark: SparkSession, path: str, label: str) -> bool:
+def materialize_deletion_vectors(
+    spark: SparkSession, path: str, label: str, properties: dict[str, str] | None = None
+) -> bool:
     """REORG ... APPLY (PURGE) when deletion vectors hide rows: the rows leave the data files."""
-    _, properties = _table_detail(spark, path)
+    if properties is None:
+        _, properties = _table_detail(spark, path)
     if properties.get("delta.enableDeletionVectors", "false").lower() != "true":
         return False
     if not deletion_vectors_pending(table_history(spark, path)):
@@ -346,7 +350,10 @@ def erase_table(
             with commit_tag(spark, f"{tag}:redact"):
                 with_conflict_retry(redact, f"erasure redaction in {label}")
     with commit_tag(spark, f"{tag}:reorg"):
-        evidence.deletion_vectors_purged = materialize_deletion_vectors(spark, path, label)
+        _, properties = _table_detail(spark, path)
+        # personal columns must stay out of the per-file min/max statistics in _delta_log
+        evidence.stats_exclude_personal_columns = STATS_COLUMNS_PROPERTY in properties
+        evidence.deletion_vectors_purged = materialize_deletion_vectors(spark, path, label, properties)
     history = table_history(spark, path)
     evidence.rows_removed = _tagged_metric(history, f"{tag}:delete", "MERGE", "numTargetRowsDeleted")
     evidence.rows_redacted = _tagged_metric(history, f"{tag}:redact", "MERGE", "numTargetRowsUpdated")
@@ -641,7 +648,8 @@ def print_evidence(console: Console, result: ErasureResult) -> None:
 
     e = result.evidence
     if result.already_done:
-        console.print(f"request {e.request_id}: already {e.action}d and verified; evidence unchanged")
+        done = {"erase": "erased", "restrict": "restricted", "unrestrict": "unrestricted"}[e.action]
+        console.print(f"request {e.request_id}: already {done} (completed before); evidence unchanged")
     title = f"{e.action} request {e.request_id}: {e.state}"
     resolved = Table(title=title, title_justify="left")
     for column in ("kind", "identifier hash", "resolved to", "found in"):

@@ -53,6 +53,9 @@ class TableEvidence(Strict):
     version_after: int | None = None
     deletion_vectors_purged: bool = False
     history_files_purged: int = 0
+    stats_exclude_personal_columns: bool | None = Field(
+        default=None, description="delta.dataSkippingStatsColumns set: no personal value in _delta_log stats"
+    )
 
 
 class LandingEvidence(Strict):
@@ -202,6 +205,7 @@ def render_markdown(e: RequestEvidence) -> str:
                 "after",
                 "DVs purged",
                 "history files purged",
+                "stats hold no personal column",
             ],
             [
                 [
@@ -214,6 +218,7 @@ def render_markdown(e: RequestEvidence) -> str:
                     t.version_after,
                     "yes" if t.deletion_vectors_purged else "no",
                     t.history_files_purged,
+                    {True: "yes", False: "NO", None: "-"}[t.stats_exclude_personal_columns],
                 ]
                 for t in e.tables
             ],

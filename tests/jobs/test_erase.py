@@ -333,6 +333,8 @@ def test_evidence_is_written_once_and_holds_no_raw_identifier(erased_lake: Erase
     page = Path(evidence_path(erased_lake.config, "req-four-kinds", "md")).read_text()
     record = json_path.read_text()
     assert json.loads(record)["state"] == COMPLETED and "## Verification scan" in page
+    # personal columns never entered _delta_log statistics on any table the request touched
+    assert all(t.stats_exclude_personal_columns for t in erased_lake.result.evidence.tables)
     for subject in erased_lake.erased.values():
         for raw in (subject.account_id, subject.email, subject.devices[0].serial, subject.display_name):
             assert raw not in record and raw not in page
