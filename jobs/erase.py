@@ -622,9 +622,14 @@ def erase(
                     f"(first: {result.findings[0].path})"
                 )
                 record(FAILED, reason)
-                raise ErasureFailed(
-                    f"request {request.request_id}: {reason}; run it again to erase what is left"
-                )
+                hint = "run it again to erase what is left"
+                if any("/_delta_log/" in f.path for f in result.findings):
+                    hint = (
+                        "a _delta_log file holds them: the table kept per-file statistics of personal "
+                        f"columns before {STATS_COLUMNS_PROPERTY} was set (see the evidence's tables); set "
+                        "the property, rewrite the table, and let log retention expire the old commits"
+                    )
+                raise ErasureFailed(f"request {request.request_id}: {reason}; {hint}")
             save(VERIFIED)
         evidence.state = COMPLETED
         evidence.completed_at = dt.datetime.now(dt.UTC)
