@@ -35,7 +35,11 @@ Steps = list[tuple[str, float]]
 def timed(steps: Steps, name: str, action: Callable[..., object], *args: object) -> None:
     """Run ``action(*args)`` and append its wall time to ``steps`` as ``name``."""
     started = time.perf_counter()
-    action(*args)
+    try:
+        action(*args)
+    except Exception as exc:
+        exc.add_note(f"bench step: {name}")
+        raise
     steps.append((name, time.perf_counter() - started))
 
 

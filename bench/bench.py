@@ -220,14 +220,32 @@ def run(args: argparse.Namespace) -> BenchReport:
         scaled_rows = measured_rows(
             generate(scaled_root, args.rows * args.scale, accounts * args.scale, args.seed, truth=False)
         )
-        with spark_session(scaled_config, "bench-privlake-scaled") as spark:
-            results[PRIVLAKE_SCALED] = measure(
-                PRIVLAKE_SCALED,
-                sum(scaled_rows.values()),
-                lambda: privlake_pipeline(spark, scaled_config, DAY, key),
-            )
+        try:
+            with spark_session(scaled_config, "bench-privlake-scaled") as spark:
+                results[PRIVLAKE_SCALED] = measure(
+                    PRIVLAKE_SCALED,
+                    sum(scaled_rows.values()),
+                    lambda: privlake_pipeline(spark, scaled_config, DAY, key),
+                )
+        except Exception as exc:  # a failure at scale is a finding: record it, keep the rest
+            report.failures[PRIVLAKE_SCALED] = failure_summary(exc)
+            print(f"[bench] {PRIVLAKE_SCALED} failed: {report.failures[PRIVLAKE_SCALED]}", flush=True)
         report.write(args.out)
     return report
+
+
+def failure_summary(exc: BaseException) -> str:
+    """The failing step and error class; never the message, which may quote data."""
+    step = next(
+        (
+            n.removeprefix("bench step: ")
+            for n in getattr(exc, "__notes__", ())
+            if n.startswith("bench step: ")
+        ),
+        "?",
+    )
+    cause = "OutOfMemoryError (Java heap space)" if "OutOfMemoryError" in str(exc) else type(exc).__name__
+    return f"{step}: {cause}"
 
 
 def _tables(

@@ -91,6 +91,7 @@ class BenchReport:
     environment: dict[str, Any]
     results: dict[str, ApproachResult]
     scale: int
+    failures: dict[str, str] = field(default_factory=dict)  # approach -> step and error class
 
     def ratio(self, numerator: str, denominator: str) -> float | None:
         """Throughput of ``numerator`` over ``denominator`` (None when either is missing)."""
@@ -183,12 +184,13 @@ class BenchReport:
                         peak <= MAX_WORKER_MIB,
                     )
                 )
+        failure = self.failures.get(PRIVLAKE_SCALED)
         targets.append(
             Target(
                 f"rows/s at {self.scale}x N / rows/s at N",
                 f">= {MIN_SCALED_THROUGHPUT:.2f}",
-                "not run" if scaled is None else f"{scaled:.2f}",
-                None if scaled is None else scaled >= MIN_SCALED_THROUGHPUT,
+                f"failed: {failure}" if failure else "not run" if scaled is None else f"{scaled:.2f}",
+                False if failure else None if scaled is None else scaled >= MIN_SCALED_THROUGHPUT,
             )
         )
         return targets
@@ -202,6 +204,7 @@ class BenchReport:
             "workload": self.workload,
             "environment": self.environment,
             "approaches": {name: result.as_dict() for name, result in self.results.items()},
+            "failures": self.failures,
             "ratios": {k: None if v is None else round(v, 3) for k, v in self.ratios().items()},
             "targets": [
                 {"name": t.name, "target": t.target, "measured": t.measured, "met": t.met}
@@ -252,6 +255,8 @@ class BenchReport:
         for t in self.targets():
             verdict = "n/a" if t.met is None else ("yes" if t.met else "**no**")
             lines.append(f"| {t.name} | {t.target} | {t.measured} | {verdict} |")
+        for name, failure in self.failures.items():
+            lines += ["", f"{self.label(name)} failed: {failure}."]
         lines += ["", "Steps (wall seconds):", ""]
         for name, result in self.results.items():
             steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in result.steps)

@@ -84,3 +84,28 @@ def test_quick_bench_writes_results_json_and_markdown(tmp_path: Path) -> None:
     assert "deterministic sample of 50 rows" in markdown
     # Counts only: no account id, e-mail or address from the generated day.
     assert "acc-" not in markdown and "@" not in markdown
+
+
+def test_a_failed_scaled_run_is_reported_as_a_missed_target_without_its_message() -> None:
+    from bench.bench import failure_summary
+    from bench.report import PRIVLAKE_SCALED, BenchReport
+
+    error = RuntimeError("row 17: anna@example.com broke it")
+    error.add_note("bench step: ingest device_logs")
+    summary = failure_summary(error)
+    assert summary == "ingest device_logs: RuntimeError"
+
+    workload = {
+        "device_logs_rows": 10,
+        "usage_history_rows": 5,
+        "accounts": 2,
+        "seed": 7,
+        "presidio_sample_rows": 3,
+    }
+    report = BenchReport(
+        "d", workload, {"spark_master": "local[2]", "cpus": 2}, {}, 4, {PRIVLAKE_SCALED: summary}
+    )
+    scaled = next(t for t in report.targets() if t.name.startswith("rows/s at"))
+    assert scaled.met is False and "ingest device_logs" in scaled.measured
+    assert report.as_dict()["failures"] == {PRIVLAKE_SCALED: summary}
+    assert "@" not in report.markdown()
