@@ -47,7 +47,8 @@ def test_quick_bench_writes_results_json_and_markdown(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
 
     results = json.loads((out / "test-run.json").read_text())
-    assert set(results) == {"date", "workload", "environment", "approaches", "ratios", "targets"}
+    assert set(results) == {"date", "workload", "environment", "approaches", "failures", "ratios", "targets"}
+    assert results["failures"] == {}
     assert set(results["approaches"]) == {"copy_baseline", "presidio_sample", "privlake"}
     for name, approach in results["approaches"].items():
         assert set(approach) == APPROACH_KEYS, name
