@@ -51,18 +51,18 @@ from rich.console import Console
 from jobs.retention import (
     Commit,
     Target,
-    _encoded,
-    _file_bytes,
-    _key_match,
-    _table_detail,
     commit_tag,
+    decoded_landing_file,
     deletion_vectors_pending,
+    encoded_landing_file,
     gold_tables,
+    key_match,
     line_subjects,
     row_key,
     run_settings,
     session_settings,
     subject_pseudonym,
+    table_detail,
     table_history,
 )
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
@@ -250,7 +250,7 @@ def erase_landing(
         if not file.current:
             continue  # retention deletes keys whose latest version is a delete marker
         report.files_read += 1
-        data = _file_bytes(file.path, store.read_bytes(file.path))
+        data = decoded_landing_file(file.path, store.read_bytes(file.path))
         kept, removed, redacted = [], 0, 0
         for line, owner in line_subjects(data, dataset, key):
             if owner in subjects:
@@ -264,7 +264,7 @@ def erase_landing(
         if not (removed or redacted) or dry_run:
             continue
         if kept:
-            store.write_bytes(file.path, _encoded(file.path, kept))
+            store.write_bytes(file.path, encoded_landing_file(file.path, kept))
             report.files_rewritten += 1
         else:
             store.delete(file.path)
@@ -284,7 +284,7 @@ def materialize_deletion_vectors(
 ) -> bool:
     """REORG ... APPLY (PURGE) when deletion vectors hide rows: the rows leave the data files."""
     if properties is None:
-        _, properties = _table_detail(spark, path)
+        _, properties = table_detail(spark, path)
     if properties.get("delta.enableDeletionVectors", "false").lower() != "true":
         return False
     if not deletion_vectors_pending(table_history(spark, path)):
@@ -324,7 +324,7 @@ def erase_table(
             (
                 DeltaTable.forPath(spark, path)
                 .alias("t")
-                .merge(doomed.alias("s"), _key_match(keys))
+                .merge(doomed.alias("s"), key_match(keys))
                 .whenMatchedDelete()
                 .execute()
             )
@@ -342,7 +342,7 @@ def erase_table(
                 (
                     DeltaTable.forPath(spark, path)
                     .alias("t")
-                    .merge(changed.alias("s"), _key_match(keys))
+                    .merge(changed.alias("s"), key_match(keys))
                     .whenMatchedUpdate(set={c: f"s.`{c}`" for c in texts})
                     .execute()
                 )
@@ -350,7 +350,7 @@ def erase_table(
             with commit_tag(spark, f"{tag}:redact"):
                 with_conflict_retry(redact, f"erasure redaction in {label}")
     with commit_tag(spark, f"{tag}:reorg"):
-        _, properties = _table_detail(spark, path)
+        _, properties = table_detail(spark, path)
         # personal columns must stay out of the per-file min/max statistics in _delta_log
         evidence.stats_exclude_personal_columns = STATS_COLUMNS_PROPERTY in properties
         evidence.deletion_vectors_purged = materialize_deletion_vectors(spark, path, label, properties)

@@ -38,7 +38,7 @@ from jobs.erase import (
     recompute_gold,
     rows_of_subjects,
 )
-from jobs.retention import _key_match, commit_tag, row_key, table_history
+from jobs.retention import commit_tag, key_match, row_key, table_history
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
@@ -102,7 +102,7 @@ def _delete_copied(spark: SparkSession, source: str, copied: DataFrame, keys: li
         (
             DeltaTable.forPath(spark, source)
             .alias("t")
-            .merge(copied.select(*keys).distinct().alias("s"), _key_match(keys))
+            .merge(copied.select(*keys).distinct().alias("s"), key_match(keys))
             .whenMatchedDelete()
             .execute()
         )
@@ -193,7 +193,7 @@ def release_subject_rows(
             (
                 DeltaTable.forPath(spark, bronze_path)
                 .alias("t")
-                .merge(back.alias("s"), _key_match(keys))
+                .merge(back.alias("s"), key_match(keys))
                 .whenNotMatchedInsertAll()
                 .execute()
             )

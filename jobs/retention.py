@@ -382,11 +382,13 @@ def line_subjects(data: bytes, dataset: DatasetConfig, key: bytes) -> list[tuple
     return out
 
 
-def _file_bytes(path: str, data: bytes) -> bytes:
+def decoded_landing_file(path: str, data: bytes) -> bytes:
+    """The JSON Lines bytes of a landing file (``.gz`` files are decompressed)."""
     return gzip.decompress(data) if path.endswith(".gz") else data
 
 
-def _encoded(path: str, lines: list[bytes]) -> bytes:
+def encoded_landing_file(path: str, lines: list[bytes]) -> bytes:
+    """Landing-file bytes for ``lines``, compressed like the file at ``path`` (deterministic gzip)."""
     data = b"".join(line + b"\n" for line in lines)
     return gzip.compress(data, mtime=0) if path.endswith(".gz") else data
 
@@ -418,7 +420,7 @@ def plan_landing(target: Target, store: FileStore, key: Callable[[], bytes]) -> 
         for file in files:
             action = "delete"
             if target.subject_holds and file.current:
-                data = _file_bytes(file.path, store.read_bytes(file.path))
+                data = decoded_landing_file(file.path, store.read_bytes(file.path))
                 subjects = {s for _, s in line_subjects(data, target.dataset, key())}
                 holding = [h.id for h in target.subject_holds if subjects & set(h.subjects)]
                 if holding:
@@ -452,9 +454,9 @@ def execute_landing(report: TargetReport, store: FileStore, key: Callable[[], by
             report.removed += 1 if removed else 0
             report.object_versions_removed += removed
         else:
-            data = _file_bytes(path, store.read_bytes(path))
+            data = decoded_landing_file(path, store.read_bytes(path))
             kept = [line for line, s in line_subjects(data, target.dataset, key()) if s in held]
-            store.write_bytes(path, _encoded(path, kept))
+            store.write_bytes(path, encoded_landing_file(path, kept))
             report.rewritten += 1
 
 
@@ -585,7 +587,7 @@ def deletion_vectors_pending(history: Sequence[Commit]) -> bool:
     return False
 
 
-def _table_detail(spark: SparkSession, path: str) -> tuple[list[str], dict[str, str]]:
+def table_detail(spark: SparkSession, path: str) -> tuple[list[str], dict[str, str]]:
     from delta.tables import DeltaTable
 
     row = DeltaTable.forPath(spark, path).detail().select("partitionColumns", "properties").first()
@@ -603,7 +605,7 @@ def plan_table(
         report.status = "skipped"
         report.note = "no table yet"
         return report
-    partition_columns, properties = _table_detail(spark, target.location)
+    partition_columns, properties = table_detail(spark, target.location)
     report.deletion_vectors = properties.get("delta.enableDeletionVectors", "false").lower() == "true"
     history = table_history(spark, target.location)
     report.version_before = report.version_after = history[0].version
@@ -664,7 +666,7 @@ def row_key(target: Target) -> list[str]:
     return [target.dataset.key, "dt"]
 
 
-def _key_match(columns: Sequence[str]) -> str:
+def key_match(columns: Sequence[str]) -> str:
     return " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in columns)
 
 
@@ -699,7 +701,7 @@ def delete_expired(spark: SparkSession, report: TargetReport, key: Callable[[], 
         (
             DeltaTable.forPath(spark, target.location)
             .alias("t")
-            .merge(doomed.alias("s"), F.expr(_key_match(columns)) & expired_in_table)
+            .merge(doomed.alias("s"), F.expr(key_match(columns)) & expired_in_table)
             .whenMatchedDelete()
             .execute()
         )
@@ -726,7 +728,7 @@ def isolate_expired(
     target = report.target
     assert target.dataset is not None and target.rule is not None and target.cutoff is not None
     source = spark.read.format("delta").load(target.location)
-    partition_columns, _ = _table_detail(spark, target.location)
+    partition_columns, _ = table_detail(spark, target.location)
     rows = (
         source.where(removal_condition(target, source.schema, key))
         .withColumn("isolated_at", F.lit(isolated_at).cast("timestamp"))
@@ -748,7 +750,7 @@ def isolate_expired(
         (
             DeltaTable.forPath(spark, restricted)
             .alias("t")
-            .merge(rows.alias("s"), _key_match(columns))
+            .merge(rows.alias("s"), key_match(columns))
             .whenNotMatchedInsertAll()
             .execute()
         )
@@ -763,7 +765,7 @@ def isolate_expired(
         (
             DeltaTable.forPath(spark, target.location)
             .alias("t")
-            .merge(copied.distinct().alias("s"), F.expr(_key_match(columns)) & expired_in_source)
+            .merge(copied.distinct().alias("s"), F.expr(key_match(columns)) & expired_in_source)
             .whenMatchedDelete()
             .execute()
         )
