@@ -14,6 +14,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.retention import EVIDENCE_TABLE
+from privlake.aggregates import SUPPRESSION_TABLE
 from privlake.config import load_config
 from privlake.demo_airflow import DAILY_CHAIN, run_daily_chain
 
@@ -26,7 +27,7 @@ def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
 ) -> None:
     from privlake.generate import generate_day
 
-    summary = generate_day(lake / "landing", DAY, accounts=15, rows=300, seed=11)
+    summary = generate_day(lake / "landing", DAY, accounts=40, rows=400, seed=11)
     results = run_daily_chain(DAY)
 
     assert [r.dag_id for r in results] == list(DAILY_CHAIN)
@@ -41,6 +42,8 @@ def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
         silver = spark.read.format("delta").load(config.table_path("silver", name))
         assert silver.where(silver.dt == DAY).count() == generated.rows, name
     gold = spark.read.format("delta").load(config.table_path("gold", "daily_device_activity"))
-    assert gold.where(F.col("dt") == DAY).count() > 0
+    assert gold.where(F.col("dt") == DAY).count() > 0  # 40 subjects: some groups reach k=10
+    k_records = spark.read.format("delta").load(config.table_path("privacy", SUPPRESSION_TABLE))
+    assert k_records.where(F.col("dt") == DAY).count() > 0
     evidence = spark.read.format("delta").load(config.table_path("privacy", EVIDENCE_TABLE))
     assert evidence.where((F.col("dt") == DAY) & ~F.col("dry_run")).count() > 0
