@@ -31,7 +31,6 @@ from typing import NamedTuple
 
 import ahocorasick
 import phonenumbers
-from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -41,6 +40,7 @@ from anonymizers.engine import (
     LANGUAGE,
     NER_ENTITIES,
     EntityPrefilter,
+    ScrubAnalyzerEngine,
     build_analyzer,
     load_allow_list,
 )
@@ -271,7 +271,7 @@ class KnownIdentifierMatcher:
 @functools.lru_cache(maxsize=8)
 def _shared_engine(
     ner: bool, spacy_model: str, phone_regions: tuple[str, ...]
-) -> tuple[AnalyzerEngine, EntityPrefilter]:
+) -> tuple[ScrubAnalyzerEngine, EntityPrefilter]:
     """One analyzer per engine configuration per process: columns that differ only in
     threshold or pseudonym mapping share it (and the spaCy model it loaded)."""
     analyzer = build_analyzer(ner=ner, spacy_model=spacy_model, phone_regions=phone_regions)
@@ -327,7 +327,7 @@ class TextScrubber:
         return f"TextScrubber({self.settings!r}, known_identifiers={self._known.size})"
 
     @property
-    def analyzer(self) -> AnalyzerEngine:
+    def analyzer(self) -> ScrubAnalyzerEngine:
         """The Presidio analyzer this scrubber runs (shared per engine configuration)."""
         return self._analyzer
 
@@ -434,12 +434,8 @@ class TextScrubber:
         threshold = self.settings.score_threshold
         for job_number, (text, offset, chunk, entities) in enumerate(jobs):
             try:
-                results = self._analyzer.analyze(
-                    chunk,
-                    language=LANGUAGE,
-                    entities=entities,
-                    score_threshold=threshold,
-                    nlp_artifacts=artifacts.get(job_number, self._empty_artifacts),
+                results = self._analyzer.analyze_selected(
+                    chunk, entities, threshold, artifacts.get(job_number, self._empty_artifacts)
                 )
             except Exception as exc:
                 raise _failure("Presidio analysis", exc, first_index[text], len(text)) from None

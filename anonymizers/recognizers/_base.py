@@ -73,6 +73,21 @@ def literal_trigger(anchors: Iterable[str]) -> str:
     return "|".join(branches)
 
 
+def _compiled(pattern: Pattern, flags: int | None) -> Any:
+    """``pattern`` compiled with ``flags``, cached on the Pattern as Presidio does."""
+    cache = cast(Any, pattern)  # Presidio's compile cache on Pattern, typed as None
+    if cache.compiled_regex is None or cache.compiled_with_flags != flags:
+        cache.compiled_regex = regex.compile(pattern.regex, flags=flags or 0)
+        cache.compiled_with_flags = flags
+    return cache.compiled_regex
+
+
+def _overrides(recognizer: EntityRecognizer, method: str, base: type = PatternRecognizer) -> bool:
+    """Whether ``recognizer``'s class replaces ``base``'s no-op ``method``: calling the
+    no-op for every match costs a Python call and decides nothing."""
+    return getattr(type(recognizer), method) is not getattr(base, method)
+
+
 class FastPatternMixin(PatternRecognizer):
     """Presidio's pattern matching semantics without its per-pattern overhead.
 
@@ -88,6 +103,13 @@ class FastPatternMixin(PatternRecognizer):
     trigger: str | None = None
     trigger_in_original_text: str | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Compiled now rather than on the first text: the first batch of every worker
+        # would otherwise pay for it (the name patterns take a good part of a second).
+        for pattern in self.patterns:
+            _compiled(pattern, self.global_regex_flags)
+
     def analyze(
         self,
         text: str,
@@ -97,46 +119,49 @@ class FastPatternMixin(PatternRecognizer):
     ) -> list[RecognizerResult]:
         """All validated pattern matches in ``text``."""
         flags = regex_flags or self.global_regex_flags
-        entity_type = self.supported_entities[0]
+        validates = _overrides(self, "validate_result")
+        invalidates = _overrides(self, "invalidate_result")
+        vetoes = _overrides(self, "reject_in_context", FastPatternMixin)
         results = []
         for pattern in self.patterns:
-            cache = cast(Any, pattern)  # Presidio's compile cache on Pattern, typed as None
-            if cache.compiled_regex is None or cache.compiled_with_flags != flags:
-                cache.compiled_regex = regex.compile(pattern.regex, flags=flags)
-                cache.compiled_with_flags = flags
-            for match in cache.compiled_regex.finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
+            for match in _compiled(pattern, flags).finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
                 start, end = match.span()
                 if start == end:
                     continue
                 matched = text[start:end]
                 score = pattern.score
-                validation = self.validate_result(matched)
+                validation = self.validate_result(matched) if validates else None
                 if validation is not None:
                     score = EntityRecognizer.MAX_SCORE if validation else EntityRecognizer.MIN_SCORE
-                if self.invalidate_result(matched):
+                if invalidates and self.invalidate_result(matched):
                     score = EntityRecognizer.MIN_SCORE
-                if score <= EntityRecognizer.MIN_SCORE or self.reject_in_context(text, start, end):
+                if score <= EntityRecognizer.MIN_SCORE or (
+                    vetoes and self.reject_in_context(text, start, end)
+                ):
                     continue
-                results.append(
-                    RecognizerResult(
-                        entity_type=entity_type,
-                        start=start,
-                        end=end,
-                        score=score,
-                        analysis_explanation=AnalysisExplanation(
-                            recognizer=self.name,
-                            original_score=pattern.score,
-                            pattern_name=pattern.name,
-                            pattern=pattern.regex,
-                            validation_result=bool(validation),
-                        ),
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
+                results.append(self._pattern_result(pattern, start, end, score, validation))
         return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
+
+    def _pattern_result(
+        self, pattern: Pattern, start: int, end: int, score: float, validation: bool | None
+    ) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type=self.supported_entities[0],
+            start=start,
+            end=end,
+            score=score,
+            analysis_explanation=AnalysisExplanation(
+                recognizer=self.name,
+                original_score=pattern.score,
+                pattern_name=pattern.name,
+                pattern=pattern.regex,
+                validation_result=bool(validation),
+            ),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
 
     def reject_in_context(self, text: str, start: int, end: int) -> bool:
         """True when the text around ``text[start:end]`` shows it is not this entity."""

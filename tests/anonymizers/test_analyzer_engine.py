@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from presidio_analyzer import RecognizerRegistry
+from presidio_analyzer import RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
 from anonymizers import scrubber as scrubber_module
@@ -116,3 +116,47 @@ def test_ner_prefilter_lets_capitalised_and_non_ascii_words_through(ner_scrubber
     assert "PERSON" in ner_prefilter.candidate_entities("scene by Anna")
     assert "LOCATION" in ner_prefilter.candidate_entities("trip to \u00e4gypten")
     assert ner_prefilter.candidate_entities("lights off in the kitchen") == []
+
+
+# Lines that exercise every recognizer, context boosts (score below the threshold
+# without context), overlapping findings of several types and no finding at all.
+LEAN_PATH_TEXTS = (
+    "sshd[812]: Accepted password for anna_k from 192.168.1.23 port 51122 ssh2",
+    "dnsmasq-dhcp[6264]: DHCPACK(br0) 192.168.0.43 a8:9c:ed:70:ee:f1 Galaxy-S23-Mehrigul",
+    "wlan0: associated with bssid 0:1b:63:84:45:e6 ssid HomeNet-5G",
+    "zigbee: device 0x00158d0001a2b3c4 joined, ieee 00:15:8d:00:01:23:45:67",
+    "contact: call +49 30 1234567 or (415) 555-0134, mail anna.schmidt@example.com",
+    "modem: imei 490154203237518 imsi 262011234567890 iccid 8949020000012345678",
+    "geo: lat=52.520008 lon=13.404954 home 48°51'24\"N 2°21'03\"E",
+    "share: 60EDD411325F8D64 shared with Alexandria Lombard, account_id=acc-12345",
+    "payment: card 4111 1111 1111 1111 iban DE89370400440532013000 password=hunter2",
+    "firmware 1.2.3.4 ok, uptime 12345.678901, temperature 25.3C humidity 39%",
+    "Anna Schmidt switched on the lights in Berlin; notified Ben and Maria",
+)
+
+
+@pytest.mark.parametrize("ner", [False, True])
+def test_lean_path_gives_exactly_what_analyze_gives(
+    ner: bool, scrubber: TextScrubber, ner_scrubber: TextScrubber
+) -> None:
+    """``analyze_selected`` (the scrubber's path) must equal Presidio's ``analyze``."""
+    chosen = ner_scrubber if ner else scrubber
+    analyzer = chosen.analyzer
+    entities = analyzer.get_supported_entities()
+    found = set()
+    for text in LEAN_PATH_TEXTS:
+        artifacts = analyzer.nlp_engine.process_text(text, "en")
+        for threshold in (0.0, 0.5, 0.9):
+            expected = analyzer.analyze(
+                text, language="en", entities=entities, score_threshold=threshold, nlp_artifacts=artifacts
+            )
+            lean = analyzer.analyze_selected(text, entities, threshold, artifacts)
+            assert sorted(map(_as_tuple, lean)) == sorted(map(_as_tuple, expected)), text
+            assert all(result.analysis_explanation is None for result in lean)
+            found.update(result.entity_type for result in lean)
+    assert len(found) >= 12  # the texts do exercise most recognizers
+
+
+def _as_tuple(result: RecognizerResult) -> tuple[int, int, str, float, str]:
+    metadata = result.recognition_metadata or {}
+    return result.start, result.end, result.entity_type, result.score, metadata["recognizer_identifier"]

@@ -37,13 +37,13 @@ def scrub_one(scrubber: TextScrubber, text: str, deny: list[tuple[str, str]] | N
 def count_analyze(monkeypatch: pytest.MonkeyPatch, fresh_scrubber: TextScrubber) -> list[str]:
     """Texts (chunks) handed to Presidio by ``fresh_scrubber``, recorded around the real call."""
     calls: list[str] = []
-    real = fresh_scrubber.analyzer.analyze
+    real = fresh_scrubber.analyzer.analyze_selected
 
     def recording(text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
         calls.append(text)
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(fresh_scrubber.analyzer, "analyze", recording)
+    monkeypatch.setattr(fresh_scrubber.analyzer, "analyze_selected", recording)
     return calls
 
 
@@ -283,13 +283,13 @@ def test_long_text_is_chunked_with_overlap_and_nothing_is_skipped(
     settings = ScrubSettings(max_text_chars=400)
     chunked = TextScrubber(settings, key)
     calls: list[str] = []
-    real = chunked.analyzer.analyze
+    real = chunked.analyzer.analyze_selected
 
     def recording(text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
         calls.append(text)
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(chunked.analyzer, "analyze", recording)
+    monkeypatch.setattr(chunked.analyzer, "analyze_selected", recording)
     filler = "status ok " * 37  # 370 characters
     emails = [f"anna{n}@example.com" for n in range(12)]
     text = "".join(filler[: 350 + 7 * n] + f" {email} " for n, email in enumerate(emails))
