@@ -409,10 +409,10 @@ class EntityPrefilter:
     """
 
     def __init__(self, recognizers: Iterable[EntityRecognizer]) -> None:
-        gates: dict[str, list[tuple[tuple[re.Pattern[str], bool], ...] | None]] = {}
+        gates: dict[str, list[_Gate | None]] = {}
         for recognizer in recognizers:
             found = triggers_of(recognizer)
-            gate = tuple((re.compile(regex), on_original) for regex, on_original in found) if found else None
+            gate = _gate(found) if found else None
             for entity in recognizer.supported_entities:
                 gates.setdefault(entity, []).append(gate)
         self._always = [entity for entity, found in gates.items() if None in found]
@@ -433,8 +433,28 @@ class EntityPrefilter:
             folded = text.lower()
         found = list(self._always)
         for entity, gates in self._gated:
-            for gate in gates:
-                if all(pattern.search(text if on_original else folded) for pattern, on_original in gate):
+            for in_original, in_folded in gates:
+                if (in_original is None or in_original(text)) and (in_folded is None or in_folded(folded)):
                     found.append(entity)
                     break
         return found
+
+
+# A recognizer's triggers as bound ``search`` methods: (on the text as written, on the
+# lower-cased text), None where it declares none. Runs once per text and recognizer,
+# so it is kept to two plain calls.
+_Search = Callable[[str], "re.Match[str] | None"]
+_Gate = tuple[_Search | None, _Search | None]
+
+
+def _gate(triggers: Sequence[tuple[str, bool]]) -> _Gate:
+    """The gate for ``triggers_of`` output: at most one trigger on each side."""
+    sides: dict[bool, list[str]] = {True: [], False: []}
+    for source, on_original in triggers:
+        sides[on_original].append(source)
+    if len(sides[True]) > 1 or len(sides[False]) > 1:
+        raise ValueError("a recognizer declares at most one trigger per text form")
+    in_original, in_folded = (
+        re.compile(sides[side][0]).search if sides[side] else None for side in (True, False)
+    )
+    return in_original, in_folded

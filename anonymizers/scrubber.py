@@ -422,9 +422,13 @@ class TextScrubber:
         jobs: list[tuple[str, int, str, list[str]]] = []  # text, chunk offset, chunk, entities
         for text, index in first_index.items():
             try:
-                findings[text] = self._known.find(text, _fold(text))
+                folded = _fold(text)
+                findings[text] = self._known.find(text, folded)
                 for offset, chunk in self._chunks(text):
-                    entities = self._prefilter.candidate_entities(chunk, _fold(chunk))
+                    # A chunk is folded on its own (lower() of a slice may differ at its
+                    # edges, e.g. a final sigma); the usual single chunk is the text.
+                    chunk_folded = folded if chunk is text else _fold(chunk)
+                    entities = self._prefilter.candidate_entities(chunk, chunk_folded)
                     if entities:
                         jobs.append((text, offset, chunk, entities))
             except Exception as exc:
