@@ -17,6 +17,7 @@ since bare runs are mostly counters and timestamps.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -152,14 +153,9 @@ class PhoneRecognizer(IotPatternRecognizer):
         # A bare digit run is a phone number only after a phone word.
         return punctuated or bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
 
-    def _phone_spans(self, candidate: str) -> list[tuple[int, int]]:
+    def _phone_spans(self, candidate: str) -> tuple[tuple[int, int], ...]:
         # International numbers carry their country; any region parses them.
-        regions = self.regions[:1] if candidate[0] == "+" else self.regions
-        for region in regions:
-            spans = [(m.start, m.end) for m in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID)]
-            if spans:
-                return spans
-        return []
+        return phone_spans(candidate, self.regions[:1] if candidate[0] == "+" else self.regions)
 
     def _result(self, start: int, end: int, pattern: Pattern) -> RecognizerResult:
         return RecognizerResult(
@@ -178,3 +174,19 @@ class PhoneRecognizer(IotPatternRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+@functools.lru_cache(maxsize=8192)
+def phone_spans(candidate: str, regions: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Spans of the phone numbers in ``candidate`` under the first of ``regions`` that finds any.
+
+    Cached: ``PhoneNumberMatcher`` costs tens of microseconds per region, and a user's
+    number comes back in every log line that mentions it (SMS alerts, contact updates).
+    """
+    for region in regions:
+        spans = tuple(
+            (m.start, m.end) for m in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID)
+        )
+        if spans:
+            return spans
+    return ()
