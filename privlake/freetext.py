@@ -1,8 +1,9 @@
 """Free-text columns through Presidio, in Arrow batches on the Python workers.
 
-``scrub_free_text`` is a ``mapInPandas`` step: each worker builds one scrubber per column
-setting (lazily, cached for the life of the worker process), loads the known-subject deny
-list into it once, and scrubs whole batches. The row's own identifier values (serial, MAC,
+``scrub_free_text`` is an Arrow UDF over the free-text columns and the row's deny columns
+only (the rest of the row never leaves the JVM): each worker builds one scrubber per
+column setting (lazily, cached for the life of the worker process), loads the
+known-subject deny list into it once, and scrubs whole batches. The row's own identifier values (serial, MAC,
 IP, SSIDs: the policy's ``deny_columns``) travel with it as a record-aware deny list.
 
 Fail closed: if scrubbing a batch raises, its rows are retried one by one; a row that still
@@ -14,17 +15,17 @@ holds the record; the job filters them out before anything is written to silver.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from privlake.config import DatasetConfig, IpPrefix, PrivlakeConfig
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
     from pyspark.sql import DataFrame
 
-    from anonymizers.scrubber import ScrubSettings, TextScrubber
+    from anonymizers.scrubber import ScrubResult, ScrubSettings, TextScrubber
 
 SCRUB_ERROR = "_scrub_error"
 ENTITIES = "_entities"
@@ -36,8 +37,9 @@ class FreeTextPlan:
 
     columns: tuple[tuple[str, ScrubSettings, tuple[str, ...]], ...]  # name, settings, deny columns
     deny_types: dict[str, str]  # deny column -> entity type its values are replaced as
-    key: bytes
-    known_identifiers: tuple[tuple[str, str], ...]
+    # Never in a repr: an error message or a log line must not show the key or the values.
+    key: bytes = field(repr=False)
+    known_identifiers: tuple[tuple[str, str], ...] = field(repr=False)
 
     @property
     def fingerprint(self) -> str:
@@ -111,73 +113,109 @@ def _deny_values(value: Any, deny_type: str) -> list[tuple[str, str]]:
         return []
     if isinstance(value, str):
         return [(value, deny_type)] if value.strip() else []
-    if isinstance(value, float):  # pandas hands a missing value as NaN
-        return []
-    # arrays arrive as numpy arrays or lists
+    # arrays (a device's Wi-Fi networks) arrive as lists
     return [(v, deny_type) for v in value if isinstance(v, str) and v.strip()]
 
 
 def _record_deny_lists(
-    pdf: pd.DataFrame, deny_columns: Sequence[str], deny_types: dict[str, str]
+    columns: dict[str, list[Any]], deny_columns: Sequence[str], deny_types: dict[str, str], rows: int
 ) -> list[list[tuple[str, str]]]:
-    """Each row's deny list, built column by column: one ``tolist`` per column instead of
-    a pandas lookup per row and column (which cost more than the scrubbing of most rows)."""
-    deny: list[list[tuple[str, str]]] = [[] for _ in range(len(pdf))]
+    """Each row's deny list, built column by column from whole-column Python lists (one
+    conversion per column, not a lookup per row and column)."""
+    deny: list[list[tuple[str, str]]] = [[] for _ in range(rows)]
     for column in deny_columns:
         deny_type = deny_types[column]
-        for row, value in zip(deny, pdf[column].tolist(), strict=True):
+        for row, value in zip(deny, columns[column], strict=True):
             row.extend(_deny_values(value, deny_type))
     return deny
 
 
-def scrub_batches(plan: FreeTextPlan, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """The mapInPandas body: scrub each free-text column, flag failures, count entities."""
-    for pdf in batches:
-        n = len(pdf)
-        errors: list[str | None] = [None] * n
-        entities: list[dict[str, int]] = [{} for _ in range(n)]
-        for name, settings, deny_columns in plan.columns:
-            texts = pdf[name].tolist()
-            deny = _record_deny_lists(pdf, deny_columns, plan.deny_types)
+def _scrub_column(
+    plan: FreeTextPlan,
+    name: str,
+    settings: ScrubSettings,
+    texts: list[str | None],
+    deny: list[list[tuple[str, str]]],
+    errors: list[str | None],
+    entities: list[dict[str, int]],
+) -> list[str | None]:
+    """One column of one batch scrubbed; a batch that fails is retried row by row and a
+    row that still fails keeps its text, flagged in ``errors`` (fail closed)."""
+    try:
+        results: list[ScrubResult | None] = list(_scrubber(settings, plan).scrub(texts, deny))
+    except Exception:
+        results = []
+        for i, text in enumerate(texts):
             try:
-                results = _scrubber(settings, plan).scrub(texts, deny)
-            except Exception:
-                results = []
-                for i in range(n):
-                    try:
-                        results.extend(_scrubber(settings, plan).scrub([texts[i]], [deny[i]]))
-                    except Exception as exc:  # fail closed: flag, never guess
-                        errors[i] = errors[i] or f"{name}: {type(exc).__name__}"
-                        results.append(None)  # type: ignore[arg-type]
-            scrubbed = list(texts)
-            for i, result in enumerate(results):
-                if result is None:
-                    continue
-                scrubbed[i] = result.text
-                for entity, count in result.entities.items():
-                    label = f"{name}:{entity}"
-                    entities[i][label] = entities[i].get(label, 0) + count
-            pdf[name] = scrubbed
-        pdf[SCRUB_ERROR] = errors
-        pdf[ENTITIES] = entities
-        yield pdf
+                results.extend(_scrubber(settings, plan).scrub([text], [deny[i]]))
+            except Exception as exc:  # fail closed: flag, never guess
+                errors[i] = errors[i] or f"{name}: {type(exc).__name__}"
+                results.append(None)
+    scrubbed = list(texts)
+    for i, result in enumerate(results):
+        if result is None:
+            continue
+        scrubbed[i] = result.text
+        for entity, count in result.entities.items():
+            label = f"{name}:{entity}"
+            entities[i][label] = entities[i].get(label, 0) + count
+    return scrubbed
+
+
+def scrub_arrays(plan: FreeTextPlan, inputs: Sequence[str], *arrays: pa.Array) -> pa.StructArray:
+    """The Arrow UDF body: ``arrays`` are the columns named in ``inputs`` (free text and deny
+    columns) for one batch; returns the scrubbed texts, ``_scrub_error`` and ``_entities``."""
+    import pyarrow as pa
+
+    columns = {name: array.to_pylist() for name, array in zip(inputs, arrays, strict=True)}
+    rows = len(arrays[0]) if arrays else 0
+    errors: list[str | None] = [None] * rows
+    entities: list[dict[str, int]] = [{} for _ in range(rows)]
+    outputs = []
+    for name, settings, deny_columns in plan.columns:
+        deny = _record_deny_lists(columns, deny_columns, plan.deny_types, rows)
+        outputs.append(_scrub_column(plan, name, settings, columns[name], deny, errors, entities))
+    return pa.StructArray.from_arrays(
+        [
+            *(pa.array(texts, pa.string()) for texts in outputs),
+            pa.array(errors, pa.string()),
+            pa.array([list(e.items()) for e in entities], pa.map_(pa.string(), pa.int32())),
+        ],
+        names=[*(name for name, _, _ in plan.columns), SCRUB_ERROR, ENTITIES],
+    )
 
 
 def scrub_free_text(df: DataFrame, plan: FreeTextPlan) -> DataFrame:
-    """Add ``_scrub_error`` and ``_entities``; free-text columns come back scrubbed."""
+    """Add ``_scrub_error`` and ``_entities``; free-text columns come back scrubbed.
+
+    Only the free-text and deny columns cross into Python (an Arrow UDF returning one
+    struct), not the whole row: the other columns never leave the JVM.
+    """
+    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     if not plan.columns:
-        from pyspark.sql import functions as F
-
         return df.withColumn(SCRUB_ERROR, F.lit(None).cast("string")).withColumn(
             ENTITIES, F.create_map().cast("map<string,int>")
         )
-    schema = T.StructType(
+    texts = [name for name, _, _ in plan.columns]
+    inputs = list(dict.fromkeys([*texts, *(d for _, _, deny in plan.columns for d in deny)]))
+    result_type = T.StructType(
         [
-            *df.schema.fields,
+            *(T.StructField(name, T.StringType(), True) for name in texts),
             T.StructField(SCRUB_ERROR, T.StringType(), True),
             T.StructField(ENTITIES, T.MapType(T.StringType(), T.IntegerType()), True),
         ]
     )
-    return df.mapInPandas(lambda batches: scrub_batches(plan, batches), schema)
+
+    def scrub_batch(*arrays: pa.Array) -> pa.StructArray:
+        return scrub_arrays(plan, inputs, *arrays)
+
+    # Non-deterministic only so the optimizer never inlines the call once per struct field.
+    scrub = F.arrow_udf(scrub_batch, result_type, F.ArrowUDFType.SCALAR).asNondeterministic()
+    result = "_free_text_result"
+    return df.withColumn(result, scrub(*inputs)).select(
+        *(F.col(f"{result}.{c}").alias(c) if c in texts else F.col(c) for c in df.columns),
+        F.col(f"{result}.{SCRUB_ERROR}").alias(SCRUB_ERROR),
+        F.col(f"{result}.{ENTITIES}").alias(ENTITIES),
+    )
