@@ -82,7 +82,11 @@ class GpsCoordinateRecognizer(IotPatternRecognizer):
         "lng",
         "fix",
     ]
-    TRIGGER = r"\d\.\d|\d°"
+    # What every pattern needs: a degree sign (DMS), a label (labelled value), or two
+    # decimals at most 12 characters apart with neither digits nor dots between them (the
+    # pairs: a comma, spaces, a hemisphere letter, "deg"). Timestamps, versions and
+    # sensor readings hold one decimal, so most log lines no longer wake the recognizer.
+    TRIGGER = r"\d°|lat|lon|lng|\d\.\d+[^\d.\n]{1,12}\d{1,3}\.\d"
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """False for impossible values and the (0, 0) no-fix default; else keep the score."""

@@ -91,6 +91,10 @@ TRUE_POSITIVES = [
     ("GPS_COORDINATE", "at 52.5200\u00b0 N, 13.4050\u00b0 E", "52.5200\u00b0 N, 13.4050\u00b0 E"),
     ("GPS_COORDINATE", "at 52\u00b031'12.0\"N 13\u00b024'18.0\"E", "52\u00b031'12.0\"N 13\u00b024'18.0\"E"),
     ("GPS_COORDINATE", "https://maps.example.com/?q=52.52,13.40", "52.52,13.40"),
+    # The trigger's widest gaps between the two decimals of a pair (11 and 10 characters).
+    ("GPS_COORDINATE", "at 52.5200 deg N  ,  13.4050 deg E", "52.5200 deg N  ,  13.4050 deg E"),
+    ("GPS_COORDINATE", "at N 52.5200deg  ,  E 13.4050deg", "N 52.5200deg  ,  E 13.4050deg"),
+    ("GPS_COORDINATE", "pos 52.5200  ,  -13.4050 hdop 1", "52.5200  ,  -13.4050"),
     # USERNAME
     ("USERNAME", "su: user anna_k logged in", "anna_k"),
     ("USERNAME", "auth ok login=anna_k method=pin", "anna_k"),
