@@ -10,6 +10,10 @@ deny list (erased) are dropped, and rows of restricted subjects go straight to
 partition, so ingest is idempotent; the run fails unless
 lines read = rows written + lines quarantined + rows dropped + rows isolated.
 
+Lines are parsed once, on every core even when the day is one gzip file, and kept (spilling
+to disk) for one counting pass and the writes; line numbers and repeated keys come from
+small tables joined back, never from a sort of all lines.
+
 Run it as ``privlake ingest --dataset D --date YYYY-MM-DD`` or with spark-submit.
 """
 
@@ -20,7 +24,8 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -82,12 +87,15 @@ def quarantine_schema() -> T.StructType:
 
 
 def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
-    """Every line of the landing files with its source file and 1-based line number.
+    """Every line of the landing files with its source file and where it was read.
 
-    A large plain file is split across tasks; the line number is the line's position in
-    its split plus the line counts of the file's earlier splits.
+    ``block_start`` is the start of the file split the line was read in (a large plain file
+    is split across tasks; a gzip file is one split) and ``read_order`` increases line by
+    line within a split: ``number_lines`` turns the two into line numbers. A scan of fewer
+    partitions than the cluster has cores (one gzip file is one) is spread over all of them,
+    so that parsing and classification run in parallel.
     """
-    raw = (
+    scan = (
         spark.read.format("text")
         .option("pathGlobFilter", LANDING_GLOB)
         .load(path)
@@ -95,23 +103,52 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
             F.col("value").alias(RAW),
             F.col("_metadata.file_path").alias("source_file"),
             F.col("_metadata.file_block_start").alias("block_start"),
-            F.monotonically_increasing_id().alias("read_order"),
+            F.monotonically_increasing_id().alias("read_order"),  # in the scan: before any shuffle
         )
     )
-    in_block = Window.partitionBy("source_file", "block_start").orderBy("read_order")
-    earlier_blocks = (
-        Window.partitionBy("source_file").orderBy("block_start").rowsBetween(Window.unboundedPreceding, -1)
+    cores = spark.sparkContext.defaultParallelism
+    if scan.rdd.getNumPartitions() >= cores:
+        return scan
+    # By a hash, not round robin: round robin gives a retried task other rows unless sorted.
+    partitions = max(cores, int(spark.conf.get("spark.sql.shuffle.partitions") or cores))
+    return scan.repartition(partitions, "source_file", "read_order")
+
+
+def line_offsets(lines: DataFrame) -> DataFrame:
+    """A tiny table (collected), one row per (file, split), to number the lines of ``lines`` with.
+
+    ``first_read`` is the split's first ``read_order``, ``lines_before`` the lines of the
+    file's earlier splits and ``index_before`` the lines of all earlier (file, split)s.
+    """
+    blocks = (
+        lines.groupBy("source_file", "block_start")
+        .agg(F.min("read_order").alias("first_read"), F.count(F.lit(1)).alias("lines"))
+        .orderBy("source_file", "block_start")
+        .collect()
     )
-    block_sizes = raw.groupBy("source_file", "block_start").agg(F.count(F.lit(1)).alias("block_lines"))
-    block_offsets = block_sizes.select(
-        "source_file",
-        "block_start",
-        F.coalesce(F.sum("block_lines").over(earlier_blocks), F.lit(0)).alias("lines_before"),
-    )
+    rows = []
+    index_before = file_start = 0
+    for i, block in enumerate(blocks):
+        if i > 0 and block["source_file"] != blocks[i - 1]["source_file"]:
+            file_start = index_before
+        lines_before = index_before - file_start
+        rows.append(
+            (block["source_file"], block["block_start"], block["first_read"], lines_before, index_before)
+        )
+        index_before += block["lines"]
+    schema = "source_file string, block_start long, first_read long, lines_before long, index_before long"
+    return lines.sparkSession.createDataFrame(rows, schema)
+
+
+def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
+    """Replace (block_start, read_order) by ``line_number``, 1-based in the file, and
+    ``line_index``, the line's 0-based place in (source_file, line_number) order."""
+    in_block = F.col("read_order") - F.col("first_read")
     return (
-        raw.join(block_offsets, ["source_file", "block_start"])
-        .withColumn("line_number", (F.col("lines_before") + F.row_number().over(in_block)).cast("long"))
-        .select(RAW, "source_file", "line_number")
+        lines.join(F.broadcast(offsets), ["source_file", "block_start"])
+        .withColumn("line_number", F.col("lines_before") + in_block + 1)
+        .withColumn("line_index", F.col("index_before") + in_block)
+        .drop("block_start", "read_order", "first_read", "lines_before", "index_before")
     )
 
 
@@ -178,17 +215,34 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
         .withColumn("_wrong", wrong)
         .withColumn("reason", reason)
         .withColumn("detail", detail)
-        .select(RAW, "source_file", "line_number", "reason", "detail", *typed)
+        .select(RAW, "source_file", "block_start", "read_order", "reason", "detail", *typed)
     )
 
 
-def mark_duplicate_keys(classified: DataFrame, key: str) -> DataFrame:
-    """Among good lines, the first occurrence of a key wins; later ones are duplicates."""
-    first_wins = Window.partitionBy(key).orderBy("source_file", "line_number")
-    rank = F.when(F.col("reason").isNull(), F.row_number().over(first_wins))
-    return classified.withColumn(
-        "reason", F.when(rank > 1, F.lit("duplicate_key")).otherwise(F.col("reason"))
-    ).withColumn("detail", F.when(rank > 1, F.lit(f"key column: {key}")).otherwise(F.col("detail")))
+def repeated_keys(numbered: DataFrame, key: str) -> DataFrame:
+    """Keys of more than one good line, with the ``line_index`` of their first line."""
+    return (
+        numbered.where(F.col("reason").isNull())
+        .groupBy(key)
+        .agg(F.count(F.lit(1)).alias("_lines"), F.min("line_index").alias("_first"))
+        .where(F.col("_lines") > 1)
+        .select(F.col(key).alias("_repeated_key"), "_first")
+    )
+
+
+def mark_duplicate_keys(numbered: DataFrame, repeated: DataFrame, key: str) -> DataFrame:
+    """Among good lines, the first occurrence of a key wins; later ones are duplicates.
+
+    First by (source_file, line_number), which is ``line_index`` order; ``repeated`` is
+    ``repeated_keys(numbered, key)``. Null keys are one key, as in a group by.
+    """
+    later = F.col("reason").isNull() & (F.col("line_index") > F.col("_first"))
+    return (
+        numbered.join(repeated, F.col(key).eqNullSafe(F.col("_repeated_key")), "left")
+        .withColumn("reason", F.when(later, F.lit("duplicate_key")).otherwise(F.col("reason")))
+        .withColumn("detail", F.when(later, F.lit(f"key column: {key}")).otherwise(F.col("detail")))
+        .drop("_repeated_key", "_first")
+    )
 
 
 def bronze_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> DataFrame:
@@ -251,20 +305,33 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         raise
     screen = SubjectScreen.load(spark, config)
     key = pseudonym_key(config).secret if screen.active else b""
-    classified = (
-        mark_duplicate_keys(classify_lines(lines, dataset, config.ingest.max_line_bytes), dataset.key)
-        .transform(screen_subjects, dataset, screen, key)
-        .persist()
+    # Parsing is the costly part: done once, kept (spilling to disk rather than failing when
+    # a partition outgrows memory); everything below reads narrow columns of it.
+    parsed = classify_lines(lines, dataset, config.ingest.max_line_bytes).persist(
+        StorageLevel.MEMORY_AND_DISK
     )
+    repeated: DataFrame | None = None
     try:
-        counts = {r["reason"]: int(r["count"]) for r in classified.groupBy("reason").count().collect()}
-        good = counts.pop(None, 0)
-        reasons: dict[str, int] = counts
-        record.rows_in = good + sum(reasons.values())
+        numbered = number_lines(parsed, line_offsets(parsed))
+        # Kept too: once the count below has computed it, Spark knows its real (small) size
+        # and the writes broadcast it instead of shuffling every column by key.
+        repeated = repeated_keys(numbered, dataset.key).persist()
+        classified = mark_duplicate_keys(numbered, repeated, dataset.key).transform(
+            screen_subjects, dataset, screen, key
+        )
+        # The one counting pass: lines by reason and subject state.
+        counts = classified.groupBy("reason", SUBJECT_STATE).count().collect()
+        record.rows_in = sum(int(r["count"]) for r in counts)
         if record.rows_in == 0:
             raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
+        reasons: dict[str, int] = {}
+        for r in counts:
+            if r["reason"] is not None:
+                reasons[r["reason"]] = reasons.get(r["reason"], 0) + int(r["count"])
+        record.rows_dropped = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == DENIED)
+        record.rows_isolated = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == RESTRICTED)
         if reasons.get("unknown_field") and config.ingest.on_unknown_fields == "reject":
-            first = classified.where(F.col("reason") == "unknown_field").orderBy("source_file", "line_number")
+            first = classified.where(F.col("reason") == "unknown_field").orderBy("line_index")
             row = first.select("source_file", "line_number", "detail").first()
             assert row is not None
             raise LandingDataError(
@@ -283,26 +350,29 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         )
         predicate = f"dt = DATE'{day.isoformat()}'"
         state = F.col(SUBJECT_STATE)
-        screened = classified.where(state.isNull())
-        record.rows_out = replace_partition(bronze_rows(screened, dataset, day), bronze_path, predicate)
+        # Rows written and quarantined come from the writes' own commits, not from counts.
+        record.rows_out = replace_partition(
+            bronze_rows(classified.where(state.isNull()), dataset, day), bronze_path, predicate
+        )
         record.rows_quarantined = replace_partition(
             quarantine_rows(classified.where(state.isNull() | (state != DENIED)), dataset, day),
             quarantine_path,
             f"{predicate} AND stage = 'ingest'",
         )
-        record.rows_dropped = classified.where(state == DENIED).count()
-        restricted = bronze_rows(classified.where(state == RESTRICTED), dataset, day)
-        record.rows_isolated = restricted.count()
         if record.rows_isolated:
             insert_missing(
-                isolated_rows(restricted, INGEST_ROUTED_BY),
+                isolated_rows(
+                    bronze_rows(classified.where(state == RESTRICTED), dataset, day), INGEST_ROUTED_BY
+                ),
                 config.table_path("restricted", dataset.name),
                 [dataset.key, "dt"],
                 ["dt"],
                 [*non_personal_columns(dataset), "isolated_by"],
             )
     finally:
-        classified.unpersist()
+        if repeated is not None:
+            repeated.unpersist()
+        parsed.unpersist()
     record.check_balance()
     record_run(spark, config, record)
     return record

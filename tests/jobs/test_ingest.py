@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,6 +125,102 @@ def test_line_numbers_stay_right_when_a_file_is_split(spark: SparkSession, lake:
     bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
     numbers = sorted(r._line_number for r in bronze.select("_line_number").collect())
     assert numbers == [n for n in range(1, 3001) if n != 2501]
+
+
+@contextmanager
+def small_splits(spark: SparkSession, max_bytes: int = 65536) -> Iterator[None]:
+    """Spark splits plain files into ``max_bytes`` blocks, one task each."""
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, str(max_bytes))
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
+def splits(spark: SparkSession, path: Path) -> int:
+    return spark.read.text(str(path)).rdd.getNumPartitions()
+
+
+def bronze_lineage(spark: SparkSession, lake: Path, dataset: str) -> list[tuple[str, int, str]]:
+    df = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / dataset))
+    return sorted((Path(r._source_file).name, r._line_number, r.account_id) for r in df.collect())
+
+
+def test_line_numbers_are_true_in_late_blocks_of_several_split_files(spark: SparkSession, lake: Path) -> None:
+    # "b" is the larger file, so Spark reads its blocks first: read order is not file order.
+    a = [line(account(i, display_name="a" * 200)) for i in range(1500)]
+    b = [line(account(2000 + i, display_name="b" * 200)) for i in range(3000)]
+    a[1400], b[1800], b[2999] = b"{broken", line(account(9000, birth_year="1980")), b"[1]"
+    write_landing(lake, "accounts", "a", a)
+    write_landing(lake, "accounts", "b", b)
+    with small_splits(spark):
+        assert splits(spark, lake / "landing" / "accounts" / f"dt={DAY}") > 10
+        record = ingest(spark, load_config(), "accounts", DAY)
+    assert quarantined(spark, lake, "accounts") == [
+        ("a.jsonl", 1401, "invalid_json"),
+        ("b.jsonl", 1801, "wrong_type"),
+        ("b.jsonl", 3000, "invalid_json"),
+    ]
+    expected = [("a.jsonl", n + 1, f"acc-{n:010d}") for n in range(1500) if n != 1400]
+    expected += [("b.jsonl", n + 1, f"acc-{2000 + n:010d}") for n in range(3000) if n not in (1800, 2999)]
+    assert bronze_lineage(spark, lake, "accounts") == sorted(expected)
+    assert (record.rows_in, record.rows_out, record.rows_quarantined) == (4500, 4497, 3)
+
+
+def test_first_line_of_a_repeated_key_wins_across_files_and_blocks(spark: SparkSession, lake: Path) -> None:
+    # Keys 1-3 repeat: across files (the smaller file "a" sorts first, Spark reads "b"
+    # first) and across blocks of "b"; a bad line with a repeated key is not a first line.
+    a = [line(account(100 + i, display_name="a" * 200)) for i in range(1000)]
+    b = [line(account(5000 + i, display_name="b" * 200)) for i in range(3000)]
+    a[900] = line(account(1, display_name="a" * 200))  # a:901 wins over b:1 and b:2950
+    b[0] = line(account(1, display_name="b" * 200))
+    b[2949] = line(account(1, display_name="b" * 200))
+    b[10] = line(account(2, birth_year="late"))  # b:11 is a wrong type, not the first key 2
+    b[20] = line(account(2, display_name="b" * 200))  # b:21 wins over b:2500
+    b[2499] = line(account(2, display_name="b" * 200))
+    b[1999] = line(account(3, display_name="b" * 200))  # b:2000 wins over b:2998 (both late)
+    b[2997] = line(account(3, display_name="b" * 200))
+    write_landing(lake, "accounts", "a", a)
+    write_landing(lake, "accounts", "b", b)
+    with small_splits(spark):
+        record = ingest(spark, load_config(), "accounts", DAY)
+    assert quarantined(spark, lake, "accounts") == [
+        ("b.jsonl", 1, "duplicate_key"),
+        ("b.jsonl", 11, "wrong_type"),
+        ("b.jsonl", 2500, "duplicate_key"),
+        ("b.jsonl", 2950, "duplicate_key"),
+        ("b.jsonl", 2998, "duplicate_key"),
+    ]
+    winners = [
+        r for r in bronze_lineage(spark, lake, "accounts") if r[2] in {f"acc-{k:010d}" for k in (1, 2, 3)}
+    ]
+    assert winners == [
+        ("a.jsonl", 901, "acc-0000000001"),
+        ("b.jsonl", 21, "acc-0000000002"),
+        ("b.jsonl", 2000, "acc-0000000003"),
+    ]
+    assert record.reasons == {"duplicate_key": 4, "wrong_type": 1}
+    assert (record.rows_in, record.rows_out) == (4000, 3995)
+
+
+def test_one_gzip_file_is_ingested_on_every_core(spark: SparkSession, lake: Path) -> None:
+    lines = [line(account(i)) for i in range(1000)]
+    lines[876] = b"{broken"
+    path = write_landing(lake, "accounts", "day", lines, gz=True)
+    assert splits(spark, path) == 1
+    record = ingest(spark, load_config(), "accounts", DAY)
+    assert (record.rows_out, record.rows_quarantined) == (999, 1)
+    assert quarantined(spark, lake, "accounts") == [("day.jsonl.gz", 877, "invalid_json")]
+    assert [n for _, n, _ in bronze_lineage(spark, lake, "accounts")] == [
+        n for n in range(1, 1001) if n != 877
+    ]
+    bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
+    assert bronze.select("_metadata.file_path").distinct().count() > 1  # written by several tasks
 
 
 def test_ingest_twice_gives_identical_tables(spark: SparkSession, lake: Path) -> None:
