@@ -13,10 +13,9 @@ from privlake.orchestration import (
     GOLD,
     MACROS,
     SILVER,
-    SPARK_CONN_ID,
     START_DATE,
     job_application,
-    static_spark_conf,
+    spark_submit_defaults,
 )
 
 DOC = """
@@ -80,11 +79,8 @@ def aggregate_dag() -> None:
 
     SparkSubmitOperator.partial(
         task_id="aggregate",
-        conn_id=SPARK_CONN_ID,
         application=job_application("aggregate"),
-        packages="{{ privlake_packages() }}",
-        conf=static_spark_conf(),
-        verbose=False,
+        **spark_submit_defaults(),
         outlets=[GOLD],
     ).expand(application_args=silver_dates())
 

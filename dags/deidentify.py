@@ -10,10 +10,9 @@ from privlake.orchestration import (
     DEFAULT_ARGS,
     MACROS,
     SILVER,
-    SPARK_CONN_ID,
     START_DATE,
     job_application,
-    static_spark_conf,
+    spark_submit_defaults,
 )
 
 DOC = """
@@ -49,12 +48,7 @@ def deidentify_dag() -> None:
         return [["--dataset", name, "--date", str(ds)] for name in dataset_names()]
 
     args = datasets()
-    submit = {
-        "conn_id": SPARK_CONN_ID,
-        "packages": "{{ privlake_packages() }}",
-        "conf": static_spark_conf(),
-        "verbose": False,
-    }
+    submit = spark_submit_defaults()
     ingest = SparkSubmitOperator.partial(
         task_id="ingest", application=job_application("ingest"), outlets=[BRONZE], **submit
     ).expand(application_args=args)

@@ -10,13 +10,12 @@ from airflow.sdk import dag, task
 from privlake.orchestration import (
     DEFAULT_ARGS,
     MACROS,
-    SPARK_CONN_ID,
     START_DATE,
     form_field,
     job_application,
-    static_spark_conf,
+    privacy_request_params,
+    spark_submit_defaults,
 )
-from privlake.privacy import REQUEST_ID_PATTERN, SUBJECT_LINES_PATTERN
 
 DOC = """
 ### privlake: erasure request (manual)
@@ -47,28 +46,7 @@ Subject lines are for tests and local use.
     doc_md=DOC,
     user_defined_macros=MACROS,
     params={
-        "request_id": form_field(
-            type="string",
-            pattern=REQUEST_ID_PATTERN,
-            title="Request id",
-            description="The privacy team's id for this request (letters, digits, . _ -), one per request.",
-        ),
-        "manifest": form_field(
-            "",
-            type="string",
-            title="Manifest path",
-            description="JSON or CSV file of subjects in the restricted zone (production). Leave empty "
-            "when giving subject lines.",
-        ),
-        "subjects": form_field(
-            "",
-            type="string",
-            format="multiline",
-            pattern=SUBJECT_LINES_PATTERN,
-            title="Subject lines",
-            description="One KIND=VALUE per line (account_id, email, phone, device_serial). Stored in plain "
-            "text by Airflow: for tests and local use only.",
-        ),
+        **privacy_request_params(),
         "purge": form_field(
             False, type="boolean", title="Purge history", description="VACUUM table history now."
         ),
@@ -86,11 +64,8 @@ def privacy_erasure_dag() -> None:
 
     SparkSubmitOperator.partial(
         task_id="erase",
-        conn_id=SPARK_CONN_ID,
         application=job_application("erase"),
-        packages="{{ privlake_packages() }}",
-        conf=static_spark_conf(),
-        verbose=False,
+        **spark_submit_defaults(),
     ).expand(application_args=request_arguments())
 
 

@@ -10,13 +10,12 @@ from airflow.sdk import dag, task
 from privlake.orchestration import (
     DEFAULT_ARGS,
     MACROS,
-    SPARK_CONN_ID,
     START_DATE,
     form_field,
     job_application,
-    static_spark_conf,
+    privacy_request_params,
+    spark_submit_defaults,
 )
-from privlake.privacy import REQUEST_ID_PATTERN, SUBJECT_LINES_PATTERN
 
 DOC = """
 ### privlake: restriction of processing (manual)
@@ -43,32 +42,13 @@ restricted zone, never identifiers in the form.
     doc_md=DOC,
     user_defined_macros=MACROS,
     params={
-        "request_id": form_field(
-            type="string",
-            pattern=REQUEST_ID_PATTERN,
-            title="Request id",
-            description="The privacy team's id for this request (letters, digits, . _ -), one per request.",
-        ),
+        **privacy_request_params(),
         "action": form_field(
             "restrict",
             type="string",
             enum=["restrict", "unrestrict"],
             title="Action",
             description="restrict: isolate the subjects' data; unrestrict: lift the restriction.",
-        ),
-        "manifest": form_field(
-            "",
-            type="string",
-            title="Manifest path",
-            description="JSON or CSV file of subjects in the restricted zone (production).",
-        ),
-        "subjects": form_field(
-            "",
-            type="string",
-            format="multiline",
-            pattern=SUBJECT_LINES_PATTERN,
-            title="Subject lines",
-            description="One KIND=VALUE per line. Stored in plain text by Airflow: tests and local use only.",
         ),
     },
 )
@@ -83,11 +63,8 @@ def privacy_restriction_dag() -> None:
 
     SparkSubmitOperator.partial(
         task_id="restrict",
-        conn_id=SPARK_CONN_ID,
         application=job_application("restrict"),
-        packages="{{ privlake_packages() }}",
-        conf=static_spark_conf(),
-        verbose=False,
+        **spark_submit_defaults(),
     ).expand(application_args=request_arguments())
 
 

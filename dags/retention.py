@@ -8,10 +8,9 @@ from airflow.sdk import dag
 from privlake.orchestration import (
     DEFAULT_ARGS,
     MACROS,
-    SPARK_CONN_ID,
     START_DATE,
     job_application,
-    static_spark_conf,
+    spark_submit_defaults,
 )
 
 DOC = """
@@ -41,12 +40,9 @@ second run for the same date finds nothing to do. For a preview run
 def retention_dag() -> None:
     SparkSubmitOperator(
         task_id="enforce_retention",
-        conn_id=SPARK_CONN_ID,
         application=job_application("retention"),
         application_args=["--as-of", "{{ ds }}"],
-        packages="{{ privlake_packages() }}",
-        conf=static_spark_conf(),
-        verbose=False,
+        **spark_submit_defaults(),
     )
 
 

@@ -40,6 +40,37 @@ def form_field(default: Any = None, *, title: str, description: str, **schema: A
     return Param(default, description=description, schema=spec)
 
 
+def privacy_request_params() -> dict[str, Param]:
+    """The trigger-form fields both manual privacy DAGs share: the request id and the
+    subjects, as a manifest path (production) or as subject lines (tests, local use)."""
+    from privlake.privacy import REQUEST_ID_PATTERN, SUBJECT_LINES_PATTERN
+
+    return {
+        "request_id": form_field(
+            type="string",
+            pattern=REQUEST_ID_PATTERN,
+            title="Request id",
+            description="The privacy team's id for this request (letters, digits, . _ -), one per request.",
+        ),
+        "manifest": form_field(
+            "",
+            type="string",
+            title="Manifest path",
+            description="JSON or CSV file of subjects in the restricted zone (production). Leave empty "
+            "when giving subject lines.",
+        ),
+        "subjects": form_field(
+            "",
+            type="string",
+            format="multiline",
+            pattern=SUBJECT_LINES_PATTERN,
+            title="Subject lines",
+            description="One KIND=VALUE per line (account_id, email, phone, device_serial). Stored in plain "
+            "text by Airflow: for tests and local use only.",
+        ),
+    }
+
+
 def job_application(job: str) -> str:
     """Path of ``jobs/<job>.py`` as installed (editable checkout or site-packages)."""
     spec = importlib.util.find_spec(f"jobs.{job}")
@@ -54,6 +85,17 @@ def static_spark_conf() -> dict[str, str]:
 
     python = sys.executable
     return {**BASE_CONF, "spark.pyspark.python": python, "spark.pyspark.driver.python": python}
+
+
+def spark_submit_defaults() -> dict[str, Any]:
+    """SparkSubmitOperator settings every privlake task shares: the connection, the Maven
+    packages (a macro, so the config is read at run time) and the launch-time settings."""
+    return {
+        "conn_id": SPARK_CONN_ID,
+        "packages": "{{ privlake_packages() }}",
+        "conf": static_spark_conf(),
+        "verbose": False,
+    }
 
 
 def submit_packages() -> str:
