@@ -109,6 +109,10 @@ class FastPatternMixin(PatternRecognizer):
         # would otherwise pay for it (the name patterns take a good part of a second).
         for pattern in self.patterns:
             _compiled(pattern, self.global_regex_flags)
+        # Which per-match hooks this class really has, decided once per recognizer.
+        self._validates = _overrides(self, "validate_result")
+        self._invalidates = _overrides(self, "invalidate_result")
+        self._vetoes = _overrides(self, "reject_in_context", FastPatternMixin)
 
     def analyze(
         self,
@@ -119,9 +123,7 @@ class FastPatternMixin(PatternRecognizer):
     ) -> list[RecognizerResult]:
         """All validated pattern matches in ``text``."""
         flags = regex_flags or self.global_regex_flags
-        validates = _overrides(self, "validate_result")
-        invalidates = _overrides(self, "invalidate_result")
-        vetoes = _overrides(self, "reject_in_context", FastPatternMixin)
+        validates, invalidates, vetoes = self._validates, self._invalidates, self._vetoes
         results = []
         for pattern in self.patterns:
             for match in _compiled(pattern, flags).finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
