@@ -23,12 +23,15 @@ CONFLICT_RETRIES = 5
 
 def _is_conflict(exc: BaseException) -> bool:
     # delta-spark converts the JVM's conflict exceptions into these Python classes.
+    # ProtocolChanged is what the losers get when writers race to create the same table
+    # (the DAGs' mapped tasks all record their runs in one table): on retry it exists.
     from delta.exceptions import base
 
     conflicts = (
         base.DeltaConcurrentModificationException,
         base.ConcurrentWriteException,
         base.MetadataChangedException,
+        base.ProtocolChangedException,
         base.ConcurrentAppendException,
         base.ConcurrentDeleteReadException,
         base.ConcurrentDeleteDeleteException,
