@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CONFLICT_RETRIES = 5
+# A write's commit carries "privlake-write:<uuid>" as its userMetadata (no data, no names).
+COMMIT_TAG_PREFIX = "privlake-write:"
+RECENT_COMMITS = 20
 
 
 def _is_conflict(exc: BaseException) -> bool:
@@ -84,26 +88,37 @@ def ensure_table(
 def replace_partition(df: DataFrame, path: str, predicate: str) -> int:
     """Atomically replace the rows matching ``predicate`` with ``df`` (idempotent re-runs).
 
-    Returns the rows this write committed, read from its own commit's metrics: an empty
-    write may commit nothing, and then the latest commit is somebody else's.
+    Returns the rows this write committed, read from its own commit's metrics. The commit
+    is found by a unique tag in its ``userMetadata``, so another writer's commits to the
+    same table are never counted, and an empty write that committed nothing gives 0.
     """
-    spark = df.sparkSession
-    before = table_version(spark, path)
-    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    tag = f"{COMMIT_TAG_PREFIX}{uuid.uuid4()}"
+    writer = (
+        df.write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", predicate)
+        .option("userMetadata", tag)
+    )
     with_conflict_retry(lambda: writer.save(path), f"replace {predicate} in {path}")
-    return rows_committed_since(spark, path, before)
+    return rows_committed_with_tag(df.sparkSession, path, tag)
 
 
-def rows_committed_since(spark: SparkSession, path: str, version: int | None) -> int:
-    """Output rows of the WRITE commits after ``version`` (0 when nothing was committed)."""
+def rows_committed_with_tag(spark: SparkSession, path: str, tag: str) -> int:
+    """Output rows of the WRITE commit whose ``userMetadata`` is ``tag`` (0 if none).
+
+    The recent commits are read first (one small read); the whole history only when the
+    tag is not among them and there are older ones (many writers, or nothing committed).
+    """
     from delta.tables import DeltaTable
-    from pyspark.sql import functions as F
 
-    history = DeltaTable.forPath(spark, path).history()
-    if version is not None:
-        history = history.where(F.col("version") > version)
-    rows = history.where(F.col("operation") == "WRITE").select("operationMetrics").collect()
-    return sum(int((r["operationMetrics"] or {}).get("numOutputRows", 0)) for r in rows)
+    table = DeltaTable.forPath(spark, path)
+    columns = ("operation", "userMetadata", "operationMetrics")
+    commits = table.history(RECENT_COMMITS).select(*columns).collect()
+    mine = [c for c in commits if c["userMetadata"] == tag and c["operation"] == "WRITE"]
+    if not mine and len(commits) >= RECENT_COMMITS:
+        commits = table.history().select(*columns).collect()
+        mine = [c for c in commits if c["userMetadata"] == tag and c["operation"] == "WRITE"]
+    return sum(int((c["operationMetrics"] or {}).get("numOutputRows", 0)) for c in mine)
 
 
 def append(df: DataFrame, path: str) -> None:

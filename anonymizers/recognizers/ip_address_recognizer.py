@@ -71,7 +71,10 @@ class IpAddressRecognizer(IotPatternRecognizer):
         "dhcp",
         "lease",
     ]
-    TRIGGER = r"\d[.\-]\d|:[0-9a-f]{0,4}:"
+    # A dotted or dashed quad, or a colon form ipaddress can accept: with "::", or eight
+    # groups (seven colons). Times (13:04:05) and versions (4.1.7) are half of all log
+    # lines and never get here. A mixed form (::ffff:1.2.3.4) holds a quad or "::".
+    TRIGGER = r"\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}|::|(?:[0-9a-f]{1,4}:){7}"
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """False for text that is no address; None (keep the pattern score) otherwise."""

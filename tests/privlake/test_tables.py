@@ -6,9 +6,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from privlake.tables import append, ensure_table
+from privlake.tables import COMMIT_TAG_PREFIX, append, ensure_table, replace_partition
 
 WRITERS = 4
 
@@ -31,3 +32,29 @@ def test_writers_racing_to_create_and_append_to_a_new_table_all_land(
         list(pool.map(writer, range(WRITERS)))
     rows = spark.read.format("delta").load(path).collect()
     assert sorted(r.n for r in rows) == list(range(WRITERS))
+
+
+def test_a_partition_replace_counts_only_its_own_commit_among_concurrent_writers(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "events")
+    schema = "day string, n int"
+    ensure_table(spark, path, spark.createDataFrame([], schema).schema, ["day"])
+    sizes = {"a": 3, "b": 5, "c": 7, "d": 11}
+    start = threading.Barrier(len(sizes))
+
+    def writer(day: str) -> int:
+        rows = spark.createDataFrame([(day, i) for i in range(sizes[day])], schema)
+        start.wait()
+        return replace_partition(rows, path, f"day = '{day}'")
+
+    with ThreadPoolExecutor(len(sizes)) as pool:
+        counted = dict(zip(sizes, pool.map(writer, sizes), strict=True))
+    assert counted == sizes
+    # A re-run with nothing to write commits a delete of the partition and counts 0 rows.
+    assert replace_partition(spark.createDataFrame([], schema), path, "day = 'a'") == 0
+    history = DeltaTable.forPath(spark, path).history().collect()
+    writes = [h for h in history if h.operation == "WRITE"]
+    assert len(writes) == len(sizes) + 1
+    # The commit tag is a random id, nothing from the data.
+    assert all(h.userMetadata.startswith(COMMIT_TAG_PREFIX) and len(h.userMetadata) == 51 for h in writes)
