@@ -14,7 +14,6 @@ Run it as ``privlake deidentify --dataset D --date YYYY-MM-DD`` or with spark-su
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -23,16 +22,14 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.ingest import quarantine_schema
-from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.errors import PrivlakeError
 from privlake.freetext import ENTITIES, SCRUB_ERROR, free_text_plan, scrub_free_text
-from privlake.keys import pseudonym_key
 from privlake.policy import deidentify_columns, generalization_failures
 from privlake.privacy.denylist import RESTRICTED, SubjectScreen
 from privlake.pseudonym import PseudonymKey
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import LINEAGE_COLUMNS, non_personal_columns
-from privlake.spark import get_spark
 from privlake.tables import ensure_table, replace_partition, table_exists
 
 KEY_ID_COLUMN = "pseudonym_key_id"
@@ -193,24 +190,12 @@ def deidentify(
     return record
 
 
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="deidentify", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", required=True)
-    parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
-    parser.add_argument("--config", default=None)
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    config = load_config(args.config)
-    spark = get_spark(config, app_name=f"privlake-deidentify-{args.dataset}")
-    record = deidentify(spark, config, args.dataset, args.date, pseudonym_key(config))
-    print(
-        f"deidentify {record.dataset} {record.day}: {record.rows_in} rows in = {record.rows_out} written"
-        f" + {record.rows_quarantined} quarantined; entities {record.entities}"
-    )
-    return 0
+    """``spark-submit jobs/deidentify.py --dataset D --date YYYY-MM-DD [--config F]``: the same
+    arguments, messages and exit codes as ``privlake deidentify``."""
+    from privlake.cli import main as privlake_main
+
+    return privlake_main(["deidentify", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

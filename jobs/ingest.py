@@ -19,7 +19,6 @@ Run it as ``privlake ingest --dataset D --date YYYY-MM-DD`` or with spark-submit
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
@@ -43,7 +42,6 @@ from privlake.privacy.denylist import (
 )
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
-from privlake.spark import get_spark
 from privlake.tables import ensure_table, replace_partition
 
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
@@ -378,25 +376,12 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
     return record
 
 
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="ingest", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", required=True)
-    parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
-    parser.add_argument("--config", default=None)
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    config = load_config(args.config)
-    spark = get_spark(config, app_name=f"privlake-ingest-{args.dataset}")
-    record = ingest(spark, config, args.dataset, args.date)
-    print(
-        f"ingest {record.dataset} {record.day}: {record.rows_in} lines read = {record.rows_out} rows written"
-        f" + {record.rows_quarantined} quarantined + {record.rows_dropped} dropped (erased subjects)"
-        f" + {record.rows_isolated} isolated (restricted subjects) {record.reasons}"
-    )
-    return 0
+    """``spark-submit jobs/ingest.py --dataset D --date YYYY-MM-DD [--config F]``: the same
+    arguments, messages and exit codes as ``privlake ingest``."""
+    from privlake.cli import main as privlake_main
+
+    return privlake_main(["ingest", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

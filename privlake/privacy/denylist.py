@@ -11,7 +11,7 @@ nothing, and their commits record the join condition only, never a hash.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from privlake.pseudonym import pseudonym_column
 from privlake.tables import ensure_table, table_exists, with_conflict_retry
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaMergeBuilder
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
@@ -46,44 +47,46 @@ def add_subjects(
     spark: SparkSession, config: PrivlakeConfig, table: str, hashes: Iterable[str], request_id: str
 ) -> None:
     """Put the subjects on the list (those already there keep their first request)."""
-    from delta.tables import DeltaTable
-
     path = config.table_path("privacy", table)
     schema = subject_list_schema()
     ensure_table(spark, path, schema, stats_columns=["request_id"])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = spark.createDataFrame([(h, request_id, now) for h in sorted(set(hashes))], schema)
-
-    def merge() -> None:
-        (
-            DeltaTable.forPath(spark, path)
-            .alias("t")
-            .merge(rows.alias("s"), "t.subject_hash = s.subject_hash")
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    with_conflict_retry(merge, f"add subjects to privacy/{table}")
+    _merge_on_hash(
+        spark, path, rows, lambda merge: merge.whenNotMatchedInsertAll(), f"add subjects to privacy/{table}"
+    )
 
 
 def remove_subjects(spark: SparkSession, config: PrivlakeConfig, table: str, hashes: Iterable[str]) -> None:
-    from delta.tables import DeltaTable
-
     path = config.table_path("privacy", table)
     if not table_exists(spark, path):
         return
     rows = spark.createDataFrame([(h,) for h in sorted(set(hashes))], "subject_hash string")
+    _merge_on_hash(
+        spark, path, rows, lambda merge: merge.whenMatchedDelete(), f"remove subjects from privacy/{table}"
+    )
+
+
+def _merge_on_hash(
+    spark: SparkSession,
+    path: str,
+    rows: DataFrame,
+    action: Callable[[DeltaMergeBuilder], DeltaMergeBuilder],
+    what: str,
+) -> None:
+    """MERGE ``rows`` into the list at ``path`` on ``subject_hash``; ``action`` says what happens
+    (insert the new ones, or delete the matched ones)."""
+    from delta.tables import DeltaTable
 
     def merge() -> None:
-        (
+        builder = (
             DeltaTable.forPath(spark, path)
             .alias("t")
             .merge(rows.alias("s"), "t.subject_hash = s.subject_hash")
-            .whenMatchedDelete()
-            .execute()
         )
+        action(builder).execute()
 
-    with_conflict_retry(merge, f"remove subjects from privacy/{table}")
+    with_conflict_retry(merge, what)
 
 
 def listed_subjects(spark: SparkSession, config: PrivlakeConfig, table: str) -> list[str]:
