@@ -14,6 +14,7 @@ from privlake.orchestration import (
     MACROS,
     SILVER,
     START_DATE,
+    dates_to_aggregate,
     job_application,
     spark_submit_defaults,
 )
@@ -63,19 +64,8 @@ def aggregate_dag() -> None:
     ) -> list[list[str]]:
         """spark-submit arguments per date: the param, else the logical date, else the
         logical dates of the deidentify runs whose silver updates triggered this run."""
-        if params and params.get("date"):
-            return [["--date", str(params["date"])]]
-        if logical_date is not None:
-            return [["--date", logical_date.date().isoformat()]]
-        days = {
-            event.source_dag_run.logical_date.date().isoformat()
-            for events in (triggering_asset_events or {}).values()
-            for event in events
-            if event.source_dag_run is not None and event.source_dag_run.logical_date is not None
-        }
-        if not days:
-            raise ValueError("no date to aggregate: trigger with the 'date' param or a logical date")
-        return [["--date", day] for day in sorted(days)]
+        date = params.get("date") if params else None
+        return [["--date", day] for day in dates_to_aggregate(date, logical_date, triggering_asset_events)]
 
     SparkSubmitOperator.partial(
         task_id="aggregate",

@@ -115,3 +115,27 @@ def dataset_names() -> list[str]:
 
 
 MACROS = {"privlake_packages": submit_packages}
+
+
+def dates_to_aggregate(
+    date_param: str | None, logical_date: dt.datetime | None, triggering_asset_events: Any
+) -> list[str]:
+    """The dates (YYYY-MM-DD) an ``aggregate`` run rebuilds, in order.
+
+    The ``date`` param when given; else the run's logical date (a manual or test run);
+    else, for a run the ``privlake_silver`` asset triggered (no logical date in Airflow 3),
+    the logical date of each ``deidentify`` run whose update triggered it, once each.
+    """
+    if date_param:
+        return [dt.date.fromisoformat(str(date_param)).isoformat()]
+    if logical_date is not None:
+        return [logical_date.date().isoformat()]
+    days = {
+        event.source_dag_run.logical_date.date().isoformat()
+        for events in (triggering_asset_events or {}).values()
+        for event in events
+        if event.source_dag_run is not None and event.source_dag_run.logical_date is not None
+    }
+    if not days:
+        raise ValueError("no date to aggregate: trigger with the 'date' param or a logical date")
+    return sorted(days)
