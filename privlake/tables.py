@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
     from pyspark.sql.types import StructType
 
 T = TypeVar("T")
@@ -112,12 +112,15 @@ def rows_committed_with_tag(spark: SparkSession, path: str, tag: str) -> int:
     from delta.tables import DeltaTable
 
     table = DeltaTable.forPath(spark, path)
-    columns = ("operation", "userMetadata", "operationMetrics")
-    commits = table.history(RECENT_COMMITS).select(*columns).collect()
-    mine = [c for c in commits if c["userMetadata"] == tag and c["operation"] == "WRITE"]
-    if not mine and len(commits) >= RECENT_COMMITS:
-        commits = table.history().select(*columns).collect()
-        mine = [c for c in commits if c["userMetadata"] == tag and c["operation"] == "WRITE"]
+
+    def tagged(limit: int | None) -> tuple[list[Row], int]:
+        history = table.history(limit) if limit else table.history()
+        commits = history.select("operation", "userMetadata", "operationMetrics").collect()
+        return [c for c in commits if c["userMetadata"] == tag and c["operation"] == "WRITE"], len(commits)
+
+    mine, read = tagged(RECENT_COMMITS)
+    if not mine and read >= RECENT_COMMITS:
+        mine, _ = tagged(None)
     return sum(int((c["operationMetrics"] or {}).get("numOutputRows", 0)) for c in mine)
 
 

@@ -6,9 +6,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
+from privlake import tables
 from privlake.tables import COMMIT_TAG_PREFIX, append, ensure_table, replace_partition
 
 WRITERS = 4
@@ -58,3 +60,18 @@ def test_a_partition_replace_counts_only_its_own_commit_among_concurrent_writers
     assert len(writes) == len(sizes) + 1
     # The commit tag is a random id, nothing from the data.
     assert all(h.userMetadata.startswith(COMMIT_TAG_PREFIX) and len(h.userMetadata) == 51 for h in writes)
+
+
+def test_a_commit_older_than_the_recent_history_is_still_found(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Other writers may commit many times between a write and its count.
+    monkeypatch.setattr(tables, "RECENT_COMMITS", 2)
+    path = str(tmp_path / "events")
+    schema = "day string, n int"
+    rows = spark.createDataFrame([("a", 1), ("a", 2)], schema)
+    rows.write.format("delta").option("userMetadata", "privlake-write:older").save(path)
+    for day in ("b", "c", "d"):
+        spark.createDataFrame([(day, 0)], schema).write.format("delta").mode("append").save(path)
+    assert tables.rows_committed_with_tag(spark, path, "privlake-write:older") == 2
+    assert tables.rows_committed_with_tag(spark, path, "privlake-write:never") == 0
