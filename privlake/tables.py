@@ -44,13 +44,25 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, conflicts)
 
 
-def with_conflict_retry(action: Callable[[], T], what: str, retries: int = CONFLICT_RETRIES) -> T:
+def _is_creation_race(exc: BaseException) -> bool:
+    """A conflict, or a table another writer is creating at this moment: its folder is
+    there but its first commit is not yet, so creating it here reports it not found."""
+    condition = getattr(exc, "getCondition", None)
+    return _is_conflict(exc) or (callable(condition) and condition() == "DELTA_TABLE_NOT_FOUND")
+
+
+def with_conflict_retry(
+    action: Callable[[], T],
+    what: str,
+    retries: int = CONFLICT_RETRIES,
+    retry_on: Callable[[BaseException], bool] = _is_conflict,
+) -> T:
     """Run ``action``; when another writer committed first, back off and run it again."""
     for attempt in range(retries + 1):
         try:
             return action()
         except Exception as exc:
-            if not _is_conflict(exc) or attempt == retries:
+            if not retry_on(exc) or attempt == retries:
                 raise
             time.sleep(min(8.0, 0.5 * 2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover
@@ -82,7 +94,7 @@ def ensure_table(
         props["delta.dataSkippingStatsColumns"] = ",".join(stats_columns)
     for key, value in props.items():
         builder = builder.property(key, value)
-    with_conflict_retry(builder.execute, f"create {path}")
+    with_conflict_retry(builder.execute, f"create {path}", retry_on=_is_creation_race)
 
 
 def replace_partition(df: DataFrame, path: str, predicate: str) -> int:

@@ -21,19 +21,21 @@ def test_writers_racing_to_create_and_append_to_a_new_table_all_land(
 ) -> None:
     # Every job records its run in one table; on a fresh lake the day's mapped tasks race
     # to create it. The losers must retry, not fail the task.
-    path = str(tmp_path / "runs")
+    # Losers see either a protocol change or a table whose first commit is not there yet.
     schema = "job string, n int"
-    start = threading.Barrier(WRITERS)
+    for race in range(3):  # the interleaving differs from race to race
+        path = str(tmp_path / f"runs-{race}")
+        start = threading.Barrier(WRITERS)
 
-    def writer(n: int) -> None:
-        start.wait()
-        ensure_table(spark, path, spark.createDataFrame([], schema).schema, ["job"])
-        append(spark.createDataFrame([(f"job-{n}", n)], schema), path)
+        def writer(n: int, path: str = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            ensure_table(spark, path, spark.createDataFrame([], schema).schema, ["job"])
+            append(spark.createDataFrame([(f"job-{n}", n)], schema), path)
 
-    with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(writer, range(WRITERS)))
-    rows = spark.read.format("delta").load(path).collect()
-    assert sorted(r.n for r in rows) == list(range(WRITERS))
+        with ThreadPoolExecutor(WRITERS) as pool:
+            list(pool.map(writer, range(WRITERS)))
+        rows = spark.read.format("delta").load(path).collect()
+        assert sorted(r.n for r in rows) == list(range(WRITERS)), f"race {race}"
 
 
 def test_a_partition_replace_counts_only_its_own_commit_among_concurrent_writers(
