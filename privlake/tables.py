@@ -44,11 +44,16 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, conflicts)
 
 
+# What creating a table reports while another writer is creating it: its folder (or its
+# empty _delta_log) is there, its first commit not yet. A real non-Delta folder fails the
+# same way, after the retries.
+HALF_CREATED_TABLE = frozenset({"DELTA_TABLE_NOT_FOUND", "DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION"})
+
+
 def _is_creation_race(exc: BaseException) -> bool:
-    """A conflict, or a table another writer is creating at this moment: its folder is
-    there but its first commit is not yet, so creating it here reports it not found."""
+    """A conflict, or a table another writer is creating at this moment."""
     condition = getattr(exc, "getCondition", None)
-    return _is_conflict(exc) or (callable(condition) and condition() == "DELTA_TABLE_NOT_FOUND")
+    return _is_conflict(exc) or (callable(condition) and condition() in HALF_CREATED_TABLE)
 
 
 def with_conflict_retry(
