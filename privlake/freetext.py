@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame
 
-    from anonymizers.scrubber import ScrubResult, ScrubSettings, TextScrubber
+    from anonymizers.scrubber import ScrubResult, TextScrubber
+    from anonymizers.settings import ScrubSettings
 
 SCRUB_ERROR = "_scrub_error"
 ENTITIES = "_entities"
@@ -65,7 +66,7 @@ ENTITY_OF_KIND = {
 def free_text_plan(
     config: PrivlakeConfig, dataset: DatasetConfig, key: bytes, known: Iterable[tuple[str, str]]
 ) -> FreeTextPlan:
-    from anonymizers.scrubber import ScrubSettings
+    from anonymizers.settings import ScrubSettings
 
     settings = config.deidentify
     columns = []

@@ -28,23 +28,7 @@ from presidio_analyzer import AnalysisExplanation, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymizers.recognizers._base import IotPatternRecognizer
-
-# The vendor's markets. National formats without a trunk prefix (DK, ES, PL) are only
-# found when their region is listed; order is preference when several regions accept.
-DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
-    "DE",
-    "US",
-    "GB",
-    "FR",
-    "ES",
-    "PL",
-    "SE",
-    "DK",
-    "TR",
-    "JP",
-    "NL",
-    "IT",
-)
+from anonymizers.settings import DEFAULT_PHONE_REGIONS
 
 _ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$")
 # Versions and IPv4 (8.12.3, 10.0.0.1) and decimals such as kernel uptimes (12345.678901).

@@ -1,0 +1,38 @@
+"""The driver's side of free-text scrubbing stays light: building a job's plan must not
+import Presidio or spaCy (seconds per job); only the Python workers load them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_building_the_free_text_plan_imports_neither_presidio_nor_spacy() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from privlake.config import load_config
+        from privlake.freetext import free_text_plan
+
+        config = load_config(None)
+        plan = free_text_plan(config, config.dataset("usage_history"), b"k" * 32, [])
+        assert plan.columns and all(settings.ner for _, settings, _ in plan.columns), plan.columns
+        heavy = sorted(m for m in ("presidio_analyzer", "presidio_anonymizer", "spacy") if m in sys.modules)
+        print(",".join(heavy))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "", f"the driver imported {result.stdout.strip()}"
+
+
+def test_the_scrubber_module_still_exports_its_settings() -> None:
+    from anonymizers.scrubber import ScrubSettings as FromScrubber
+    from anonymizers.settings import ScrubSettings
+
+    assert FromScrubber is ScrubSettings
