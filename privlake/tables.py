@@ -62,7 +62,12 @@ def with_conflict_retry(
     retries: int = CONFLICT_RETRIES,
     retry_on: Callable[[BaseException], bool] = _is_conflict,
 ) -> T:
-    """Run ``action``; when another writer committed first, back off and run it again."""
+    """Run ``action``; when another writer committed first, back off and run it again.
+
+    ``retry_on`` decides which errors are worth another attempt: by default Delta's write
+    conflicts; ``ensure_table`` widens it to the errors of a table another writer is
+    still creating. Any other error, or the last attempt's, is raised as it is.
+    """
     for attempt in range(retries + 1):
         try:
             return action()
