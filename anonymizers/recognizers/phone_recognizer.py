@@ -33,6 +33,10 @@ from anonymizers.settings import DEFAULT_PHONE_REGIONS
 _ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$")
 # Versions and IPv4 (8.12.3, 10.0.0.1) and decimals such as kernel uptimes (12345.678901).
 _DOTTED_RUN = regex.compile(r"^\d{1,4}(?:\.\d{1,4}){2,}$|^\d+\.\d+$")
+# An IPv4 address or version glued by a space to the digits after it ("192.168.1.20 22",
+# an address and its port): the dotted run is no phone number (see _DOTTED_RUN), so only
+# what follows it is checked. Without this, every region rejects the whole run in turn.
+_LEADING_DOTTED_RUN = regex.compile(r"\d{1,4}(?:\.\d{1,4}){2,}[ \t]+")
 _PHONE_WORDS = regex.compile(
     r"(?<![a-z])(?:tel|phone|mobile|mobil|cell|handy|call|calling|sms|text|fax|whatsapp|signal|"
     r"contact|number|nr|no|msisdn|caller|dial(?:ed|ing)?)(?![a-z])[^\n]{0,12}$",
@@ -116,6 +120,9 @@ class PhoneRecognizer(IotPatternRecognizer):
                 if candidate[0] == "(" and ")" not in candidate:
                     # "(6422344 bytes)": the parenthesis belongs to the text, not the number.
                     candidate, start = candidate[1:], start + 1
+                dotted = _LEADING_DOTTED_RUN.match(candidate)
+                if dotted:
+                    candidate, start = candidate[dotted.end() :], start + dotted.end()
                 if not self._is_candidate(text, start, candidate):
                     continue
                 for number_start, number_end in self._phone_spans(candidate):

@@ -21,6 +21,7 @@ from anonymizers.recognizers import (
 from anonymizers.recognizers._base import literal_trigger
 from anonymizers.recognizers.log_person_name_recognizer import LogPersonNameRecognizer
 from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
+from anonymizers.scrubber import TextScrubber
 
 
 def found(
@@ -309,6 +310,31 @@ def test_phone_regions_are_configurable() -> None:
     assert [text[r.start : r.end] for r in de_only.analyze(text, ["PHONE_NUMBER"])] == ["030 1234567"]
     with pytest.raises(ValueError, match="phone regions"):
         PhoneRecognizer(regions=["XX"])
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        # An address and a port: the dotted run glued to "54" is no phone number, and
+        # no phone is made of its last groups either (the whole line kept its IP).
+        ("DHCPREQUEST(br0) 192.168.178.169 54:ef:44:9a:d6:19", []),
+        ("sshd: connection from 10.0.0.5 51234", []),
+        ("fw 4.1.7 12", []),
+        # A phone number after an address is still found, with its own offsets.
+        ("sms gateway 10.0.0.5 030 1234567", ["030 1234567"]),
+    ],
+)
+def test_phone_after_a_dotted_run(text: str, phones: list[str]) -> None:
+    found = PhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
+    assert [text[r.start : r.end] for r in found] == phones
+
+
+def test_an_address_before_a_mac_is_replaced_as_an_address(scrubber: TextScrubber) -> None:
+    # The phone recognizer once read "178.169 54" as a phone number spanning both, and
+    # the MAC's token swallowed the address.
+    result = scrubber.scrub(["DHCPREQUEST(br0) 192.168.178.169 54:ef:44:9a:d6:19"])[0]
+    assert result.entities == {"IP_ADDRESS": 1, "MAC_ADDRESS": 1}
+    assert result.text is not None and result.text.startswith("DHCPREQUEST(br0) <IP_ADDRESS> mac_")
 
 
 def test_phone_validate_result_needs_the_whole_text() -> None:
