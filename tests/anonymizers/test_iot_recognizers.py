@@ -315,8 +315,8 @@ def test_phone_regions_are_configurable() -> None:
 @pytest.mark.parametrize(
     ("text", "phones"),
     [
-        # An address and a port: the dotted run glued to "54" is no phone number, and
-        # no phone is made of its last groups either (the whole line kept its IP).
+        # An address followed by a port, or by the first group of a MAC, holds no phone
+        # number: neither the whole run nor its last groups ("178.169 54").
         ("DHCPREQUEST(br0) 192.168.178.169 54:ef:44:9a:d6:19", []),
         ("sshd: connection from 10.0.0.5 51234", []),
         ("fw 4.1.7 12", []),

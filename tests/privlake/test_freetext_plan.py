@@ -26,8 +26,9 @@ def test_building_the_free_text_plan_imports_neither_presidio_nor_spacy() -> Non
         """
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
     )
+    assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "", f"the driver imported {result.stdout.strip()}"
 
 
