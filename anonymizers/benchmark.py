@@ -2,7 +2,7 @@
 
 Prints rows per second for one core (wall clock and process CPU time, which is the
 fairer number on a shared machine), scrubbing in Arrow-batch-sized calls as
-``mapInPandas`` would, on a fresh scrubber (cold cache) so repeated texts are only as
+the Spark job's Arrow UDF does, on a fresh scrubber (cold cache) so repeated texts are only as
 frequent as in the generated data. Two corpora: device log lines (sshd, dnsmasq,
 kernel wlan, wpa_supplicant, Android logcat, hub telemetry; the tests use them as
 realistic input too) and user-chosen room/scene names, the texts NER is meant for. Run

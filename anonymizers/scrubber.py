@@ -1,4 +1,4 @@
-"""Free-text scrubber: what the Spark job calls once per Arrow batch inside ``mapInPandas``.
+"""Free-text scrubber: what the Spark job calls once per Arrow batch of its free-text UDF.
 
 ``TextScrubber.scrub`` takes a batch of texts (log lines, user-chosen names) and returns
 each with its personal data replaced: identifiers the analysts join on (serials, MACs,
@@ -146,7 +146,7 @@ def _on_word_boundaries(text: str, start: int, end: int) -> bool:
 
 
 def _is_missing(value: object) -> bool:
-    """None, NaN and pandas' NA all mean "no text" (pandas hands all three to mapInPandas)."""
+    """None, NaN and pandas' NA all mean "no text" (callers holding pandas data may hand any of them)."""
     if value is None:
         return True
     if isinstance(value, float):
@@ -265,7 +265,7 @@ def _failure(
 class TextScrubber:
     """Scrubs batches of texts for one column's settings; one instance per worker process.
 
-    Not thread-safe (``mapInPandas`` runs one batch at a time per Python worker).
+    Not thread-safe (a Python worker runs one Arrow batch at a time).
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """CPU time of this process tree and peak memory of Spark's Python workers, sampled.
 
 Spark launches its JVM as a child of the driver, the JVM forks one ``pyspark.daemon``
-and the daemon forks the Python workers that run ``mapInPandas`` and pandas UDFs. A
+and the daemon forks the Python workers that run Arrow and pandas UDFs. A
 background thread walks the driver's descendants every ``interval`` seconds and keeps:
 
 * the largest resident set size (RSS) of the Python workers, summed over the daemon and

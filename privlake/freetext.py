@@ -34,7 +34,7 @@ ENTITIES = "_entities"
 
 @dataclass(frozen=True)
 class FreeTextPlan:
-    """Everything a worker needs, pickled into the mapInPandas closure once per task."""
+    """Everything a worker needs, pickled into the Arrow UDF's closure once per task."""
 
     columns: tuple[tuple[str, ScrubSettings, tuple[str, ...]], ...]  # name, settings, deny columns
     deny_types: dict[str, str]  # deny column -> entity type its values are replaced as
