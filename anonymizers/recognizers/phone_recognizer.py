@@ -31,12 +31,14 @@ from anonymizers.recognizers._base import IotPatternRecognizer
 from anonymizers.settings import DEFAULT_PHONE_REGIONS
 
 _ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$")
-# Versions and IPv4 (8.12.3, 10.0.0.1) and decimals such as kernel uptimes (12345.678901).
-_DOTTED_RUN = regex.compile(r"^\d{1,4}(?:\.\d{1,4}){2,}$|^\d+\.\d+$")
-# An IPv4 address or version glued by a space to the digits after it ("192.168.1.20 22",
-# an address and its port): the dotted run is no phone number (see _DOTTED_RUN), so only
-# what follows it is checked. Without this, every region rejects the whole run in turn.
-_LEADING_DOTTED_RUN = regex.compile(r"\d{1,4}(?:\.\d{1,4}){2,}[ \t]+")
+# Versions and IPv4 (8.12.3, 10.0.0.1): three or more dotted groups of digits.
+_DOTTED_GROUPS = r"\d{1,4}(?:\.\d{1,4}){2,}"
+# A dotted run, or a decimal such as a kernel uptime (12345.678901), is no phone number.
+_DOTTED_RUN = regex.compile(rf"^{_DOTTED_GROUPS}$|^\d+\.\d+$")
+# A dotted run glued by a space to the digits after it ("192.168.1.20 22", an address and
+# its port): only what follows it is checked. Without this, every region rejects the
+# whole run in turn.
+_LEADING_DOTTED_RUN = regex.compile(rf"{_DOTTED_GROUPS}[ \t]+")
 _PHONE_WORDS = regex.compile(
     r"(?<![a-z])(?:tel|phone|mobile|mobil|cell|handy|call|calling|sms|text|fax|whatsapp|signal|"
     r"contact|number|nr|no|msisdn|caller|dial(?:ed|ing)?)(?![a-z])[^\n]{0,12}$",
