@@ -30,6 +30,7 @@ from pyspark.sql import types as T
 
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.errors import PrivlakeError
+from privlake.frames import literal_frame
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
     DENIED,
@@ -134,8 +135,11 @@ def line_offsets(lines: DataFrame) -> DataFrame:
             (block["source_file"], block["block_start"], block["first_read"], lines_before, index_before)
         )
         index_before += block["lines"]
-    schema = "source_file string, block_start long, first_read long, lines_before long, index_before long"
-    return lines.sparkSession.createDataFrame(rows, schema)
+    counts = ("block_start", "first_read", "lines_before", "index_before")
+    schema = T.StructType(
+        [T.StructField("source_file", T.StringType()), *(T.StructField(n, T.LongType()) for n in counts)]
+    )
+    return literal_frame(lines.sparkSession, rows, schema)
 
 
 def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:

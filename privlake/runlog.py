@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
 from privlake.errors import PrivlakeError
+from privlake.frames import literal_frame
 from privlake.tables import append, ensure_table
 
 if TYPE_CHECKING:
@@ -99,4 +100,4 @@ def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -
         record.started_at.replace(tzinfo=None),
         dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
-    append(spark.createDataFrame([row], schema), path)
+    append(literal_frame(spark, [row], schema), path)

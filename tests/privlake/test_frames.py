@@ -1,0 +1,58 @@
+"""``literal_frame`` gives what ``createDataFrame`` gives, without a Python worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pyspark.sql import types as T
+
+from privlake.frames import literal_frame
+from privlake.runlog import runs_schema
+
+LEDGER_LIKE = T.StructType(
+    [
+        T.StructField("request_id", T.StringType(), False),
+        T.StructField("hashes", T.ArrayType(T.StringType()), True),
+        T.StructField("purge", T.BooleanType(), True),
+        T.StructField("score", T.DoubleType(), True),
+    ]
+)
+
+
+def _run_row(reasons: dict[str, int] | None, entities: dict[str, int] | None) -> tuple[object, ...]:
+    started = dt.datetime(2026, 11, 28, 3, 4, 5, 678901)
+    return ("run-1", "ingest", "device_logs", dt.date(2026, 11, 28), "succeeded", 10, 7, 2, 1, 0,
+            reasons, entities, None, started, started + dt.timedelta(seconds=90))  # fmt: skip
+
+
+def test_rows_equal_create_data_frame_for_every_type_the_jobs_write(spark) -> None:  # type: ignore[no-untyped-def]
+    runs = [_run_row({"wrong_type": 2, "nul_byte": 1}, {}), _run_row(None, {"message:IP_ADDRESS": 4})]
+    ledger = [("r-1", ["a1", "b2"], True, 0.5), ("r-2", [], None, None), ("r-3", None, False, -1.25)]
+    for rows, schema in ((runs, runs_schema()), (ledger, LEDGER_LIKE)):
+        built = literal_frame(spark, rows, schema)
+        assert [(f.name, f.dataType) for f in built.schema] == [(f.name, f.dataType) for f in schema]
+        assert built.collect() == spark.createDataFrame(rows, schema).collect()
+
+
+def test_no_rows_is_an_empty_frame_with_the_schema(spark) -> None:  # type: ignore[no-untyped-def]
+    built = literal_frame(spark, [], LEDGER_LIKE)
+    assert built.count() == 0
+    assert [f.dataType for f in built.schema] == [f.dataType for f in LEDGER_LIKE]
+
+
+def test_rows_never_reach_a_python_worker(spark) -> None:  # type: ignore[no-untyped-def]
+    plan = literal_frame(spark, [("r-1", ["a"], True, 1.0)], LEDGER_LIKE)._jdf.queryExecution().executedPlan()
+    assert "ExistingRDD" not in plan.toString()  # createDataFrame's scan of pickled Python rows
+    assert (
+        "ExistingRDD"
+        in spark.createDataFrame([("r-1", ["a"], True, 1.0)], LEDGER_LIKE)
+        ._jdf.queryExecution()
+        .executedPlan()
+        .toString()
+    )
+
+
+def test_a_row_of_the_wrong_length_is_refused_by_its_index(spark) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="row 1 has 3 values for 4 columns"):
+        literal_frame(spark, [("r-1", [], True, 1.0), ("r-2", [], True)], LEDGER_LIKE)
