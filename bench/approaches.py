@@ -8,8 +8,8 @@
   every dataset (the accounts snapshot first: its bronze table feeds the free-text
   deny list).
 
-Each returns the wall time of its steps; the caller owns the Spark session and the clock
-around it, so session start-up is never counted.
+Each records its steps in the caller's ``StepLog``; the caller owns the Spark session and
+the clock around it, so session start-up is never counted.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,18 +30,42 @@ if TYPE_CHECKING:
 
     from privlake.pseudonym import PseudonymKey
 
-Steps = list[tuple[str, float]]
+CpuReading = Callable[[], dict[str, float]]
 
 
-def timed(steps: Steps, name: str, action: Callable[..., object], *args: object) -> None:
-    """Run ``action(*args)`` and append its wall time to ``steps`` as ``name``."""
-    started = time.perf_counter()
-    try:
-        action(*args)
-    except Exception as exc:
-        exc.add_note(f"bench step: {name}")
-        raise
-    steps.append((name, time.perf_counter() - started))
+@dataclass(frozen=True)
+class Step:
+    """One timed step: wall seconds and CPU seconds per process role (``bench.process_tree``)."""
+
+    name: str
+    seconds: float
+    cpu_by_role: dict[str, float]
+
+
+class StepLog:
+    """The timed steps of one approach, in order.
+
+    ``cpu`` reads the process tree's CPU seconds per role (a running
+    ``ProcessTreeSampler.cpu_by_role``); each step records the difference across it.
+    """
+
+    def __init__(self, cpu: CpuReading | None = None) -> None:
+        self._cpu = cpu or dict
+        self.steps: list[Step] = []
+
+    def timed(self, name: str, action: Callable[..., object], *args: object) -> None:
+        """Run ``action(*args)`` and record it as step ``name``."""
+        cpu_before = self._cpu()
+        started = time.perf_counter()
+        try:
+            action(*args)
+        except Exception as exc:
+            exc.add_note(f"bench step: {name}")
+            raise
+        seconds = time.perf_counter() - started
+        cpu_after = self._cpu()
+        cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after}
+        self.steps.append(Step(name, seconds, cpu))
 
 
 def landing_schema(dataset: DatasetConfig) -> StructType:
@@ -74,14 +99,14 @@ def warm_up(spark: SparkSession, config: PrivlakeConfig, day: dt.date, scratch: 
 # --- (a) copy baseline -------------------------------------------------------------------------
 
 
-def copy_baseline(spark: SparkSession, config: PrivlakeConfig, day: dt.date, target: Path) -> Steps:
+def copy_baseline(
+    steps: StepLog, spark: SparkSession, config: PrivlakeConfig, day: dt.date, target: Path
+) -> None:
     """Landing JSON of every dataset to a Delta table under ``target``, untransformed."""
-    steps: Steps = []
     for name in pipeline_order(config):
         dataset = config.dataset(name)
         writer = read_landing(spark, config, dataset, day).write.format("delta").mode("overwrite")
-        timed(steps, f"copy {name}", writer.save, str(target / name))
-    return steps
+        steps.timed(f"copy {name}", writer.save, str(target / name))
 
 
 # --- (b) Presidio's Spark sample ---------------------------------------------------------------
@@ -120,8 +145,13 @@ def write_sample(
 
 
 def presidio_reference(
-    spark: SparkSession, config: PrivlakeConfig, datasets: Sequence[str], sample_root: Path, target: Path
-) -> Steps:
+    steps: StepLog,
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    datasets: Sequence[str],
+    sample_root: Path,
+    target: Path,
+) -> None:
     """Presidio's sample UDF over each sampled dataset's free-text columns, into Delta.
 
     The sample is one small file; it is spread over all cores first, as a job that wants
@@ -129,7 +159,6 @@ def presidio_reference(
     """
     from bench.presidio_sample import anonymize_free_text
 
-    steps: Steps = []
     cores = spark.sparkContext.defaultParallelism
     for name in datasets:
         dataset = config.dataset(name)
@@ -140,22 +169,21 @@ def presidio_reference(
             .transform(anonymize_free_text, free_text_columns(dataset), config.deidentify.spacy_model)
         )
         writer = rows.write.format("delta").mode("overwrite")
-        timed(steps, f"presidio sample {name}", writer.save, str(target / name))
-    return steps
+        steps.timed(f"presidio sample {name}", writer.save, str(target / name))
 
 
 # --- (c) privlake ------------------------------------------------------------------------------
 
 
-def privlake_pipeline(spark: SparkSession, config: PrivlakeConfig, day: dt.date, key: PseudonymKey) -> Steps:
+def privlake_pipeline(
+    steps: StepLog, spark: SparkSession, config: PrivlakeConfig, day: dt.date, key: PseudonymKey
+) -> None:
     """``ingest`` then ``deidentify`` of every dataset, as the DAGs run them."""
     from jobs.deidentify import deidentify
     from jobs.ingest import ingest
 
-    steps: Steps = []
     order = pipeline_order(config)
     for name in order:
-        timed(steps, f"ingest {name}", ingest, spark, config, name, day)
+        steps.timed(f"ingest {name}", ingest, spark, config, name, day)
     for name in order:
-        timed(steps, f"deidentify {name}", deidentify, spark, config, name, day, key)
-    return steps
+        steps.timed(f"deidentify {name}", deidentify, spark, config, name, day, key)

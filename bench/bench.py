@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.approaches import (
+    StepLog,
     copy_baseline,
     presidio_reference,
     privlake_pipeline,
@@ -126,14 +127,16 @@ def spark_session(
         spark.stop()
 
 
-def measure(name: str, rows: int, action: Callable[[], list[tuple[str, float]]]) -> ApproachResult:
-    """Run ``action`` (the approach's steps) with the clock and the process-tree sampler on."""
+def measure(name: str, rows: int, action: Callable[[StepLog], None]) -> ApproachResult:
+    """Run ``action`` (the approach, recording its steps) with the clock and the process-tree
+    sampler on."""
     print(f"[bench] {name}: {rows:,} rows ...", flush=True)
     with ProcessTreeSampler() as sampler:
+        log = StepLog(sampler.cpu_by_role)
         started = time.perf_counter()
-        steps = action()
+        action(log)
         seconds = time.perf_counter() - started
-    result = ApproachResult(name, rows, seconds, sampler.result, steps)
+    result = ApproachResult(name, rows, seconds, sampler.result, log.steps)
     print(f"[bench] {name}: {seconds:.1f} s, {result.rows_per_second:,.0f} rows/s", flush=True)
     return result
 
@@ -187,7 +190,7 @@ def run(args: argparse.Namespace) -> BenchReport:
 
     with spark_session(config, "bench-copy", base / "warm-up") as spark:
         results[COPY] = measure(
-            COPY, sum(rows.values()), lambda: copy_baseline(spark, config, DAY, base / "copy")
+            COPY, sum(rows.values()), lambda steps: copy_baseline(steps, spark, config, DAY, base / "copy")
         )
     report.write(args.out)
 
@@ -199,7 +202,9 @@ def run(args: argparse.Namespace) -> BenchReport:
         reference = measure(
             PRESIDIO,
             sum(sizes.values()),
-            lambda: presidio_reference(spark, config, list(sizes), base / "sample", base / "presidio"),
+            lambda steps: presidio_reference(
+                steps, spark, config, list(sizes), base / "sample", base / "presidio"
+            ),
         )
         reference.survival = survival(
             truth, _tables(spark, config, base / "presidio"), config, key, DAY, only_rows=sample_keys
@@ -213,7 +218,9 @@ def run(args: argparse.Namespace) -> BenchReport:
     report.write(args.out)
 
     with spark_session(config, "bench-privlake", base / "warm-up") as spark:
-        ours = measure(PRIVLAKE, sum(rows.values()), lambda: privlake_pipeline(spark, config, DAY, key))
+        ours = measure(
+            PRIVLAKE, sum(rows.values()), lambda steps: privlake_pipeline(steps, spark, config, DAY, key)
+        )
         silver = _tables(spark, config, None)
         ours.survival = survival(truth, silver, config, key, DAY)
         ours.survival_on_sample = survival(truth, silver, config, key, DAY, only_rows=sample_keys)
@@ -233,7 +240,7 @@ def run(args: argparse.Namespace) -> BenchReport:
                 results[PRIVLAKE_SCALED] = measure(
                     PRIVLAKE_SCALED,
                     sum(scaled_rows.values()),
-                    lambda: privlake_pipeline(spark, scaled_config, DAY, key),
+                    lambda steps: privlake_pipeline(steps, spark, scaled_config, DAY, key),
                 )
         except Exception as exc:  # a failure at scale is a finding: record it, keep the rest
             report.failures[PRIVLAKE_SCALED] = failure_summary(exc)

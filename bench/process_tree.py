@@ -8,9 +8,10 @@ background thread walks the driver's descendants every ``interval`` seconds and 
   its workers and of the largest one. Forked workers share copy-on-write pages with the
   daemon, so the sum over-counts shared pages: an upper bound, the safe side of a budget;
 * the CPU seconds (user + system) the driver, the JVM and the workers spent while the
-  sampler ran. On a machine shared with other jobs wall time stretches with their load;
-  CPU time much less, so rows per CPU second is the steadier throughput figure. A process
-  that ends between two samples loses at most one interval of CPU time.
+  sampler ran, by role (``ROLES``), so a report can say which side of the Arrow boundary a
+  step spent its time on. On a machine shared with other jobs wall time stretches with
+  their load; CPU time much less, so rows per CPU second is the steadier throughput
+  figure. A process that ends between two samples loses at most one interval of CPU time.
 
 Other sessions on the machine are not descendants of this process and are never counted.
 """
@@ -20,12 +21,16 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 
 import psutil
 
 PYTHON_WORKER_MARKERS = ("pyspark.daemon", "pyspark.worker")
 MIB = 1024 * 1024
+# Who spent the CPU: this (driver) process, Spark's JVM, the Python workers, anything else.
+DRIVER, JVM, PYTHON_WORKERS, OTHER = "driver", "jvm", "python_workers", "other"
+ROLES = (DRIVER, JVM, PYTHON_WORKERS, OTHER)
 
 
 @dataclass(frozen=True)
@@ -35,15 +40,26 @@ class ProcessTreeUsage:
     peak_total_mib: float
     peak_process_mib: float
     peak_processes: int  # most worker processes alive at one sample
-    cpu_seconds: float  # driver, JVM and Python workers together
+    cpu_by_role: dict[str, float]  # CPU seconds of each of ``ROLES``
+
+    @property
+    def cpu_seconds(self) -> float:
+        """Driver, JVM and Python workers together."""
+        return sum(self.cpu_by_role.values())
 
 
-def _is_python_worker(process: psutil.Process) -> bool:
+def _role(process: psutil.Process, root_pid: int) -> str:
+    if process.pid == root_pid:
+        return DRIVER
     try:
-        command = " ".join(process.cmdline())
+        command = process.cmdline()
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return False
-    return any(marker in command for marker in PYTHON_WORKER_MARKERS)
+        return OTHER
+    if any(marker in part for part in command for marker in PYTHON_WORKER_MARKERS):
+        return PYTHON_WORKERS
+    if command and Path(command[0]).name == "java":
+        return JVM
+    return OTHER
 
 
 def _cpu(process: psutil.Process) -> float | None:
@@ -67,12 +83,15 @@ class ProcessTreeSampler:
         self._peak_processes = 0
         self._cpu_start: dict[int, float] = {}
         self._cpu_last: dict[int, float] = {}
+        self._roles: dict[int, str] = {}  # kept once known: reading cmdline costs
+        self._lock = threading.Lock()  # the sampling thread and ``cpu_by_role`` callers
 
     def __enter__(self) -> ProcessTreeSampler:
         for process in self._tree():
             seconds = _cpu(process)
             if seconds is not None:
                 self._cpu_start[process.pid] = self._cpu_last[process.pid] = seconds
+                self._roles[process.pid] = _role(process, self._root.pid)
         self._thread.start()
         return self
 
@@ -88,8 +107,21 @@ class ProcessTreeSampler:
 
     @property
     def result(self) -> ProcessTreeUsage:
-        cpu = sum(last - self._cpu_start.get(pid, 0.0) for pid, last in self._cpu_last.items())
-        return ProcessTreeUsage(self._peak_total / MIB, self._peak_process / MIB, self._peak_processes, cpu)
+        return ProcessTreeUsage(
+            self._peak_total / MIB, self._peak_process / MIB, self._peak_processes, self._cpu_by_role()
+        )
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds of each role since the sampler started, read now (for per-step deltas)."""
+        self.sample()
+        return self._cpu_by_role()
+
+    def _cpu_by_role(self) -> dict[str, float]:
+        with self._lock:
+            cpu = dict.fromkeys(ROLES, 0.0)
+            for pid, last in self._cpu_last.items():
+                cpu[self._roles.get(pid, OTHER)] += last - self._cpu_start.get(pid, 0.0)
+            return cpu
 
     def _tree(self) -> list[psutil.Process]:
         try:
@@ -99,12 +131,19 @@ class ProcessTreeSampler:
 
     def sample(self) -> None:
         """Record the CPU time of every process in the tree and the RSS of the Python workers."""
+        with self._lock:
+            self._sample()
+
+    def _sample(self) -> None:
         total = largest = count = 0
         for process in self._tree():
+            # Asked again while "other": between fork and exec a worker still looks like its parent.
+            if self._roles.get(process.pid, OTHER) == OTHER:
+                self._roles[process.pid] = _role(process, self._root.pid)
             seconds = _cpu(process)
             if seconds is not None:
                 self._cpu_last[process.pid] = max(seconds, self._cpu_last.get(process.pid, 0.0))
-            if not _is_python_worker(process):
+            if self._roles[process.pid] != PYTHON_WORKERS:
                 continue
             try:
                 rss = process.memory_info().rss

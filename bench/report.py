@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.process_tree import ProcessTreeUsage
+from bench.approaches import Step
+from bench.process_tree import DRIVER, JVM, PYTHON_WORKERS, ProcessTreeUsage
 from bench.survival import Survival
 
 COPY, PRESIDIO, PRIVLAKE, PRIVLAKE_SCALED = "copy_baseline", "presidio_sample", "privlake", "privlake_scaled"
@@ -42,7 +43,7 @@ class ApproachResult:
     rows: int
     seconds: float
     usage: ProcessTreeUsage
-    steps: list[tuple[str, float]]
+    steps: list[Step]
     survival: Survival | None = None  # over every row the approach processed
     survival_on_sample: Survival | None = None  # over the reference's sample rows
     notes: list[str] = field(default_factory=list)
@@ -61,13 +62,15 @@ class ApproachResult:
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second, 1),
             "cpu_seconds": round(self.usage.cpu_seconds, 3),
+            "cpu_seconds_by_role": _rounded(self.usage.cpu_by_role),
             "rows_per_cpu_second": round(self.rows_per_cpu_second, 1),
             "worker_memory_mib": {
                 "peak_total": round(self.usage.peak_total_mib, 1),
                 "peak_process": round(self.usage.peak_process_mib, 1),
                 "peak_processes": self.usage.peak_processes,
             },
-            "steps": {name: round(seconds, 3) for name, seconds in self.steps},
+            "steps": {step.name: round(step.seconds, 3) for step in self.steps},
+            "step_cpu_seconds": {step.name: _rounded(step.cpu_by_role) for step in self.steps},
             "free_text_survival": self.survival.as_dict() if self.survival else None,
             "free_text_survival_on_sample": self.survival_on_sample.as_dict()
             if self.survival_on_sample
@@ -257,11 +260,16 @@ class BenchReport:
             lines.append(f"| {t.name} | {t.target} | {t.measured} | {verdict} |")
         for name, failure in self.failures.items():
             lines += ["", f"{self.label(name)} failed: {failure}."]
-        lines += ["", "Steps (wall seconds):", ""]
+        lines += [
+            "",
+            "Steps: wall seconds, then CPU seconds of the driver, the JVM and the Python workers "
+            "(which side of the Arrow boundary a step is busy on):",
+            "",
+        ]
         for name, result in self.results.items():
-            steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in result.steps)
-            lines.append(f"- {self.label(name)}: {steps}")
-            lines += [f"  - {note}" for note in result.notes]
+            lines.append(f"- {self.label(name)}:")
+            lines += [f"  - {_step(step)}" for step in result.steps]
+            lines += [f"  - note: {note}" for note in result.notes]
         return "\n".join(lines) + "\n"
 
     def write(self, out: Path) -> tuple[Path, Path]:
@@ -270,6 +278,18 @@ class BenchReport:
         json_path.write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
         md_path.write_text(self.markdown(), encoding="utf-8")
         return json_path, md_path
+
+
+def _rounded(cpu_by_role: dict[str, float]) -> dict[str, float]:
+    return {role: round(seconds, 3) for role, seconds in cpu_by_role.items()}
+
+
+def _step(step: Step) -> str:
+    cpu = step.cpu_by_role
+    return (
+        f"{step.name}: {step.seconds:.1f} s wall; CPU s driver {cpu.get(DRIVER, 0.0):.1f}, "
+        f"JVM {cpu.get(JVM, 0.0):.1f}, Python workers {cpu.get(PYTHON_WORKERS, 0.0):.1f}"
+    )
 
 
 def _pct(share: float | None) -> str:

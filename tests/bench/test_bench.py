@@ -13,15 +13,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 APPROACH_KEYS = {
     "rows",
     "seconds",
     "rows_per_second",
     "cpu_seconds",
+    "cpu_seconds_by_role",
     "rows_per_cpu_second",
     "worker_memory_mib",
     "steps",
+    "step_cpu_seconds",
     "free_text_survival",
     "free_text_survival_on_sample",
     "notes",
@@ -67,6 +71,25 @@ def test_quick_bench_writes_results_json_and_markdown(tmp_path: Path) -> None:
     assert on_sample["planted"] == reference["planted"]  # the same rows, the same planted values
     assert 0 <= ours["share"] <= 1
 
+    # CPU is split by process role, per approach and per step, and the parts add up.
+    for name, approach in results["approaches"].items():
+        by_role = approach["cpu_seconds_by_role"]
+        assert set(by_role) == {"driver", "jvm", "python_workers", "other"}, name
+        assert sum(by_role.values()) == pytest.approx(approach["cpu_seconds"], abs=0.01), name
+        assert set(approach["step_cpu_seconds"]) == set(approach["steps"]), name
+        for step, cpu in approach["step_cpu_seconds"].items():
+            assert cpu["jvm"] > 0, (name, step)
+        steps_cpu = sum(sum(cpu.values()) for cpu in approach["step_cpu_seconds"].values())
+        assert steps_cpu <= approach["cpu_seconds"] + 0.05, name
+    # Which side does the work: the copy and privlake's ingest never start a Python worker
+    # (validation is native Spark); privlake's free text and Presidio's sample run in them.
+    copy_steps = results["approaches"]["copy_baseline"]["step_cpu_seconds"]
+    assert all(cpu["python_workers"] == 0 for cpu in copy_steps.values())
+    ours_steps = results["approaches"]["privlake"]["step_cpu_seconds"]
+    assert all(cpu["python_workers"] == 0 for step, cpu in ours_steps.items() if step.startswith("ingest "))
+    assert ours_steps["deidentify device_logs"]["python_workers"] > 0
+    assert results["approaches"]["presidio_sample"]["cpu_seconds_by_role"]["python_workers"] > 0
+
     # Python workers ran for both Presidio approaches and were measured.
     for name in ("presidio_sample", "privlake"):
         memory = results["approaches"][name]["worker_memory_mib"]
@@ -83,6 +106,7 @@ def test_quick_bench_writes_results_json_and_markdown(tmp_path: Path) -> None:
     markdown = (out / "test-run.md").read_text()
     assert "(b) Presidio Spark sample" in markdown and "| target |" in markdown
     assert "deterministic sample of 50 rows" in markdown
+    assert "deidentify device_logs:" in markdown and "Python workers" in markdown
     # Counts only: no account id, e-mail or address from the generated day.
     assert "acc-" not in markdown and "@" not in markdown
 
