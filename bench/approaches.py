@@ -49,8 +49,8 @@ class StepLog:
     ``ProcessTreeSampler.cpu_by_role``); each step records the difference across it.
     """
 
-    def __init__(self, cpu: CpuReading | None = None) -> None:
-        self._cpu = cpu or dict
+    def __init__(self, cpu: CpuReading) -> None:
+        self._cpu = cpu
         self.steps: list[Step] = []
 
     def timed(self, name: str, action: Callable[..., object], *args: object) -> None:

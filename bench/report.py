@@ -297,7 +297,9 @@ def _pct(share: float | None) -> str:
 
 
 def _times(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:,.1f}x"
+    if ratio is None:
+        return "-"
+    return f"{ratio:,.1f}x" if ratio >= 1 else f"{ratio:.2f}x"  # 0.06x, not 0.1x
 
 
 def _survived(survival: Survival | None) -> str:
