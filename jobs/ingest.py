@@ -183,14 +183,16 @@ def _names_where(conditions: dict[str, Column]) -> Column:
 def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int) -> DataFrame:
     """Add ``reason`` (null for a good line), ``detail`` and the typed columns."""
     parsed = F.col("_parsed")
+    keys = F.col("_keys")  # top-level keys; null for any line that is not a JSON object
     columns = dataset.columns
     known = F.array(*[F.lit(c) for c in columns])
-    unknown = F.array_join(F.array_sort(F.array_except(F.json_object_keys(RAW), known)), ",")
+    unknown = F.array_join(F.array_sort(F.array_except(keys, known)), ",")
     missing = _names_where({n: ~_present(parsed, n) for n, s in columns.items() if s.required})
     wrong = _names_where(
         {n: _present(parsed, n) & ~_json_type_fits(parsed, n, s.type) for n, s in columns.items()}
     )
-    is_object = F.schema_of_variant(parsed).startswith("OBJECT")
+    # The keys are needed anyway; the type of the whole parsed line costs a walk of all of it.
+    is_object = keys.isNotNull()
     reason = (
         F.when(~F.is_valid_utf8(RAW), "invalid_utf8")
         .when(F.instr(RAW, "\u0000") > 0, "nul_byte")
@@ -212,6 +214,7 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
     typed = [F.try_variant_get(parsed, f"$.{n}", SQL_TYPE[s.type]).alias(n) for n, s in columns.items()]
     return (
         lines.withColumn("_parsed", F.when(byte_level_ok, F.try_parse_json(RAW)))
+        .withColumn("_keys", F.json_object_keys(RAW))
         .withColumn("_unknown", unknown)
         .withColumn("_missing", missing)
         .withColumn("_wrong", wrong)

@@ -45,6 +45,9 @@ def line(row: dict[str, object]) -> bytes:
 BAD_LINES: list[tuple[bytes, str]] = [
     (b'{"account_id": "acc-x", ', "invalid_json"),
     (b"[1, 2, 3]", "invalid_json"),
+    (b'"acc-99"', "invalid_json"),  # valid JSON, but not an object
+    (b"null", "invalid_json"),
+    (b"{}", "missing_required_field"),  # an object, with none of the fields
     (line({k: v for k, v in account(90).items() if k != "account_id"}), "missing_required_field"),
     (line(account(91, account_id=None)), "missing_required_field"),
     (line(account(92, birth_year="nineteen eighty")), "wrong_type"),
