@@ -30,7 +30,7 @@ from pyspark.sql import types as T
 
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.errors import PrivlakeError
-from privlake.frames import literal_frame
+from privlake.frames import json_frame
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
     DENIED,
@@ -139,7 +139,7 @@ def line_offsets(lines: DataFrame) -> DataFrame:
     schema = T.StructType(
         [T.StructField("source_file", T.StringType()), *(T.StructField(n, T.LongType()) for n in counts)]
     )
-    return literal_frame(lines.sparkSession, rows, schema)
+    return json_frame(lines.sparkSession, rows, schema)
 
 
 def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:

@@ -46,7 +46,7 @@ from rich.table import Table
 
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.errors import PrivlakeError
-from privlake.frames import literal_frame
+from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column, pseudonymize
 from privlake.retention_rules import (
     ALL,
@@ -918,7 +918,7 @@ def record_evidence(spark: SparkSession, config: PrivlakeConfig, report: Retenti
     schema = evidence_schema()
     ensure_table(spark, path, schema, ["dt"])
     rows = evidence_rows(report, dt.datetime.now(dt.UTC))
-    append(literal_frame(spark, rows, schema), path)
+    append(json_frame(spark, rows, schema), path)
 
 
 # --- the job -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
 from privlake.errors import PrivlakeError
-from privlake.frames import literal_frame
+from privlake.frames import json_frame
 from privlake.tables import append, ensure_table
 
 if TYPE_CHECKING:
@@ -100,4 +100,4 @@ def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -
         record.started_at.replace(tzinfo=None),
         dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
-    append(literal_frame(spark, [row], schema), path)
+    append(json_frame(spark, [row], schema), path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from privlake.config import DatasetConfig, PrivlakeConfig
-from privlake.frames import literal_frame
+from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column
 from privlake.tables import ensure_table, table_exists, with_conflict_retry
 
@@ -52,7 +52,7 @@ def add_subjects(
     schema = subject_list_schema()
     ensure_table(spark, path, schema, stats_columns=["request_id"])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = literal_frame(spark, [(h, request_id, now) for h in sorted(set(hashes))], schema)
+    rows = json_frame(spark, [(h, request_id, now) for h in sorted(set(hashes))], schema)
     _merge_on_hash(
         spark, path, rows, lambda merge: merge.whenNotMatchedInsertAll(), f"add subjects to privacy/{table}"
     )
@@ -65,7 +65,7 @@ def remove_subjects(spark: SparkSession, config: PrivlakeConfig, table: str, has
     from pyspark.sql import types as T
 
     hash_only = T.StructType([subject_list_schema()["subject_hash"]])
-    rows = literal_frame(spark, [(h,) for h in sorted(set(hashes))], hash_only)
+    rows = json_frame(spark, [(h,) for h in sorted(set(hashes))], hash_only)
     _merge_on_hash(
         spark, path, rows, lambda merge: merge.whenMatchedDelete(), f"remove subjects from privacy/{table}"
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
 from privlake.errors import PrivlakeError
-from privlake.frames import literal_frame
+from privlake.frames import json_frame
 from privlake.tables import append, ensure_table, table_exists
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def record_state(spark: SparkSession, config: PrivlakeConfig, entry: LedgerEntry
         entry.evidence,
         entry.recorded_at.replace(tzinfo=None),
     )
-    append(literal_frame(spark, [row], schema), path)
+    append(json_frame(spark, [row], schema), path)
 
 
 def request_history(spark: SparkSession, config: PrivlakeConfig, request_id: str) -> list[LedgerEntry]:

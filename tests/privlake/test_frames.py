@@ -1,4 +1,4 @@
-"""``literal_frame`` gives what ``createDataFrame`` gives, without a Python worker."""
+"""``json_frame`` gives what ``createDataFrame`` gives, without a Python worker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pyspark.sql import types as T
 
-from privlake.frames import literal_frame
+from privlake.frames import json_frame
 from privlake.runlog import runs_schema
 
 LEDGER_LIKE = T.StructType(
@@ -30,19 +30,19 @@ def test_rows_equal_create_data_frame_for_every_type_the_jobs_write(spark) -> No
     runs = [_run_row({"wrong_type": 2, "nul_byte": 1}, {}), _run_row(None, {"message:IP_ADDRESS": 4})]
     ledger = [("r-1", ["a1", "b2"], True, 0.5), ("r-2", [], None, None), ("r-3", None, False, -1.25)]
     for rows, schema in ((runs, runs_schema()), (ledger, LEDGER_LIKE)):
-        built = literal_frame(spark, rows, schema)
+        built = json_frame(spark, rows, schema)
         assert [(f.name, f.dataType) for f in built.schema] == [(f.name, f.dataType) for f in schema]
         assert built.collect() == spark.createDataFrame(rows, schema).collect()
 
 
 def test_no_rows_is_an_empty_frame_with_the_schema(spark) -> None:  # type: ignore[no-untyped-def]
-    built = literal_frame(spark, [], LEDGER_LIKE)
+    built = json_frame(spark, [], LEDGER_LIKE)
     assert built.count() == 0
     assert [f.dataType for f in built.schema] == [f.dataType for f in LEDGER_LIKE]
 
 
 def test_rows_never_reach_a_python_worker(spark) -> None:  # type: ignore[no-untyped-def]
-    plan = literal_frame(spark, [("r-1", ["a"], True, 1.0)], LEDGER_LIKE)._jdf.queryExecution().executedPlan()
+    plan = json_frame(spark, [("r-1", ["a"], True, 1.0)], LEDGER_LIKE)._jdf.queryExecution().executedPlan()
     assert "ExistingRDD" not in plan.toString()  # createDataFrame's scan of pickled Python rows
     assert (
         "ExistingRDD"
@@ -55,4 +55,15 @@ def test_rows_never_reach_a_python_worker(spark) -> None:  # type: ignore[no-unt
 
 def test_a_row_of_the_wrong_length_is_refused_by_its_index(spark) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="row 1 has 3 values for 4 columns"):
-        literal_frame(spark, [("r-1", [], True, 1.0), ("r-2", [], True)], LEDGER_LIKE)
+        json_frame(spark, [("r-1", [], True, 1.0), ("r-2", [], True)], LEDGER_LIKE)
+
+
+def test_a_large_frame_is_one_literal_and_has_the_same_rows(spark) -> None:  # type: ignore[no-untyped-def]
+    rows = [(f"r-{i}", [f"h{i}", 'x"y'], i % 2 == 0, i / 4) for i in range(5_000)]
+    built = json_frame(spark, rows, LEDGER_LIKE)
+    assert sorted(built.collect()) == sorted(spark.createDataFrame(rows, LEDGER_LIKE).collect())
+
+
+def test_values_json_cannot_hold_are_refused_by_type(spark) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError, match="a bytes value cannot be written"):
+        json_frame(spark, [("r-1", [], b"raw", 1.0)], LEDGER_LIKE)
