@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from privlake.frames import json_frame
@@ -32,7 +33,18 @@ def test_rows_equal_create_data_frame_for_every_type_the_jobs_write(spark) -> No
     for rows, schema in ((runs, runs_schema()), (ledger, LEDGER_LIKE)):
         built = json_frame(spark, rows, schema)
         assert [(f.name, f.dataType) for f in built.schema] == [(f.name, f.dataType) for f in schema]
-        assert built.collect() == spark.createDataFrame(rows, schema).collect()
+        # Timestamps apart (below): createDataFrame reads a naive one in the machine's zone.
+        untimed = [f.name for f in schema if f.dataType != T.TimestampType()]
+        expected = spark.createDataFrame(rows, schema).select(*untimed).collect()
+        assert built.select(*untimed).collect() == expected
+
+
+def test_naive_timestamps_are_read_in_the_session_time_zone(spark) -> None:  # type: ignore[no-untyped-def]
+    """The jobs write UTC wall-clock times without a zone; privlake's sessions run in UTC."""
+    row = _run_row(None, None)
+    built = json_frame(spark, [row], runs_schema())
+    shown = built.select(F.date_format("started_at", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").alias("t")).first()
+    assert shown is not None and shown["t"] == row[13].isoformat()
 
 
 def test_no_rows_is_an_empty_frame_with_the_schema(spark) -> None:  # type: ignore[no-untyped-def]
