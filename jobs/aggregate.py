@@ -41,6 +41,7 @@ from privlake.aggregates import (
 )
 from privlake.config import PrivlakeConfig, load_config
 from privlake.errors import PrivlakeError
+from privlake.frames import json_frame
 from privlake.privacy.denylist import RESTRICTIONS_TABLE
 from privlake.risk import MEASURES, RISK_TABLE, risk_schema, risk_summary
 from privlake.spark import get_spark
@@ -225,7 +226,7 @@ def record_suppression(spark: SparkSession, config: PrivlakeConfig, report: Aggr
     schema = suppression_schema()
     path = config.table_path("privacy", SUPPRESSION_TABLE)
     ensure_table(spark, path, schema, ["dt"])
-    replace_partition(spark.createDataFrame(rows, schema), path, f"dt = DATE'{report.day.isoformat()}'")
+    replace_partition(json_frame(spark, rows, schema), path, f"dt = DATE'{report.day.isoformat()}'")
 
 
 def assess_risk(
@@ -257,7 +258,7 @@ def assess_risk(
     path = config.table_path("privacy", RISK_TABLE)
     schema = risk_schema()
     ensure_table(spark, path, schema, ["dt"])
-    replace_partition(spark.createDataFrame(rows, schema), path, f"dt = DATE'{report.day.isoformat()}'")
+    replace_partition(json_frame(spark, rows, schema), path, f"dt = DATE'{report.day.isoformat()}'")
 
 
 # --- the job -----------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 ``spark.createDataFrame`` over a Python list pickles the rows and has a Python worker
 unpickle them: the first call in a session starts Spark's Python daemon and a worker
-(about 2.5 s on a 2-core machine), in jobs that otherwise run no Python on the executors
-(ingest, the run record of every job). ``json_frame`` hands the rows to the JVM as one
-JSON text instead, parsed there with ``from_json`` and the schema, so no Python worker is
+(about 2.5 s on a 2-core machine), in jobs that otherwise run no Python on the
+executors (ingest, aggregate, the run record of every job). ``json_frame`` hands the rows
+to the JVM as one JSON text instead, parsed there with ``from_json`` and the schema, so no Python worker is
 involved and the plan stays one literal however many rows there are.
 
 Naive datetimes are read in the session time zone (UTC in privlake, ``privlake.spark``),
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-    from pyspark.sql.types import StructType
+    from pyspark.sql.types import DataType, StructType
 
 
 def _json_value(value: object) -> str:
@@ -29,16 +29,57 @@ def _json_value(value: object) -> str:
     raise TypeError(f"a {type(value).__name__} value cannot be written to a frame")
 
 
+def _fits(value: object, data_type: DataType) -> bool:
+    """Whether ``value`` is a Python value of Spark type ``data_type`` (None always is)."""
+    from pyspark.sql import types as T
+
+    if value is None:
+        return True
+    if isinstance(data_type, T.ArrayType):
+        return isinstance(value, list | tuple) and all(_fits(v, data_type.elementType) for v in value)
+    if isinstance(data_type, T.MapType):
+        return isinstance(value, Mapping) and all(
+            _fits(k, data_type.keyType) and _fits(v, data_type.valueType) for k, v in value.items()
+        )
+    if isinstance(data_type, T.BooleanType):
+        return isinstance(value, bool)
+    if isinstance(data_type, T.IntegerType | T.LongType):
+        bits = 31 if isinstance(data_type, T.IntegerType) else 63
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**bits) <= value < 2**bits
+    if isinstance(data_type, T.DoubleType):
+        return isinstance(value, float | int) and not isinstance(value, bool)
+    if isinstance(data_type, T.TimestampType):
+        return isinstance(value, dt.datetime)
+    if isinstance(data_type, T.DateType):
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if isinstance(data_type, T.StringType):
+        return isinstance(value, str)
+    raise TypeError(f"json_frame does not write {data_type.simpleString()} columns")
+
+
 def json_frame(spark: SparkSession, rows: Sequence[Sequence[Any]], schema: StructType) -> DataFrame:
     """``rows`` (tuples in ``schema``'s field order) as a DataFrame with ``schema``'s names
     and types. Fields are nullable, whatever ``schema`` says; a Delta table's NOT NULL
-    columns are still enforced when the frame is written."""
+    columns are still enforced when the frame is written.
+
+    Every value is checked against its column's type first: ``from_json`` would otherwise
+    turn a value it cannot read into a silent null. Errors name the row and the column,
+    never the value.
+    """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    names = schema.fieldNames()
+    fields = schema.fields
     for i, row in enumerate(rows):
-        if len(row) != len(names):
-            raise ValueError(f"row {i} has {len(row)} values for {len(names)} columns")
-    text = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_json_value)
-    return spark.range(1).select(F.inline(F.from_json(F.lit(text), T.ArrayType(schema))))
+        if len(row) != len(fields):
+            raise ValueError(f"row {i} has {len(row)} values for {len(fields)} columns")
+        for value, field in zip(row, fields, strict=True):
+            if not _fits(value, field.dataType):
+                raise TypeError(
+                    f"row {i}, column {field.name}: a {type(value).__name__} value "
+                    f"does not fit {field.dataType.simpleString()}"
+                )
+    text = json.dumps([dict(zip(schema.fieldNames(), row, strict=True)) for row in rows], default=_json_value)
+    # FAILFAST: anything the check above let through and from_json cannot read fails the job.
+    parsed = F.from_json(F.lit(text), T.ArrayType(schema), {"mode": "FAILFAST"})
+    return spark.range(1).select(F.inline(parsed))

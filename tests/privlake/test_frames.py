@@ -76,6 +76,28 @@ def test_a_large_frame_is_one_literal_and_has_the_same_rows(spark) -> None:  # t
     assert sorted(built.collect()) == sorted(spark.createDataFrame(rows, LEDGER_LIKE).collect())
 
 
-def test_values_json_cannot_hold_are_refused_by_type(spark) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(TypeError, match="a bytes value cannot be written"):
-        json_frame(spark, [("r-1", [], b"raw", 1.0)], LEDGER_LIKE)
+@pytest.mark.parametrize(
+    ("row", "column", "python_type"),
+    [
+        (("r-1", [], "yes", 1.0), "purge", "str"),  # from_json would read it as a silent null
+        (("r-1", ["a", 7], True, 1.0), "hashes", "list"),
+        (("r-1", [], True, "1.5"), "score", "str"),
+        (("r-1", [], 1, 1.0), "purge", "int"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_by_row_and_column_never_shown(
+    spark,  # type: ignore[no-untyped-def]
+    row: tuple[object, ...],
+    column: str,
+    python_type: str,
+) -> None:
+    expected = f"row 1, column {column}: a {python_type} value does not fit"
+    with pytest.raises(TypeError, match=expected) as raised:
+        json_frame(spark, [("r-0", [], True, 0.0), row], LEDGER_LIKE)
+    assert "yes" not in str(raised.value) and "1.5" not in str(raised.value)
+
+
+def test_a_long_beyond_64_bits_is_refused(spark) -> None:  # type: ignore[no-untyped-def]
+    schema = T.StructType([T.StructField("n", T.LongType())])
+    with pytest.raises(TypeError, match="row 0, column n: a int value does not fit bigint"):
+        json_frame(spark, [(2**63,)], schema)
