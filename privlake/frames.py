@@ -38,6 +38,8 @@ def _fits(value: object, data_type: DataType) -> bool:
     if isinstance(data_type, T.ArrayType):
         return isinstance(value, list | tuple) and all(_fits(v, data_type.elementType) for v in value)
     if isinstance(data_type, T.MapType):
+        if not isinstance(data_type.keyType, T.StringType):  # JSON object keys are strings
+            raise TypeError(f"json_frame writes maps with string keys, not {data_type.simpleString()}")
         return isinstance(value, Mapping) and all(
             _fits(k, data_type.keyType) and _fits(v, data_type.valueType) for k, v in value.items()
         )

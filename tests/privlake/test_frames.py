@@ -101,3 +101,12 @@ def test_a_long_beyond_64_bits_is_refused(spark) -> None:  # type: ignore[no-unt
     schema = T.StructType([T.StructField("n", T.LongType())])
     with pytest.raises(TypeError, match="row 0, column n: a int value does not fit bigint"):
         json_frame(spark, [(2**63,)], schema)
+
+
+def test_a_column_type_it_cannot_write_is_named(spark) -> None:  # type: ignore[no-untyped-def]
+    int_keys = T.StructType([T.StructField("m", T.MapType(T.IntegerType(), T.LongType()))])
+    with pytest.raises(TypeError, match="maps with string keys, not map<int,bigint>"):
+        json_frame(spark, [({1: 2},)], int_keys)
+    binary = T.StructType([T.StructField("b", T.BinaryType())])
+    with pytest.raises(TypeError, match="does not write binary columns"):
+        json_frame(spark, [(b"x",)], binary)
