@@ -64,7 +64,7 @@ class StepLog:
             raise
         seconds = time.perf_counter() - started
         cpu_after = self._cpu()
-        cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in cpu_after}
+        cpu = {role: cpu_after[role] - cpu_before[role] for role in cpu_after}
         self.steps.append(Step(name, seconds, cpu))
 
 

@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     from pyspark.sql.types import DataType, StructType
 
 
-def _json_value(value: object) -> str:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    raise TypeError(f"a {type(value).__name__} value cannot be written to a frame")
+def _iso(value: dt.date) -> str:
+    """``json.dumps``'s fallback: after ``_fits``, only dates and datetimes need one."""
+    return value.isoformat()
 
 
 def _fits(value: object, data_type: DataType) -> bool:
@@ -81,7 +80,7 @@ def json_frame(spark: SparkSession, rows: Sequence[Sequence[Any]], schema: Struc
                     f"row {i}, column {field.name}: a {type(value).__name__} value "
                     f"does not fit {field.dataType.simpleString()}"
                 )
-    text = json.dumps([dict(zip(schema.fieldNames(), row, strict=True)) for row in rows], default=_json_value)
+    text = json.dumps([dict(zip(schema.fieldNames(), row, strict=True)) for row in rows], default=_iso)
     # FAILFAST: anything the check above let through and from_json cannot read fails the job.
     parsed = F.from_json(F.lit(text), T.ArrayType(schema), {"mode": "FAILFAST"})
     return spark.range(1).select(F.inline(parsed))
