@@ -14,6 +14,7 @@ holds the record; the job filters them out before anything is written to silver.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -105,7 +106,21 @@ def _scrubber(settings: ScrubSettings, plan: FreeTextPlan) -> TextScrubber:
         scrubber = get_scrubber(settings, plan.key)
         scrubber.set_known_identifiers(plan.known_identifiers)
         _SCRUBBERS[cache_key] = scrubber
+        _exempt_from_gc()
     return _SCRUBBERS[cache_key]
+
+
+def _exempt_from_gc() -> None:
+    """Move everything alive now (Presidio, spaCy, the deny-list automaton) out of the
+    cyclic garbage collector's reach.
+
+    These objects live as long as the worker, yet every full collection walked all of
+    them again: a fifth of the scrubbing CPU on device logs. Frozen objects are still
+    freed by reference counting; a collection first clears the cycles built so far, so
+    none of them is kept for good.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _deny_values(value: Any, deny_type: str) -> list[tuple[str, str]]:

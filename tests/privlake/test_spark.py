@@ -94,3 +94,9 @@ def test_an_explicit_hadoop_aws_package_is_not_doubled() -> None:
         }
     )
     assert submit_packages(config).count("org.apache.hadoop:hadoop-aws:3.5.0") == 1
+
+
+def test_the_jvm_runs_the_throughput_garbage_collector(spark: SparkSession) -> None:
+    management = spark.sparkContext._jvm.java.lang.management.ManagementFactory  # type: ignore[union-attr]
+    collectors = {bean.getName() for bean in management.getGarbageCollectorMXBeans()}
+    assert collectors == {"PS Scavenge", "PS MarkSweep"}
