@@ -4,8 +4,9 @@
                           [--seed S] [--workdir DIR] [--out DIR] [--date YYYY-MM-DD]
 
 Generates one day of sample data (N device_logs rows, N/2 usage_history rows, one
-accounts snapshot) and, each in a fresh local Spark session (``local[2]`` by default)
-so Python workers never carry over from one approach to the next, times:
+accounts snapshot) and, each in a fresh local Spark session and JVM (``local[2]`` by
+default) so neither Python workers nor compiled code carry over from one approach to the
+next, times:
 
 (a) copy: landing JSON to Delta, no transformation (the floor);
 (b) Presidio's Spark sample (a pandas UDF calling ``analyze`` and ``anonymize`` per row,
@@ -110,7 +111,8 @@ def bench_config(root: Path, master: str) -> PrivlakeConfig:
 def spark_session(
     config: PrivlakeConfig, app_name: str, warm_up_dir: Path | None = None
 ) -> Iterator[SparkSession]:
-    """A session of its own, so each approach starts with fresh Python workers.
+    """A session in a JVM of its own, so each approach starts with fresh Python workers and
+    nothing compiled by the approaches before it.
 
     With ``warm_up_dir``, the session first reads a landing dataset and writes it to Delta
     there, untimed: every timed approach gets the same warm-up, so none is charged for the
@@ -125,6 +127,29 @@ def spark_session(
         yield spark
     finally:
         spark.stop()
+        stop_jvm()
+
+
+def stop_jvm() -> None:
+    """End the JVM behind the stopped session, so the next session launches a new one.
+
+    PySpark keeps its gateway JVM for the life of the Python process and reuses it for
+    every later session: without this, the scaled run would reuse the code the JVM compiled
+    for the run at N, and each approach the warm-up of the ones before it. The JVM exits
+    when its standard input closes.
+    """
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    process = getattr(gateway, "proc", None)
+    if process is not None and process.stdin is not None:
+        process.stdin.close()
+        process.wait(timeout=120)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
 
 
 def measure(name: str, rows: int, action: Callable[[StepLog], None]) -> ApproachResult:

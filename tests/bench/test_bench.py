@@ -134,3 +134,35 @@ def test_a_failed_scaled_run_is_reported_as_a_missed_target_without_its_message(
     assert scaled.met is False and "ingest device_logs" in scaled.measured
     assert report.as_dict()["failures"] == {PRIVLAKE_SCALED: summary}
     assert "@" not in report.markdown()
+
+
+def test_each_bench_session_runs_in_a_jvm_of_its_own(tmp_path: Path) -> None:
+    # A process of its own: stopping the JVM must not touch the test session's.
+    script = """
+import os, sys
+from pathlib import Path
+from bench.bench import bench_config, spark_session
+
+def jvm_pid(spark):
+    return spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+
+config = bench_config(Path(sys.argv[1]), "local[1]")
+with spark_session(config, "first") as spark:
+    first = jvm_pid(spark)
+alive_after = os.path.exists(f"/proc/{first}")
+with spark_session(config, "second") as spark:
+    second = jvm_pid(spark)
+print(first != second, alive_after)
+"""
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    env.pop("PRIVLAKE_CONFIG", None)
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split()[-2:] == ["True", "False"], run.stdout
