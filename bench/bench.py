@@ -30,6 +30,7 @@ import datetime as dt
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -147,7 +148,11 @@ def stop_jvm() -> None:
     process = getattr(gateway, "proc", None)
     if process is not None and process.stdin is not None:
         process.stdin.close()
-        process.wait(timeout=120)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     SparkContext._gateway = None
     SparkContext._jvm = None
 

@@ -112,7 +112,7 @@ def _scrubber(settings: ScrubSettings, plan: FreeTextPlan) -> TextScrubber:
 
 # Young-generation collections every 10,000 container allocations instead of 700: a batch
 # allocates tens of thousands of short-lived findings and tuples, which reference counting
-# frees; collecting every 700 found almost nothing (9% of the scrub UDF's CPU on device logs).
+# frees; collecting every 700 found almost nothing (7% of the scrub UDF's CPU on device logs).
 WORKER_GC_THRESHOLD = (10_000, 10, 10)
 
 
@@ -120,10 +120,11 @@ def _tune_worker_gc() -> None:
     """Keep the cyclic garbage collector off the engines a worker has just built.
 
     Presidio, spaCy and the deny-list automaton live as long as the worker, yet every full
-    collection walked all of them again: a sixth of the scrubbing CPU on device logs.
-    Everything alive now is frozen (still freed by reference counting; a collection first
-    clears the cycles built so far, so none is kept for good), and young collections run
-    less often.
+    collection walked all of them again. With Python's defaults the collector took about a
+    sixth of the scrubbing CPU on device logs; freezing took back 10% and the threshold
+    above another 7% (bench/README.md, sixth round). Everything alive now is frozen (still
+    freed by reference counting; a collection first clears the cycles built so far, so
+    none is kept for good), and young collections run less often.
     """
     gc.collect()
     gc.freeze()
