@@ -38,9 +38,9 @@ BASE_CONF: dict[str, str] = {
     # Tests and demos shrink the history window; production keeps the 7-day safety check.
     "spark.databricks.delta.retentionDurationCheck.enabled": "false",
     # Batch jobs want throughput, not short pauses: Java's parallel collector instead of G1,
-    # whose concurrent threads compete with the tasks for the cores. 13% less wall time
-    # for make bench's privlake run (bench/README.md, sixth round). JVM options apply at
-    # launch; a config's own extraJavaOptions replace these.
+    # whose concurrent threads compete with the tasks for the cores: 13% less wall time for
+    # a cold privlake run at make bench's size (bench/README.md, sixth round). JVM options
+    # apply at launch; a config's own extraJavaOptions replace these.
     "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
     "spark.executor.extraJavaOptions": "-XX:+UseParallelGC",
 }
