@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,21 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # Tests never use the real key: a fixed one makes pseudonyms reproducible across runs.
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY_ID", "test-key-1")
+
+
+def run_python(
+    script: str, *args: str, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter from the repository root, for what must not
+    touch the test process: which modules get imported, the GC's state, the JVM."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def write_config(tmp: Path, **overrides: object) -> Path:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_python
+
 REPO = Path(__file__).resolve().parents[2]
 APPROACH_KEYS = {
     "rows",
@@ -156,13 +158,6 @@ print(first != second, alive_after)
 """
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     env.pop("PRIVLAKE_CONFIG", None)
-    run = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = run_python(script, str(tmp_path), timeout=300, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.split()[-2:] == ["True", "False"], run.stdout

@@ -3,17 +3,11 @@ import Presidio or spaCy (seconds per job); only the Python workers load them.""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import run_python
 
 
 def test_building_the_free_text_plan_imports_neither_presidio_nor_spacy() -> None:
-    script = textwrap.dedent(
-        """
+    script = """
         import sys
         from privlake.config import load_config
         from privlake.freetext import free_text_plan
@@ -24,10 +18,7 @@ def test_building_the_free_text_plan_imports_neither_presidio_nor_spacy() -> Non
         heavy = sorted(m for m in ("presidio_analyzer", "presidio_anonymizer", "spacy") if m in sys.modules)
         print(",".join(heavy))
         """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
+    result = run_python(script, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "", f"the driver imported {result.stdout.strip()}"
 

@@ -3,18 +3,12 @@ cyclic garbage collector's walks (every full collection re-walked Presidio and s
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import run_python
 
 
 def test_a_worker_exempts_its_engines_from_the_garbage_collector_and_still_collects_new_cycles() -> None:
     # A process of its own: freezing is for the life of the process.
-    script = textwrap.dedent(
-        """
+    script = """
         import gc, weakref
         import pyarrow as pa
         from privlake.config import load_config
@@ -45,9 +39,6 @@ def test_a_worker_exempts_its_engines_from_the_garbage_collector_and_still_colle
         assert gone() is None, "a cycle made after the freeze was not collected"
         print("ok")
         """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=180
-    )
+    result = run_python(script, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
