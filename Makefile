@@ -14,18 +14,20 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-# Bytecode is compiled at install (uv does not by default): every Spark Python worker,
+# Bytecode is compiled here (uv does not by default): every Spark Python worker,
 # spark-submit and Airflow task is a new interpreter, and where PYTHONDONTWRITEBYTECODE is
 # set or site-packages is read-only each would otherwise compile Presidio, spaCy, pydantic
-# and Airflow from source again (bench/README.md, seventh round).
-$(STAMP): pyproject.toml requirements.lock
+# and Airflow from source again (bench/README.md, seventh round). compileall skips what is
+# already compiled, so it also brings an existing .venv up to date.
+$(STAMP): pyproject.toml requirements.lock Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11) on PATH, or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@command -v java >/dev/null || { echo "need a JDK 17 (java on PATH) for Spark"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
-	$(BIN)/python -m compileall -q -j 0 privlake anonymizers jobs
+	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+		privlake anonymizers jobs
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies (fast when up to date)

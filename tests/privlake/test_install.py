@@ -28,5 +28,5 @@ def test_dependencies_are_installed_with_their_bytecode(name: str) -> None:
     source = importlib.import_module(name).__file__
     assert source is not None
     cached = Path(importlib.util.cache_from_source(source))
-    assert cached.is_file(), f"{name}: no bytecode at {cached}; run `make setup` (uv --compile-bytecode)"
+    assert cached.is_file(), f"{name}: no bytecode at {cached}; run `make setup`"
     assert cached.stat().st_mtime >= Path(source).stat().st_mtime, f"{name}: bytecode older than its source"
