@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_python
+from tests.conftest import REPO, run_python
 
-REPO = Path(__file__).resolve().parents[2]
 APPROACH_KEYS = {
     "rows",
     "seconds",
