@@ -71,6 +71,9 @@ UNREADABLE_FILE_CLASSES = {
     "java.util.zip.DataFormatException": CORRUPT,
 }
 
+# The top-level packages whose frames say where in privlake a failure happened.
+OWN_PACKAGES = ("privlake", "jobs", "anonymizers")
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -112,9 +115,22 @@ def describe_failure(exc: BaseException) -> Failure:
             "check that the path exists and that this user may read and write it",
         )
     return Failure(
-        f"unexpected {_qualified(exc)}",
-        "this is a bug or an environment problem: keep the stack (see below) and report it",
+        f"unexpected {_qualified(exc)}{_code_location(exc)}",
+        "probably a bug: report it with the stack",
     )
+
+
+def _code_location(exc: BaseException) -> str:
+    """`` in jobs/x.py:12``: the innermost frame of privlake's own code (or the innermost)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if any(f"{os.sep}{top}{os.sep}" in f.filename for top in OWN_PACKAGES)]
+    if not frames:
+        return ""
+    frame = (ours or frames)[-1]
+    parts = frame.filename.split(os.sep)
+    tops = [i for i, part in enumerate(parts) if part in OWN_PACKAGES]
+    name = "/".join(parts[tops[-1] :]) if tops else parts[-1]
+    return f" in {name}:{frame.lineno}"
 
 
 def _is_zlib(exc: BaseException) -> bool:
@@ -135,7 +151,7 @@ def _describe_spark_failure(exc: BaseException) -> Failure | None:
     pyspark_errors = sys.modules.get("pyspark.errors")
     if pyspark_errors is not None and isinstance(exc, pyspark_errors.PythonException):
         return Failure(
-            f"a Python task on a Spark worker failed with {_python_worker_error(str(_safe_desc(exc)))}",
+            f"a Python task on a Spark worker failed with {_python_worker_error(_worker_traceback(exc))}",
             "run again with --verbose to see the worker's traceback",
         )
     java: Any = None
@@ -175,11 +191,17 @@ def _describe_spark_failure(exc: BaseException) -> Failure | None:
         )
     if condition is not None and condition.startswith("PATH_NOT_FOUND") and "path" in places:
         return Failure(f"no such path: {places['path']}", "check the configured roots and the date")
+    if any(c.java_class == "java.lang.OutOfMemoryError" for c in causes):
+        return Failure(
+            f"Spark ran out of memory{_code_location(exc)}",
+            "give it more (spark.driver.memory, spark.executor.memory under spark.conf in the "
+            "configuration) or more shuffle partitions, and run again",
+        )
     named = "".join(f"; {k} {v}" for k, v in places.items())
     kind = condition or (causes[0].java_class if causes else type(exc).__name__)
     caused = f", caused by {root}" if root and root != kind and len(causes) > 1 else ""
     return Failure(
-        f"Spark failed: {kind}{caused}{named}",
+        f"Spark failed: {kind}{caused}{named}{_code_location(exc)}",
         "run again with --verbose to see Spark's message and stack (they may quote data values)",
     )
 
@@ -233,8 +255,8 @@ def _condition_of(exc: Any) -> tuple[str | None, dict[str, str]]:
         return None, {}
 
 
-def _safe_desc(exc: BaseException) -> str:
-    # Only read here to find the exception class name; never printed.
+def _worker_traceback(exc: BaseException) -> str:
+    # Read only to find the exception's class name: the text itself is never printed.
     return str(getattr(exc, "_desc", "") or "")
 
 
