@@ -94,7 +94,8 @@ class Failure:
 def describe_failure(exc: BaseException) -> Failure:
     """The short, value-free description of ``exc``."""
     if isinstance(exc, PrivlakeError):
-        return Failure(str(exc).strip(), exit_code=exc.exit_code, has_details=False)
+        # An empty message would leave the person with nothing: name the class at least.
+        return Failure(str(exc).strip() or type(exc).__name__, exit_code=exc.exit_code, has_details=False)
     if isinstance(exc, KeyboardInterrupt):
         return Failure("interrupted", exit_code=EXIT_INTERRUPTED, has_details=False)
     spark = _describe_spark_failure(exc)
@@ -311,8 +312,16 @@ def debug_stream(verbose: bool) -> Iterator[TextIO]:
         return
     log_file = os.environ.get(LOG_FILE_ENV) or os.devnull
     sys.stderr.flush()
-    log_fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    saved_fd = os.dup(2)
+    try:
+        saved_fd = os.dup(2)
+    except OSError:  # no standard error to redirect (closed): nothing to keep clean either
+        yield sys.stderr
+        return
+    try:
+        log_fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        print(f"cannot write {LOG_FILE_ENV} {log_file} ({exc.strerror}): no stacks kept", file=sys.stderr)
+        log_fd = os.open(os.devnull, os.O_WRONLY)
     os.dup2(log_fd, 2)
     os.close(log_fd)
     terminal = open(saved_fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
