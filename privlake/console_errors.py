@@ -244,16 +244,20 @@ def _java_causes(java: Any, limit: int = 12) -> list[_JavaCause]:
             message = str(java.getMessage() or "")
             causes.append(_JavaCause(str(java.getClass().getName()), condition, parameters, message))
             java = java.getCause()
-    except Exception:
+    except Exception:  # the JVM may be gone: describe what we have
         pass
     return causes
 
 
 def _condition_of(exc: Any) -> tuple[str | None, dict[str, str]]:
     try:
-        return exc.getCondition(), dict(exc.getMessageParameters() or {})
-    except Exception:
+        condition, parameters = exc.getCondition(), exc.getMessageParameters()
+    except Exception:  # e.g. the JVM is gone: describe what we have
         return None, {}
+    return (
+        condition if isinstance(condition, str) else None,
+        {str(k): str(v) for k, v in parameters.items()} if isinstance(parameters, dict) else {},
+    )
 
 
 def _worker_traceback(exc: BaseException) -> str:
@@ -345,7 +349,10 @@ def run_main(handler: Handler, args: argparse.Namespace, prog: str) -> int:
         try:
             return handler(args)
         except (Exception, KeyboardInterrupt) as exc:
-            failure = describe_failure(exc)
+            try:
+                failure = describe_failure(exc)
+            except Exception:  # the person must get a message whatever happened
+                failure = Failure(f"unexpected {_qualified(exc)}", "probably a bug: report it with the stack")
             traceback.print_exception(exc, file=sys.stderr)
             sys.stderr.flush()
             print(format_failure(prog, failure, log_file, verbose), file=terminal, flush=True)

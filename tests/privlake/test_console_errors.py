@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from py4j.protocol import Py4JNetworkError
+from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -68,6 +70,8 @@ def assert_short(stderr: str, first_line: str) -> None:
         (gzip.BadGzipFile(f"Not a gzipped file (b'{RAW[:2]}')"), "truncated or corrupt", 1),
         (ValueError(f"invalid literal for int(): {RAW!r}"), "unexpected ValueError", 1),
         (KeyError(RAW), "unexpected KeyError", 1),
+        (PySparkRuntimeError(errorClass="JAVA_GATEWAY_EXITED", messageParameters={}), "could not start", 1),
+        (Py4JNetworkError(f"Answer from Java side is empty {RAW}"), "JVM stopped answering", 1),
     ],
 )
 def test_a_failure_is_a_few_lines_without_values(exc: BaseException, expected: str, exit_code: int) -> None:
