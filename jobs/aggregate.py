@@ -40,6 +40,7 @@ from privlake.aggregates import (
     suppression_summary,
 )
 from privlake.config import PrivlakeConfig, load_config
+from privlake.console_errors import add_verbose_argument, run_main
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.privacy.denylist import RESTRICTIONS_TABLE
@@ -280,11 +281,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="aggregate", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
     parser.add_argument("--config", default=None)
+    add_verbose_argument(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return run_main(run_aggregate, parse_args(sys.argv[1:] if argv is None else argv), prog="aggregate")
+
+
+def run_aggregate(args: argparse.Namespace) -> int:
+    """What ``main`` does: build the day's gold tables and print one line per table."""
     config = load_config(args.config)
     spark = get_spark(config, app_name="privlake-aggregate")
     report = aggregate(spark, config, args.date)

@@ -66,6 +66,7 @@ from jobs.retention import (
     table_history,
 )
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.console_errors import add_verbose_argument, run_main
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
@@ -701,6 +702,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--dry-run", action="store_true", help="resolve and count, change nothing")
     parser.add_argument("--config", default=None)
+    add_verbose_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -724,19 +726,13 @@ def run_erase(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        return run_erase(
-            Console(highlight=False),
-            args.request_id,
-            args.subject,
-            args.manifest,
-            args.purge,
-            args.dry_run,
-            args.config,
-        )
-    except PrivlakeError as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]erase failed:[/] {exc}")
-        return 1
+    return run_main(
+        lambda a: run_erase(
+            Console(highlight=False), a.request_id, a.subject, a.manifest, a.purge, a.dry_run, a.config
+        ),
+        args,
+        prog="erase",
+    )
 
 
 if __name__ == "__main__":

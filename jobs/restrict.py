@@ -40,6 +40,7 @@ from jobs.erase import (
 )
 from jobs.retention import commit_tag, key_match, row_key, table_history
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.console_errors import add_verbose_argument, run_main
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
@@ -330,18 +331,19 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--action", choices=("restrict", "unrestrict"), default="restrict")
     add_request_arguments(parser)
     parser.add_argument("--config", default=None)
+    add_verbose_argument(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        return run_restrict(
-            Console(highlight=False), args.action, args.request_id, args.subject, args.manifest, args.config
-        )
-    except PrivlakeError as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]{args.action} failed:[/] {exc}")
-        return 1
+    return run_main(
+        lambda a: run_restrict(
+            Console(highlight=False), a.action, a.request_id, a.subject, a.manifest, a.config
+        ),
+        args,
+        prog=args.action,
+    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ from rich.console import Console
 from rich.table import Table
 
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
+from privlake.console_errors import add_verbose_argument, run_main
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column, pseudonymize
@@ -1119,6 +1120,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--rules", default=None, help=f"rules folder or file (default: ${RULES_ENV} or retention_rules/)"
     )
     parser.add_argument("--config", default=None)
+    add_verbose_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -1146,11 +1148,11 @@ def run_retention(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     console = Console(highlight=False)
-    try:
-        return run_retention(console, args.as_of, args.dry_run, args.dataset, args.rules, args.config)
-    except PrivlakeError as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]retention failed:[/] {exc}")
-        return 1
+    return run_main(
+        lambda a: run_retention(console, a.as_of, a.dry_run, a.dataset, a.rules, a.config),
+        args,
+        prog="retention",
+    )
 
 
 if __name__ == "__main__":

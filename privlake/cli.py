@@ -2,8 +2,8 @@
 
 Each subcommand parses typed arguments, loads the configuration and calls a job's entry
 function; the jobs themselves live in ``jobs/`` and also run under ``spark-submit``.
-Errors a user can act on (bad configuration, missing landing data, counts that do not add
-up) end with a one-paragraph message and a non-zero exit code, not a traceback.
+Every failure ends with ``privlake.console_errors``' few lines (what and where, what to do)
+and exit code 1, or 2 for bad input or configuration; stacks only with ``--verbose``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from privlake.config import ConfigError, load_config
-from privlake.errors import PrivlakeError
+from privlake.config import load_config
+from privlake.console_errors import add_verbose_argument, run_main
 from privlake.privacy.manifest import add_request_arguments
 
 console = Console(stderr=False, highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -153,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", default=None, help="configuration file (default: $PRIVLAKE_CONFIG or conf/privlake.yaml)"
     )
+    add_verbose_argument(common)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", parents=[common], help="write deterministic sample landing data")
@@ -239,14 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     handler: Handler = args.handler
-    try:
-        return handler(args)
-    except ConfigError as exc:
-        err_console.print(f"[bold red]configuration error[/]\n{exc}", markup=True)
-        return 2
-    except PrivlakeError as exc:
-        err_console.print(f"[bold red]{args.command} failed:[/] {exc}")
-        return 1
+    return run_main(handler, args, prog=f"privlake {args.command}")
 
 
 if __name__ == "__main__":

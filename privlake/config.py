@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from privlake.errors import PrivlakeError
+from privlake.errors import BadInputError
 from privlake.pseudonym import TOKEN_PREFIX
 
 DEFAULT_CONFIG = Path("conf/privlake.yaml")
@@ -27,7 +27,7 @@ Zone = Literal["landing", "bronze", "silver", "gold", "restricted", "quarantine"
 ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy")
 
 
-class ConfigError(PrivlakeError):
+class ConfigError(BadInputError):
     """A configuration problem, naming the file, the key path and what is wrong."""
 
 

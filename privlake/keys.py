@@ -13,27 +13,35 @@ import stat
 from pathlib import Path
 
 from privlake.config import PrivlakeConfig
-from privlake.errors import PrivlakeError
+from privlake.errors import BadInputError
 from privlake.pseudonym import PseudonymKey
 
 MIN_KEY_BYTES = 16
 
 
-class MissingKeyError(PrivlakeError):
-    """The pseudonym key is not set (or too short)."""
+class MissingKeyError(BadInputError):
+    """The pseudonym key is not set, or too short to be a key (exit code 2)."""
 
 
 def pseudonym_key(config: PrivlakeConfig) -> PseudonymKey:
-    """The key named by ``keys.pseudonym_key_env`` and its id from ``keys.pseudonym_key_id_env``."""
+    """The key named by ``keys.pseudonym_key_env`` and its id from ``keys.pseudonym_key_id_env``.
+
+    An unset id is fine (it is recorded as ``default``); an unset or short key is not. The
+    message says which, and the length of a short one, never the key.
+    """
     env, id_env = config.keys.pseudonym_key_env, config.keys.pseudonym_key_id_env
-    secret = os.environ.get(env, "")
-    if len(secret.encode()) < MIN_KEY_BYTES:
+    secret = os.environ.get(env, "").encode()
+    todo = (
+        f"put a random secret of at least {MIN_KEY_BYTES} bytes in {env} (and a label for it in "
+        f"{id_env}), e.g. `export {env}=$(openssl rand -hex 32)`; `privlake demo` creates a local one"
+    )
+    if not secret:
+        raise MissingKeyError(f"the pseudonym key is not set: {env} is unset or empty; {todo}")
+    if len(secret) < MIN_KEY_BYTES:
         raise MissingKeyError(
-            f"the pseudonym key is not set: put a secret of at least {MIN_KEY_BYTES} bytes in the "
-            f"environment variable {env} (and a label for it in {id_env}); "
-            "`privlake demo` creates a local one for you"
+            f"the pseudonym key in {env} is shorter than {MIN_KEY_BYTES} bytes ({len(secret)} given); {todo}"
         )
-    return PseudonymKey(key_id=os.environ.get(id_env) or "default", secret=secret.encode())
+    return PseudonymKey(key_id=os.environ.get(id_env) or "default", secret=secret)
 
 
 def ensure_demo_key(config: PrivlakeConfig, key_file: Path) -> bool:

@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from privlake.config import PrivlakeConfig, Zone
-from privlake.errors import PrivlakeError
+from privlake.errors import BadInputError
 from privlake.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 
 ALL = "*"
@@ -49,7 +49,7 @@ _ID = r"^[a-z0-9][a-z0-9_.-]*$"
 ACCOUNT_PSEUDONYM_PATTERN = rf"^{TOKEN_PREFIX['account_id']}[0-9a-f]{{{TOKEN_HEX_DIGITS}}}$"
 
 
-class RetentionRuleError(PrivlakeError):
+class RetentionRuleError(BadInputError):
     """A retention rule file is invalid: the message names the file, the key path and the problem."""
 
 

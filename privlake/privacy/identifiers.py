@@ -21,7 +21,7 @@ from typing import Literal
 
 import phonenumbers
 
-from privlake.errors import PrivlakeError
+from privlake.errors import BadInputError
 from privlake.privacy import REQUEST_KINDS
 from privlake.pseudonym import TOKEN_PREFIX, normalize, pseudonymize
 
@@ -36,7 +36,7 @@ _BOUNDARY_AFTER = "(?![0-9A-Za-z])"
 _PHONE_SEPARATORS = "[\\s./()-]{0,2}"
 
 
-class IdentifierError(PrivlakeError):
+class IdentifierError(BadInputError):
     """A subject identifier in a request is malformed (the message names where, never the value)."""
 
 

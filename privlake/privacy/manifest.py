@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from privlake.errors import PrivlakeError
+from privlake.errors import BadInputError
 from privlake.privacy import REQUEST_ID_PATTERN
 from privlake.privacy.identifiers import (
     IdentifierError,
@@ -36,7 +36,7 @@ from privlake.privacy.identifiers import (
 Action = Literal["erase", "restrict", "unrestrict"]
 
 
-class ManifestError(PrivlakeError):
+class ManifestError(BadInputError):
     """A request or manifest is invalid; the message names where, never a personal value."""
 
 
