@@ -285,3 +285,27 @@ def test_the_sql_command_runs_without_the_key_and_leaves_no_temporary_folder(
     assert result == {"refused": 1, "allowed": 0, "jvm_key": None, "catalog_folders": []}
     assert "refused the function reflect" in done.stderr and env[KEY_ENV] not in done.stdout + done.stderr
     assert "\tat " not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_sql_function_wrapping_reflect_is_refused_by_the_analyzed_plan_check(
+    spark: SparkSession, lake: AnalyticsLake
+) -> None:
+    # The parsed statement names only default.home(); reflect appears once Spark resolves it.
+    spark.sql(f"CREATE OR REPLACE FUNCTION default.home() RETURNS STRING RETURN reflect({GETENV})")
+    try:
+        with pytest.raises(QueryRefused, match="refused the function CallMethodViaReflection"):
+            run_sql(spark, lake.config, "SELECT default.home() AS k").collect()
+    finally:
+        spark.sql("DROP FUNCTION IF EXISTS default.home")
+
+
+def test_xml_functions_do_not_resolve_external_entities(
+    spark: SparkSession, lake: AnalyticsLake, tmp_path: Path
+) -> None:
+    secret = tmp_path / "entity.txt"
+    secret.write_text("ENTITY-CONTENT")
+    xml = f'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e SYSTEM "{secret.as_uri()}">]><a>&e;</a>'
+    row = run_sql(
+        spark, lake.config, f"SELECT xpath_string('{xml}', 'a') AS x, from_xml('{xml}', 'a string') AS s"
+    )
+    assert "ENTITY-CONTENT" not in str(row.first())
