@@ -182,6 +182,8 @@ class QueryRefused(PrivlakeError):
 
 
 def refuse(what: str, why: str) -> QueryRefused:
+    # One line, even when a name quoted from the statement holds a line break.
+    what, why = " ".join(what.split()), " ".join(why.split())
     return QueryRefused(
         f"privlake sql refused {what}: {why}. It runs queries over the registered tables only."
     )
@@ -221,6 +223,8 @@ def sandboxed(
 
 
 class _Guard:
+    """The checks of one statement, with the session and zones they are made against."""
+
     def __init__(self, spark: SparkSession, zones: frozenset[str], hidden: frozenset[str]) -> None:
         self.spark = spark
         self.zones = zones

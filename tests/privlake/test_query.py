@@ -199,6 +199,7 @@ REFUSED_STATEMENTS = [
     ("SELECT * FROM silver.accounts WITH ('versionAsOf' = '0')", "read options"),
     ("SELECT * FROM table_changes('silver.accounts', 0)", "table function table_changes"),
     ("SELECT * FROM json.`{target}`", "no reads by path"),
+    ("SELECT * FROM json.`{target}/line\nbreak`", "no reads by path"),
     ("DESCRIBE delta.`{warehouse}/bronze/device_logs`", "only visible with --privileged|no reads by path"),
 ]
 
