@@ -1,13 +1,14 @@
 """``privlake sql``: Spark SQL over the analyst zones, with every table registered by name.
 
 Silver and gold tables are registered as ``silver.<dataset>`` and ``gold.<table>`` (external
-Delta tables in databases created on the fly in the session catalog, whose own folder is a
-throwaway temporary directory). Bronze, quarantine, restricted and privacy tables hold raw
-personal data, quarantined raw lines or evidence: they are registered only with
-``privileged=True``, and are dropped from the catalog otherwise. Reading a table by path
-(``delta.`/warehouse/bronze/...```) is switched off (``spark.sql.runSQLOnFiles``), and only
-read-only statements run (queries, SHOW, DESCRIBE, EXPLAIN), so an analyst can neither write
-to silver nor switch the guard off with ``SET``.
+Delta tables in databases created on the fly in the session catalog; the folder Spark makes
+for such a database exists only while it is created). Bronze, quarantine, restricted and
+privacy tables hold raw personal data, quarantined raw lines or evidence: they are
+registered only with ``privileged=True``, and are dropped from the catalog otherwise. Each
+statement runs in the sandbox of ``privlake.sandbox``: queries, SHOW, DESCRIBE and EXPLAIN
+of the registered tables only, no reads by path, no function that reaches the JVM, the
+environment or the file system. The command itself needs no key: it drops the pseudonym key
+from its environment before Spark starts, so the query JVM never holds it.
 
 This is a guard rail for people using the command, not an access-control system: whoever
 can read the warehouse files can read every zone, so production access is granted per zone
@@ -17,13 +18,16 @@ on the storage (bucket policies, IAM roles). The same tables read without Spark 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
-from privlake.errors import PrivlakeError
+from privlake.sandbox import SANDBOX_CONF, QueryRefused, sandboxed
+
+__all__ = ["QueryRefused", "register_tables", "run_sql", "run_sql_command"]
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -31,13 +35,6 @@ if TYPE_CHECKING:
 
 ANALYST_ZONES: tuple[str, ...] = ("silver", "gold")
 PRIVILEGED_ZONES: tuple[str, ...] = ("bronze", "quarantine", "restricted", "privacy")
-# Parsed statements that only read: Spark models SHOW and DESCRIBE as commands too.
-READ_ONLY_COMMAND_PREFIXES = ("Show", "Describe", "Explain")
-WRITE_STATEMENTS = frozenset({"InsertIntoStatement", "OverwriteByExpression", "AppendData"})
-
-
-class QueryRefused(PrivlakeError):
-    """The statement would write, change settings or reach a hidden zone."""
 
 
 @dataclass(frozen=True)
@@ -84,46 +81,37 @@ def register_tables(
         tables = zone_tables(spark, config, zone)
         if not tables:
             continue
-        catalog_dir = Path(tempfile.mkdtemp(prefix=f"privlake-catalog-{zone}-"))
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {zone} LOCATION '{catalog_dir.as_uri()}'")
+        # The database's own folder would hold only managed tables, which the sandbox never
+        # creates: Spark makes it, and it is removed as soon as the database exists.
+        with tempfile.TemporaryDirectory(prefix=f"privlake-catalog-{zone}-") as catalog_dir:
+            location = (Path(catalog_dir) / zone).as_uri()
+            spark.sql(f"CREATE DATABASE IF NOT EXISTS {zone} LOCATION '{location}'")
         for table in tables:
             spark.sql(f"CREATE TABLE IF NOT EXISTS {table.qualified} USING delta LOCATION '{table.location}'")
             registered.append(table)
     return registered
 
 
-def check_read_only(spark: SparkSession, statement: str) -> None:
-    """Refuse anything but a query, SHOW, DESCRIBE or EXPLAIN (parsed, not pattern-matched)."""
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    plan = spark._jsparkSession.sessionState().sqlParser().parsePlan(statement)
-    while plan.getClass().getSimpleName() in ("UnresolvedWith", "WithCTE"):
-        plan = plan.child()
-    kind = str(plan.getClass().getSimpleName())
-    command = jvm.java.lang.Class.forName("org.apache.spark.sql.catalyst.plans.logical.Command")
-    is_command = bool(command.isInstance(plan)) and not kind.startswith(READ_ONLY_COMMAND_PREFIXES)
-    if is_command or kind in WRITE_STATEMENTS:
-        raise QueryRefused(
-            f"privlake sql only runs queries (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN); this statement "
-            f"is a {kind}. Writes go through the jobs (privlake ingest/deidentify/aggregate)."
-        )
-
-
-def analyst_session(spark: SparkSession, config: PrivlakeConfig, privileged: bool = False) -> SparkSession:
-    """A session of ``spark`` (its own settings, the shared catalog) ready for analysts' SQL."""
+def analyst_session(spark: SparkSession) -> SparkSession:
+    """A session of ``spark`` with the sandbox's settings (its own settings, the shared catalog)."""
     session = spark.newSession()
-    session.conf.set("spark.sql.runSQLOnFiles", "false")
-    register_tables(session, config, privileged=privileged)
+    for key, value in SANDBOX_CONF.items():
+        session.conf.set(key, value)
     return session
 
 
 def run_sql(
     spark: SparkSession, config: PrivlakeConfig, statement: str, privileged: bool = False
 ) -> DataFrame:
-    """Run one read-only statement over the registered tables; returns its DataFrame."""
-    session = analyst_session(spark, config, privileged)
-    check_read_only(session, statement)
-    return session.sql(statement)
+    """Run one sandboxed statement over the registered tables; returns its DataFrame."""
+    session = analyst_session(spark)
+    zones = ANALYST_ZONES + (PRIVILEGED_ZONES if privileged else ())
+    hidden = () if privileged else PRIVILEGED_ZONES
+
+    def register() -> list[str]:
+        return [t.qualified for t in register_tables(session, config, privileged=privileged)]
+
+    return sandboxed(session, statement, zones, register, hidden)
 
 
 def run_sql_command(
@@ -135,19 +123,17 @@ def run_sql_command(
     from privlake.report.console import print_rows
     from privlake.spark import get_spark
 
+    # The query JVM inherits this environment when it starts: without the key there, no
+    # statement can read it, whatever slips past the sandbox. The command needs no key.
+    os.environ.pop(config.keys.pseudonym_key_env, None)
     spark = get_spark(config, app_name="privlake-sql")
     try:
         result = run_sql(spark, config, statement, privileged=privileged)
         rows = result.limit(limit + 1).collect()
     except AnalysisException as exc:
+        # A wrong column or table name: Spark's first line says which; the rest is its stack.
         message = str(exc).splitlines()[0]
-        hidden = [z for z in PRIVILEGED_ZONES if f"`{z}`." in message and not privileged]
-        hint = (
-            f" {', '.join(hidden)} tables hold raw personal data and are only visible with --privileged."
-            if hidden
-            else " Visible tables: SHOW TABLES IN silver; SHOW TABLES IN gold."
-        )
-        raise QueryRefused(message + hint) from None
+        raise QueryRefused(f"{message} Visible tables: SHOW TABLES IN silver; SHOW TABLES IN gold.") from None
     print_rows(console, result.columns, rows[:limit])
     if len(rows) > limit:
         console.print(f"(first {limit} rows; use --limit N for more)")
