@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from privlake.errors import PrivlakeError
+from privlake.errors import BadInputError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -177,8 +177,9 @@ SUBQUERY = "org.apache.spark.sql.catalyst.expressions.SubqueryExpression"
 TABLELESS_LEAVES = frozenset({"LocalRelation", "OneRowRelation", "Range", "CTERelationRef"})
 
 
-class QueryRefused(PrivlakeError):
-    """The statement would write, change settings, reach the JVM or read outside the analyst zones."""
+class QueryRefused(BadInputError):
+    """The statement would write, change settings, reach the JVM or read outside the analyst zones
+    (bad input: the command exits 2)."""
 
 
 def refuse(what: str, why: str) -> QueryRefused:

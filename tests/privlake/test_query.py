@@ -283,7 +283,7 @@ def test_the_sql_command_runs_without_the_key_and_leaves_no_temporary_folder(
     done = run_python(SQL_COMMAND_IN_A_FRESH_JVM, str(config), KEY_ENV, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"refused": 1, "allowed": 0, "jvm_key": None, "catalog_folders": []}
+    assert result == {"refused": 2, "allowed": 0, "jvm_key": None, "catalog_folders": []}
     assert "refused the function reflect" in done.stderr and env[KEY_ENV] not in done.stdout + done.stderr
     assert "\tat " not in done.stderr and "Traceback" not in done.stderr
 
