@@ -242,10 +242,11 @@ def mark_duplicate_keys(numbered: DataFrame, repeated: DataFrame, key: str) -> D
     ``repeated_keys(numbered, key)``. Null keys are one key, as in a group by.
     """
     later = F.col("reason").isNull() & (F.col("line_index") > F.col("_first"))
+    # The detail first: once ``reason`` is set, ``later`` no longer holds for the line.
     return (
         numbered.join(repeated, F.col(key).eqNullSafe(F.col("_repeated_key")), "left")
-        .withColumn("reason", F.when(later, F.lit("duplicate_key")).otherwise(F.col("reason")))
         .withColumn("detail", F.when(later, F.lit(f"key column: {key}")).otherwise(F.col("detail")))
+        .withColumn("reason", F.when(later, F.lit("duplicate_key")).otherwise(F.col("reason")))
         .drop("_repeated_key", "_first")
     )
 
@@ -329,10 +330,17 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         record.rows_in = sum(int(r["count"]) for r in counts)
         if record.rows_in == 0:
             raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
+        # Every bad line's reason, for the schema-drift check; the record names only what
+        # went to quarantine (a denied line's reason is not a quarantined reason).
         reasons: dict[str, int] = {}
+        quarantined_reasons: dict[str, int] = {}
         for r in counts:
             if r["reason"] is not None:
                 reasons[r["reason"]] = reasons.get(r["reason"], 0) + int(r["count"])
+                if r[SUBJECT_STATE] != DENIED:
+                    quarantined_reasons[r["reason"]] = quarantined_reasons.get(r["reason"], 0) + int(
+                        r["count"]
+                    )
         record.rows_dropped = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == DENIED)
         record.rows_isolated = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == RESTRICTED)
         if reasons.get("unknown_field") and config.ingest.on_unknown_fields == "reject":
@@ -344,7 +352,7 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
                 f"declare (first: {row['source_file']} line {row['line_number']}, {row['detail']}); "
                 "declare them in the dataset's YAML with a role, or set ingest.on_unknown_fields: quarantine"
             )
-        record.reasons = reasons
+        record.reasons = quarantined_reasons
         bronze_path = config.table_path("bronze", dataset.name)
         quarantine_path = config.table_path("quarantine", dataset.name)
         ensure_table(

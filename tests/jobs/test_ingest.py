@@ -15,6 +15,9 @@ from pyspark.testing import assertDataFrameEqual
 
 from jobs.ingest import LandingDataError, ingest
 from privlake.config import load_config
+from privlake.keys import pseudonym_key
+from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
+from privlake.pseudonym import pseudonymize
 from tests.conftest import write_config
 
 DAY = dt.date(2026, 11, 28)
@@ -262,6 +265,34 @@ def test_run_record_is_stored_in_the_privacy_zone(spark: SparkSession, lake: Pat
     assert [(r.run_id, r.rows_in, r.rows_out, r.rows_quarantined, r.reasons) for r in runs] == [
         (record.run_id, 2, 1, 1, {"invalid_json": 1})
     ]
+
+
+def test_a_duplicate_key_line_says_which_key_column_repeats(spark: SparkSession, lake: Path) -> None:
+    write_landing(lake, "accounts", "a", [line(account(1)), line(account(2)), line(account(1, username="x"))])
+    ingest(spark, load_config(), "accounts", DAY)
+    rows = spark.read.format("delta").load(str(lake / "warehouse" / "quarantine" / "accounts")).collect()
+    assert [(r.line_number, r.reason, r.detail) for r in rows] == [
+        (3, "duplicate_key", "key column: account_id")
+    ]
+
+
+def test_reasons_of_the_run_record_name_only_quarantined_lines(spark: SparkSession, lake: Path) -> None:
+    # An erased subject's lines, good and bad, are dropped: their reasons are not quarantine's.
+    config = load_config()
+    erased = pseudonymize(str(account(1)["account_id"]), "account_id", pseudonym_key(config).secret)
+    add_subjects(spark, config, DENY_LIST_TABLE, [erased], "req-erased")
+    lines = [
+        line(account(1)),
+        line(account(1, shoe_size=44)),
+        line(account(2)),
+        line(account(3, birth_year="x")),
+    ]
+    write_landing(lake, "accounts", "a", lines)
+    record = ingest(spark, config, "accounts", DAY)
+    assert (record.rows_in, record.rows_out, record.rows_dropped, record.rows_quarantined) == (4, 1, 2, 1)
+    assert record.reasons == {"wrong_type": 1}
+    runs = spark.read.format("delta").load(config.table_path("privacy", "runs")).collect()
+    assert [r.reasons for r in runs] == [{"wrong_type": 1}]
 
 
 def test_schema_drift_can_reject_the_run(spark: SparkSession, tmp_path: Path) -> None:
