@@ -1,13 +1,14 @@
 """Ingest: landing JSON Lines for one (dataset, date) into the bronze Delta table.
 
 Every landing line ends in exactly one place: a bronze row, or the restricted quarantine
-table with a reason, its source file and line number. Validation is native Spark (the
-variant type) so nothing crosses into Python: invalid UTF-8, NUL bytes, oversize lines,
-invalid JSON, unknown fields (schema drift), missing required fields, wrong types, and
-repeated keys (the first line wins, the others are quarantined). Rows of subjects on the
-deny list (erased) are dropped, and rows of restricted subjects go straight to
-``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the date's
-partition, so ingest is idempotent; the run fails unless
+table with a reason, its source file and line number. A line ends at LF only, a CRLF's CR
+is not part of it (``privlake.landing``, shared with erasure, retention and verification).
+Validation is native Spark (the variant type) so nothing crosses into Python: invalid UTF-8,
+NUL bytes, oversize lines, invalid JSON, unknown fields (schema drift), missing required
+fields, wrong types, and repeated keys (the first line wins, the others are quarantined).
+Rows of subjects on the deny list (erased) are dropped, and rows of restricted subjects go
+straight to ``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the
+date's partition, so ingest is idempotent; the run fails unless
 lines read = rows written + lines quarantined + rows dropped + rows isolated.
 
 Lines are parsed once, on every core even when the day is one gzip file, and kept (spilling
@@ -32,6 +33,7 @@ from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.keys import pseudonym_key
+from privlake.landing import LINE_SEPARATOR, line_content
 from privlake.privacy.denylist import (
     DENIED,
     INGEST_ROUTED_BY,
@@ -88,6 +90,8 @@ def quarantine_schema() -> T.StructType:
 def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
     """Every line of the landing files with its source file and where it was read.
 
+    A line is what ``privlake.landing`` says: split at LF only (a bare CR is part of the
+    line), a CRLF's CR removed, as erasure and retention read the same files.
     ``block_start`` is the start of the file split the line was read in (a large plain file
     is split across tasks; a gzip file is one split) and ``read_order`` increases line by
     line within a split: ``number_lines`` turns the two into line numbers. A scan of fewer
@@ -97,9 +101,10 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
     scan = (
         spark.read.format("text")
         .option("pathGlobFilter", LANDING_GLOB)
+        .option("lineSep", LINE_SEPARATOR)  # the default also splits at a bare CR
         .load(path)
         .select(
-            F.col("value").alias(RAW),
+            line_content(F.col("value")).alias(RAW),
             F.col("_metadata.file_path").alias("source_file"),
             F.col("_metadata.file_block_start").alias("block_start"),
             F.monotonically_increasing_id().alias("read_order"),  # in the scan: before any shuffle

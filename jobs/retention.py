@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
-import json
 import os
 import sys
 import uuid
@@ -47,6 +46,7 @@ from rich.table import Table
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
+from privlake.landing import join_lines, line_record, split_lines
 from privlake.pseudonym import pseudonym_column, pseudonymize
 from privlake.retention_rules import (
     ALL,
@@ -368,15 +368,16 @@ def removal_condition(
 
 
 def line_subjects(data: bytes, dataset: DatasetConfig, key: bytes) -> list[tuple[bytes, str | None]]:
-    """Each non-empty line of a landing file with its subject's account pseudonym; None when
-    the line is not a JSON object or names no subject (such a line belongs to no hold)."""
+    """Each non-empty line of a landing file (``privlake.landing``: split at LF only) with its
+    subject's account pseudonym; None when the line is not a JSON object or names no subject
+    (such a line belongs to no hold)."""
     subject, kind = dataset.subject, dataset.columns[dataset.subject].kind or "account_id"
     out: list[tuple[bytes, str | None]] = []
-    for line in data.split(b"\n"):
+    for line in split_lines(data):
         if not line.strip():
             continue
         try:
-            value = json.loads(line).get(subject)
+            value = line_record(line).get(subject)
         except (ValueError, AttributeError):
             value = None
         out.append((line, pseudonymize(str(value), kind, key) if value is not None else None))
@@ -389,8 +390,10 @@ def decoded_landing_file(path: str, data: bytes) -> bytes:
 
 
 def encoded_landing_file(path: str, lines: list[bytes]) -> bytes:
-    """Landing-file bytes for ``lines``, compressed like the file at ``path`` (deterministic gzip)."""
-    data = b"".join(line + b"\n" for line in lines)
+    """Landing-file bytes for ``lines``, compressed like the file at ``path`` (deterministic gzip).
+
+    Every line ends with LF: a rewritten CRLF file becomes an LF file, the same lines."""
+    data = join_lines(lines)
     return gzip.compress(data, mtime=0) if path.endswith(".gz") else data
 
 

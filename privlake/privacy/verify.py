@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from privlake.config import PrivlakeConfig
+from privlake.landing import line_record, split_lines
 from privlake.privacy.identifiers import MentionPattern
 from privlake.storage import file_store
 
@@ -110,9 +110,9 @@ def count_matches(path: str, data: bytes, pattern: MentionPattern) -> int:
     if found or not re.search(r"\.(json|jsonl|crc)(\.gz)?$", path):
         return found
     decoded = 0
-    for line in data.splitlines():
+    for line in split_lines(data):  # at LF only: a bare CR inside a JSON line is not an end
         try:
-            decoded += _count(text, binary, _json_strings(json.loads(line)))
+            decoded += _count(text, binary, _json_strings(line_record(line)))
         except ValueError:
             continue
     return decoded
