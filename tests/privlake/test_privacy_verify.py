@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jobs.erase import redact_line
+from jobs.erase import redact_line, scan_evidence
 from privlake.config import load_config
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.verify import count_matches, scan_lake
@@ -96,3 +96,4 @@ def test_orphan_part_files_of_a_killed_write_neither_fail_nor_escape_the_scan(tm
     names = sorted(Path(f.path).name for f in result.findings)
     assert names == ["part-00001-b.snappy.parquet", "part-00002-c.snappy.parquet"]
     assert sorted(Path(p).name for p in result.unreadable) == names
+    assert "2 Parquet file(s) not decodable, searched as raw bytes" in scan_evidence(result).scope
