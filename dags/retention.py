@@ -21,7 +21,8 @@ the wall clock): expired landing files are deleted (all S3 object versions inclu
 expired Delta rows deleted or isolated into `restricted/`, table history purged (REORG
 PURGE, VACUUM), and one evidence row per dataset and zone appended to
 `privacy/retention_evidence`. Legal holds in the rule files override the windows. A
-second run for the same date finds nothing to do. For a preview run
+second run for the same date finds nothing to do (and a run that finds what the last one
+found adds no duplicate evidence). For a preview, which writes nothing, run
 `privlake retention --as-of YYYY-MM-DD --dry-run`.
 """
 

@@ -416,8 +416,11 @@ def current_version_files(spark: SparkSession, config: PrivlakeConfig) -> Callab
 
 
 def scan_evidence(result: ScanResult) -> ScanEvidence:
+    scope = result.scope
+    if result.unreadable:  # e.g. part files of a killed write: say how they were searched
+        scope += f"; {len(result.unreadable)} Parquet file(s) not decodable, searched as raw bytes"
     return ScanEvidence(
-        scope=result.scope,
+        scope=scope,
         files_scanned=result.files_scanned,
         bytes_scanned=result.bytes_scanned,
         passed=result.passed,

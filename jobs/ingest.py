@@ -1,13 +1,14 @@
 """Ingest: landing JSON Lines for one (dataset, date) into the bronze Delta table.
 
 Every landing line ends in exactly one place: a bronze row, or the restricted quarantine
-table with a reason, its source file and line number. Validation is native Spark (the
-variant type) so nothing crosses into Python: invalid UTF-8, NUL bytes, oversize lines,
-invalid JSON, unknown fields (schema drift), missing required fields, wrong types, and
-repeated keys (the first line wins, the others are quarantined). Rows of subjects on the
-deny list (erased) are dropped, and rows of restricted subjects go straight to
-``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the date's
-partition, so ingest is idempotent; the run fails unless
+table with a reason, its source file and line number. A line ends at LF only, a CRLF's CR
+is not part of it (``privlake.landing``, shared with erasure, retention and verification).
+Validation is native Spark (the variant type) so nothing crosses into Python: invalid UTF-8,
+NUL bytes, oversize lines, invalid JSON, unknown fields (schema drift), missing required
+fields, wrong types, and repeated keys (the first line wins, the others are quarantined).
+Rows of subjects on the deny list (erased) are dropped, and rows of restricted subjects go
+straight to ``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the
+date's partition, so ingest is idempotent; the run fails unless
 lines read = rows written + lines quarantined + rows dropped + rows isolated.
 
 Lines are parsed once, on every core even when the day is one gzip file, and kept (spilling
@@ -32,6 +33,7 @@ from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.keys import pseudonym_key
+from privlake.landing import LINE_SEPARATOR, line_content
 from privlake.privacy.denylist import (
     DENIED,
     INGEST_ROUTED_BY,
@@ -88,6 +90,8 @@ def quarantine_schema() -> T.StructType:
 def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
     """Every line of the landing files with its source file and where it was read.
 
+    A line is what ``privlake.landing`` says: split at LF only (a bare CR is part of the
+    line), a CRLF's CR removed, as erasure and retention read the same files.
     ``block_start`` is the start of the file split the line was read in (a large plain file
     is split across tasks; a gzip file is one split) and ``read_order`` increases line by
     line within a split: ``number_lines`` turns the two into line numbers. A scan of fewer
@@ -97,9 +101,10 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
     scan = (
         spark.read.format("text")
         .option("pathGlobFilter", LANDING_GLOB)
+        .option("lineSep", LINE_SEPARATOR)  # the default also splits at a bare CR
         .load(path)
         .select(
-            F.col("value").alias(RAW),
+            line_content(F.col("value")).alias(RAW),
             F.col("_metadata.file_path").alias("source_file"),
             F.col("_metadata.file_block_start").alias("block_start"),
             F.monotonically_increasing_id().alias("read_order"),  # in the scan: before any shuffle
@@ -242,10 +247,11 @@ def mark_duplicate_keys(numbered: DataFrame, repeated: DataFrame, key: str) -> D
     ``repeated_keys(numbered, key)``. Null keys are one key, as in a group by.
     """
     later = F.col("reason").isNull() & (F.col("line_index") > F.col("_first"))
+    # The detail first: once ``reason`` is set, ``later`` no longer holds for the line.
     return (
         numbered.join(repeated, F.col(key).eqNullSafe(F.col("_repeated_key")), "left")
-        .withColumn("reason", F.when(later, F.lit("duplicate_key")).otherwise(F.col("reason")))
         .withColumn("detail", F.when(later, F.lit(f"key column: {key}")).otherwise(F.col("detail")))
+        .withColumn("reason", F.when(later, F.lit("duplicate_key")).otherwise(F.col("reason")))
         .drop("_repeated_key", "_first")
     )
 
@@ -329,10 +335,17 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         record.rows_in = sum(int(r["count"]) for r in counts)
         if record.rows_in == 0:
             raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
+        # Every bad line's reason, for the schema-drift check; the record names only what
+        # went to quarantine (a denied line's reason is not a quarantined reason).
         reasons: dict[str, int] = {}
+        quarantined_reasons: dict[str, int] = {}
         for r in counts:
             if r["reason"] is not None:
                 reasons[r["reason"]] = reasons.get(r["reason"], 0) + int(r["count"])
+                if r[SUBJECT_STATE] != DENIED:
+                    quarantined_reasons[r["reason"]] = quarantined_reasons.get(r["reason"], 0) + int(
+                        r["count"]
+                    )
         record.rows_dropped = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == DENIED)
         record.rows_isolated = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == RESTRICTED)
         if reasons.get("unknown_field") and config.ingest.on_unknown_fields == "reject":
@@ -344,7 +357,7 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
                 f"declare (first: {row['source_file']} line {row['line_number']}, {row['detail']}); "
                 "declare them in the dataset's YAML with a role, or set ingest.on_unknown_fields: quarantine"
             )
-        record.reasons = reasons
+        record.reasons = quarantined_reasons
         bronze_path = config.table_path("bronze", dataset.name)
         quarantine_path = config.table_path("quarantine", dataset.name)
         ensure_table(

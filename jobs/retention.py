@@ -14,9 +14,11 @@ otherwise; ``isolate`` copies rows into ``restricted/<dataset>`` (with ``isolate
 ``history_retention_hours`` on every personal-data table, so removed files, deletion vectors
 and change-data files stop holding expired rows. Every Delta commit the job makes carries the
 run's tag in ``userMetadata``; every target gets an evidence row in ``privacy/retention_evidence``
-(counts, table versions, rule, holds, as-of, dry-run flag, run id). A second run with the same
-``as_of`` finds nothing to remove, commits nothing to the data tables and says so. Writes
-retry when a concurrent writer commits first.
+(counts, table versions, rule, holds, as-of, dry-run flag, run id). A dry run writes nothing,
+evidence included. A second run with the same ``as_of`` finds nothing to remove, commits
+nothing to the data tables and says so; its "nothing to do" rows are recorded once, not again
+by a third run that finds the same (``record_evidence``). Writes retry when a concurrent writer
+commits first.
 
 Run it as ``privlake retention --as-of YYYY-MM-DD [--dry-run] [--dataset D] [--rules PATH]``
 or with spark-submit.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
-import json
 import os
 import sys
 import uuid
@@ -48,6 +49,7 @@ from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
+from privlake.landing import join_lines, line_record, split_lines
 from privlake.pseudonym import pseudonym_column, pseudonymize
 from privlake.retention_rules import (
     ALL,
@@ -211,6 +213,7 @@ class RetentionReport:
     history_retention_hours: int
     targets: list[TargetReport]
     unruled: list[str]
+    evidence: str = ""  # what ``record_evidence`` did, for the printed report
 
     @property
     def nothing_to_do(self) -> bool:
@@ -369,15 +372,16 @@ def removal_condition(
 
 
 def line_subjects(data: bytes, dataset: DatasetConfig, key: bytes) -> list[tuple[bytes, str | None]]:
-    """Each non-empty line of a landing file with its subject's account pseudonym; None when
-    the line is not a JSON object or names no subject (such a line belongs to no hold)."""
+    """Each non-empty line of a landing file (``privlake.landing``: split at LF only) with its
+    subject's account pseudonym; None when the line is not a JSON object or names no subject
+    (such a line belongs to no hold)."""
     subject, kind = dataset.subject, dataset.columns[dataset.subject].kind or "account_id"
     out: list[tuple[bytes, str | None]] = []
-    for line in data.split(b"\n"):
+    for line in split_lines(data):
         if not line.strip():
             continue
         try:
-            value = json.loads(line).get(subject)
+            value = line_record(line).get(subject)
         except (ValueError, AttributeError):
             value = None
         out.append((line, pseudonymize(str(value), kind, key) if value is not None else None))
@@ -390,8 +394,10 @@ def decoded_landing_file(path: str, data: bytes) -> bytes:
 
 
 def encoded_landing_file(path: str, lines: list[bytes]) -> bytes:
-    """Landing-file bytes for ``lines``, compressed like the file at ``path`` (deterministic gzip)."""
-    data = b"".join(line + b"\n" for line in lines)
+    """Landing-file bytes for ``lines``, compressed like the file at ``path`` (deterministic gzip).
+
+    Every line ends with LF: a rewritten CRLF file becomes an LF file, the same lines."""
+    data = join_lines(lines)
     return gzip.compress(data, mtime=0) if path.endswith(".gz") else data
 
 
@@ -914,12 +920,35 @@ def evidence_rows(report: RetentionReport, recorded_at: dt.datetime) -> list[tup
     return rows
 
 
+def _findings(rows: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
+    """Evidence rows without what differs between two runs that found the same (run id, time)."""
+    return sorted((tuple(r[1:-1]) for r in rows), key=repr)
+
+
 def record_evidence(spark: SparkSession, config: PrivlakeConfig, report: RetentionReport) -> None:
+    """Append one evidence row per target, unless the run changed nothing and says nothing new.
+
+    A dry run writes nothing (its printed plan is its output; a preview must not touch the
+    lake). A run that found nothing to do is recorded, so that there is evidence retention
+    was enforced for that as-of date, except when the latest run recorded for the same date
+    found exactly the same: a retry or a second run then adds no duplicate rows."""
+    if report.dry_run:
+        report.evidence = "not recorded (dry run)"
+        return
     path = config.table_path("privacy", EVIDENCE_TABLE)
     schema = evidence_schema()
-    ensure_table(spark, path, schema, ["dt"])
     rows = evidence_rows(report, dt.datetime.now(dt.UTC))
+    if report.nothing_to_do and table_exists(spark, path):
+        recorded = spark.read.format("delta").load(path).where(F.col("dt") == F.lit(report.as_of))
+        latest = recorded.orderBy(F.col("recorded_at").desc()).select("run_id").first()
+        if latest is not None:
+            last_run = recorded.where(F.col("run_id") == latest["run_id"]).collect()
+            if _findings(last_run) == _findings(rows):
+                report.evidence = f"not recorded: the same as run {latest['run_id'][:8]}"
+                return
+    ensure_table(spark, path, schema, ["dt"])
     append(json_frame(spark, rows, schema), path)
+    report.evidence = f"recorded in privacy/{EVIDENCE_TABLE}"
 
 
 # --- the job -----------------------------------------------------------------------------
@@ -1093,6 +1122,8 @@ def print_report(console: Console, report: RetentionReport) -> None:
             f"nothing to do as of {report.as_of}: every record past its window is already gone "
             "(or held), and table history holds nothing left to purge"
         )
+    if report.evidence:
+        console.print(f"evidence: {report.evidence}")
 
 
 def _deletion_vector_state(t: TargetReport) -> str:

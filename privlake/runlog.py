@@ -3,7 +3,9 @@
 A record holds counts and labels only (reasons, column and entity-type names), never a
 value from the data, so the privacy team can read it without seeing personal data.
 ``check_balance`` is the invariant every job enforces before it reports success:
-rows in = rows out + rows quarantined + rows dropped (deny list) + rows isolated.
+rows in = rows out + rows quarantined + rows dropped (deny list) + rows isolated, and the
+quarantined rows by reason add up to rows quarantined (a reason names only rows that went
+to quarantine, never a dropped or isolated one).
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ class RunRecord:
                 f"{self.job} {self.dataset} {self.day}: {self.rows_in} rows in but "
                 f"{self.rows_out} written + {self.rows_quarantined} quarantined + "
                 f"{self.rows_dropped} dropped + {self.rows_isolated} isolated = {accounted}"
+            )
+        by_reason = sum(self.reasons.values())
+        if by_reason != self.rows_quarantined:
+            raise CountMismatchError(
+                f"{self.job} {self.dataset} {self.day}: {self.rows_quarantined} rows quarantined but "
+                f"{by_reason} by reason ({', '.join(f'{r}: {n}' for r, n in sorted(self.reasons.items()))})"
             )
 
 

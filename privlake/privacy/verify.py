@@ -8,7 +8,9 @@ other file is searched as raw bytes, gzip files after decompressing, and JSON fi
 decoding (``\\u00e9`` escapes hide a name from a byte search). Raw identifiers are searched
 everywhere; the subject's pseudonyms everywhere but ``privacy/`` (the ledger and the deny list
 hold the account's keyed hash by design). Findings name the file and what matched, never the
-value.
+value. A Parquet file that cannot be decoded (the truncated or zero-byte part file a killed
+write leaves, which no Delta log references) never fails the scan: it is searched as raw
+bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from privlake.config import PrivlakeConfig
+from privlake.landing import line_record, split_lines
 from privlake.privacy.identifiers import MentionPattern
 from privlake.storage import file_store
 
@@ -46,6 +48,8 @@ class ScanResult:
     files_scanned: int = 0
     bytes_scanned: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # Parquet files that could not be decoded and were searched as raw bytes (paths only)
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -92,17 +96,28 @@ def _count(pattern: re.Pattern[str], binary: re.Pattern[bytes], values: Iterator
     return total
 
 
-def count_matches(path: str, data: bytes, pattern: MentionPattern) -> int:
-    """Occurrences of the pattern in one file's content, decoded as its format needs."""
+def count_matches(
+    path: str, data: bytes, pattern: MentionPattern, unreadable: list[str] | None = None
+) -> int:
+    """Occurrences of the pattern in one file's content, decoded as its format needs.
+
+    A Parquet file that cannot be decoded is searched as raw bytes and its path added to
+    ``unreadable``; the scan never fails on a file, whether or not a Delta log references it."""
     if not pattern:
         return 0
     text, binary = pattern.text(), pattern.binary()
+    if not data:
+        return 0  # e.g. the zero-byte part file of a killed write: it holds nothing
     if path.endswith(".parquet"):
         try:
             table = pq.read_table(io.BytesIO(data))
-        except (pa.ArrowInvalid, OSError):
-            return len(binary.findall(data))  # not readable as Parquet: raw bytes it is
-        return sum(_count(text, binary, _leaf_values(column)) for column in table.columns)
+            return sum(_count(text, binary, _leaf_values(column)) for column in table.columns)
+        except (pa.ArrowException, OSError, ValueError):
+            # Truncated or damaged (a killed write leaves such files until VACUUM), failing
+            # to open or to decode a value: it may still hold personal data, so raw bytes it is.
+            if unreadable is not None:
+                unreadable.append(path)
+            return len(binary.findall(data))
     if path.endswith(".gz"):
         with contextlib.suppress(OSError, EOFError):  # not gzip after all: scan the bytes
             data = gzip.decompress(data)
@@ -110,9 +125,9 @@ def count_matches(path: str, data: bytes, pattern: MentionPattern) -> int:
     if found or not re.search(r"\.(json|jsonl|crc)(\.gz)?$", path):
         return found
     decoded = 0
-    for line in data.splitlines():
+    for line in split_lines(data):  # at LF only: a bare CR inside a JSON line is not an end
         try:
-            decoded += _count(text, binary, _json_strings(json.loads(line)))
+            decoded += _count(text, binary, _json_strings(line_record(line)))
         except ValueError:
             continue
     return decoded
@@ -136,7 +151,7 @@ def scan_lake(
             data = store.read_bytes(file.path)
             result.files_scanned += 1
             result.bytes_scanned += len(data)
-            found = count_matches(file.path, data, raw)
+            found = count_matches(file.path, data, raw, result.unreadable)
             if found:
                 result.findings.append(Finding(file.path, RAW, found))
             in_privacy = file.path.startswith(privacy_root)

@@ -30,11 +30,12 @@ from privlake.generate import Subject, build_subjects, generate_day
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, listed_subjects
 from privlake.privacy.evidence import evidence_path
-from privlake.privacy.identifiers import REDACTED
+from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.ledger import COMPLETED, ERASED, FAILED, request_history
 from privlake.privacy.manifest import build_request
 from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord
+from privlake.storage import file_store
 from tests.conftest import write_config
 
 DAY, LATE_DAY = dt.date(2026, 11, 28), dt.date(2026, 11, 29)
@@ -377,3 +378,44 @@ def test_late_data_of_an_erased_subject_is_dropped_at_ingest(
     assert (record.rows_in, record.rows_out, record.rows_dropped, record.rows_quarantined) == (4, 1, 3, 0)
     late = bronze(spark, erased_lake, "device_logs").where(F.col("dt") == LATE_DAY)
     assert [r.account_id for r in late.collect()] == [erased_lake.witness.account_id]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_landing_lines_are_the_lines_ingest_reads_whatever_their_line_endings(
+    tmp_path: Path, gz: bool
+) -> None:
+    # privlake.landing: a line ends at LF only; a CRLF's CR is not part of it; a raw CR in a
+    # string does not hide whose line it is (ingest names its subject, and drops it, too).
+    config = load_config(write_config(tmp_path))
+    key = pseudonym_key(config).secret
+    subject, other = "acc-0000000001", "acc-0000000002"
+    own = {"account_id": subject, "email": "anna@mail.example.de", "display_name": "Anna"}
+    others = {"account_id": other, "email": "ben@mail.example.de", "display_name": "Ben"}
+    lines = [
+        json.dumps(own).encode() + b"\r",  # CRLF
+        json.dumps(own).replace("Anna", "An\rna").encode(),  # a raw CR inside a string
+        json.dumps(others).replace(', "email"', ',\r"email"').encode(),  # a bare CR between tokens
+        json.dumps({**others, "display_name": "met anna@mail.example.de"}).encode() + b"\r",
+        json.dumps(others).encode(),  # the last line, without LF
+    ]
+    data = b"\n".join(lines)
+    path = tmp_path / "landing" / "accounts" / f"dt={DAY}" / ("a.jsonl.gz" if gz else "a.jsonl")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(data) if gz else data)
+    scope = jobs.erase.ErasureScope(
+        subjects=(pseudonymize(subject, "account_id", key),),
+        raw=MentionPattern.of([("email", "anna@mail.example.de")]),
+        tokens=MentionPattern(()),
+    )
+    store = file_store(config.landing_root, config.s3)
+    report = jobs.erase.erase_landing(store, config, config.dataset("accounts"), scope, key, dry_run=False)
+
+    assert (report.lines_removed, report.lines_redacted, report.files_rewritten) == (2, 1, 1)
+    written = path.read_bytes()
+    kept = (gzip.decompress(written) if gz else written).split(b"\n")
+    assert kept == [
+        lines[2],
+        lines[3][:-1].replace(b"anna@mail.example.de", REDACTED.encode()),
+        lines[4],
+        b"",
+    ]

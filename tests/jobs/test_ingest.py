@@ -15,6 +15,9 @@ from pyspark.testing import assertDataFrameEqual
 
 from jobs.ingest import LandingDataError, ingest
 from privlake.config import load_config
+from privlake.keys import pseudonym_key
+from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
+from privlake.pseudonym import pseudonymize
 from tests.conftest import write_config
 
 DAY = dt.date(2026, 11, 28)
@@ -128,6 +131,87 @@ def test_line_numbers_stay_right_when_a_file_is_split(spark: SparkSession, lake:
     bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
     numbers = sorted(r._line_number for r in bronze.select("_line_number").collect())
     assert numbers == [n for n in range(1, 3001) if n != 2501]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_a_line_ends_at_lf_only_and_a_crlf_cr_is_not_part_of_it(
+    spark: SparkSession, lake: Path, gz: bool
+) -> None:
+    # A bare CR between JSON tokens is whitespace: the line is valid and stays one line. A raw
+    # CR inside a string is a control character strict JSON refuses (so does Spark's
+    # parse_json): one invalid_json line. An escaped "\r" is a CR in the value, kept as such.
+    a1, a2, a3 = (line(account(i)) for i in (1, 2, 3))
+    lines = [
+        a1 + b"\r",  # CRLF
+        a2.replace(b'", "email"', b'",\r"email"', 1),  # bare CR between tokens
+        a3.replace("Zoë Müller".encode(), "Zoë\rMüller".encode(), 1),  # raw CR in a string
+        line(account(4, display_name="Zoë\r\nMüller")),  # escaped: valid
+        b"{oops\r",  # CRLF: the quarantined raw line has no CR
+        line(account(5)) + b"\r",
+    ]
+    folder = lake / "landing" / "accounts" / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    data = b"\n".join([*lines, line(account(6))])  # the last line has no LF
+    (folder / ("a.jsonl" + (".gz" if gz else ""))).write_bytes(gzip.compress(data) if gz else data)
+    record = ingest(spark, load_config(), "accounts", DAY)
+
+    assert (record.rows_in, record.rows_out, record.rows_quarantined) == (7, 5, 2)
+    name = "a.jsonl.gz" if gz else "a.jsonl"
+    assert bronze_lineage(spark, lake, "accounts") == [
+        (name, n, f"acc-{i:010d}") for n, i in ((1, 1), (2, 2), (4, 4), (6, 5), (7, 6))
+    ]
+    bronze = spark.read.format("delta").load(str(lake / "warehouse" / "bronze" / "accounts"))
+    names = {r.account_id: r.display_name for r in bronze.collect()}
+    assert names[f"acc-{4:010d}"] == "Zoë\r\nMüller"
+    assert set(names.values()) == {"Zoë Müller", "Zoë\r\nMüller"}
+    quarantine = spark.read.format("delta").load(str(lake / "warehouse" / "quarantine" / "accounts"))
+    raw = sorted((r.line_number, r.reason, bytes(r.raw_line)) for r in quarantine.collect())
+    assert raw == [(3, "invalid_json", lines[2]), (5, "invalid_json", b"{oops")]
+
+
+def landing_with_crs_at_split_boundaries(count: int, split: int) -> tuple[bytes, dict[int, str]]:
+    """``count`` lines of accounts; near every ``split`` boundary one line has a CR placed on
+    or next to it, in turn: a bare CR (between tokens) just before the boundary and on it, a
+    CRLF whose CR or LF is on it, a raw CR inside a string on it. Returns the file and the
+    lines (1-based) that must be quarantined as invalid_json."""
+    out, bad, boundary, case = bytearray(), {}, split, 0
+    for i in range(count):
+        normal = line(account(i, display_name="n" * 200)) + b"\n"
+        if len(out) + 2 * len(normal) <= boundary:
+            out += normal
+            continue
+        rest = line({k: v for k, v in account(i).items() if k != "display_name"})[1:]  # no "{"
+        head = b'{"display_name": "'
+        cr = boundary - 1 + (case % 5 in (1, 3, 4))  # where the CR goes
+        if case % 5 in (0, 1):  # bare CR between tokens
+            special = head + b"n" * (cr - len(out) - len(head) - 2) + b'",\r' + rest + b"\n"
+        elif case % 5 in (2, 3):  # CRLF: the CR at boundary - 1 (LF on it), or on it
+            body = line(account(i, display_name=""))
+            pad = b"n" * (cr - len(out) - len(body))
+            special = body.replace(b'"display_name": ""', b'"display_name": "' + pad + b'"') + b"\r\n"
+        else:  # a raw CR inside a string, on the boundary
+            special = head + b"n" * (cr - len(out) - len(head)) + b'\rn",' + rest + b"\n"
+            bad[i + 1] = f"acc-{i:010d}"
+        assert special.index(b"\r") == cr - len(out), case
+        out += special
+        boundary, case = boundary + split, case + 1
+    return bytes(out), bad
+
+
+def test_line_numbers_stay_true_when_a_split_boundary_falls_near_a_cr(
+    spark: SparkSession, lake: Path
+) -> None:
+    data, bad = landing_with_crs_at_split_boundaries(2000, 65536)
+    folder = lake / "landing" / "accounts" / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    (folder / "big.jsonl").write_bytes(data)
+    with small_splits(spark):
+        assert splits(spark, folder) >= 10
+        record = ingest(spark, load_config(), "accounts", DAY)
+    assert len(bad) >= 2 and record.rows_in == 2000
+    assert quarantined(spark, lake, "accounts") == [("big.jsonl", n, "invalid_json") for n in sorted(bad)]
+    expected = [("big.jsonl", i + 1, f"acc-{i:010d}") for i in range(2000) if i + 1 not in bad]
+    assert bronze_lineage(spark, lake, "accounts") == expected
 
 
 @contextmanager
@@ -262,6 +346,34 @@ def test_run_record_is_stored_in_the_privacy_zone(spark: SparkSession, lake: Pat
     assert [(r.run_id, r.rows_in, r.rows_out, r.rows_quarantined, r.reasons) for r in runs] == [
         (record.run_id, 2, 1, 1, {"invalid_json": 1})
     ]
+
+
+def test_a_duplicate_key_line_says_which_key_column_repeats(spark: SparkSession, lake: Path) -> None:
+    write_landing(lake, "accounts", "a", [line(account(1)), line(account(2)), line(account(1, username="x"))])
+    ingest(spark, load_config(), "accounts", DAY)
+    rows = spark.read.format("delta").load(str(lake / "warehouse" / "quarantine" / "accounts")).collect()
+    assert [(r.line_number, r.reason, r.detail) for r in rows] == [
+        (3, "duplicate_key", "key column: account_id")
+    ]
+
+
+def test_reasons_of_the_run_record_name_only_quarantined_lines(spark: SparkSession, lake: Path) -> None:
+    # An erased subject's lines, good and bad, are dropped: their reasons are not quarantine's.
+    config = load_config()
+    erased = pseudonymize(str(account(1)["account_id"]), "account_id", pseudonym_key(config).secret)
+    add_subjects(spark, config, DENY_LIST_TABLE, [erased], "req-erased")
+    lines = [
+        line(account(1)),
+        line(account(1, shoe_size=44)),
+        line(account(2)),
+        line(account(3, birth_year="x")),
+    ]
+    write_landing(lake, "accounts", "a", lines)
+    record = ingest(spark, config, "accounts", DAY)
+    assert (record.rows_in, record.rows_out, record.rows_dropped, record.rows_quarantined) == (4, 1, 2, 1)
+    assert record.reasons == {"wrong_type": 1}
+    runs = spark.read.format("delta").load(config.table_path("privacy", "runs")).collect()
+    assert [r.reasons for r in runs] == [{"wrong_type": 1}]
 
 
 def test_schema_drift_can_reject_the_run(spark: SparkSession, tmp_path: Path) -> None:

@@ -206,13 +206,13 @@ def build_landing(root: Path) -> None:
 # --- running the module's scenario ---------------------------------------------------------
 
 
-def files_under(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file but the evidence table's, with size and modification time."""
+def files_under(root: Path, evidence: bool = False) -> dict[str, tuple[int, int]]:
+    """Every file (but the evidence table's unless asked for), with size and modification time."""
     skip = f"privacy/{EVIDENCE_TABLE}"
     return {
         str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
         for p in root.rglob("*")
-        if p.is_file() and skip not in str(p)
+        if p.is_file() and (evidence or skip not in str(p))
     }
 
 
@@ -239,6 +239,9 @@ class Scenario:
     second: RetentionReport
     files_after_second: dict[str, tuple[int, int]]
     versions_after_second: dict[str, int | None]
+    third: RetentionReport  # finds what the second found
+    every_file_after_second: dict[str, tuple[int, int]]  # evidence included
+    every_file_after_third: dict[str, tuple[int, int]]
 
     def table(self, spark: SparkSession, zone: str, name: str) -> DataFrame:
         return spark.read.format("delta").load(self.config.table_path(zone, name))
@@ -259,12 +262,14 @@ def scenario(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> S
     write_quarantine_logs(spark, config)
     build_landing(root / "landing")
 
-    files_before, versions_before = files_under(root), versions(spark, config)
+    files_before, versions_before = files_under(root, evidence=True), versions(spark, config)
     dry = retention(spark, config, rules, AS_OF, dry_run=True)
-    files_after_dry, versions_after_dry = files_under(root), versions(spark, config)
+    files_after_dry, versions_after_dry = files_under(root, evidence=True), versions(spark, config)
     first = retention(spark, config, rules, AS_OF)
     files_after_first, versions_after_first = files_under(root), versions(spark, config)
     second = retention(spark, config, rules, AS_OF)
+    every_file_after_second = files_under(root, evidence=True)
+    third = retention(spark, config, rules, AS_OF)
     return Scenario(
         root,
         config,
@@ -279,6 +284,9 @@ def scenario(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> S
         second,
         files_under(root),
         versions(spark, config),
+        third,
+        every_file_after_second,
+        files_under(root, evidence=True),
     )
 
 
@@ -294,7 +302,8 @@ def plan(report: RetentionReport, label: str) -> list[tuple[str, int, int, tuple
 
 
 def test_dry_run_changes_nothing_and_plans_what_the_run_then_does(scenario: Scenario) -> None:
-    assert scenario.files_after_dry == scenario.files_before
+    assert scenario.files_after_dry == scenario.files_before  # evidence included: none written
+    assert scenario.dry.evidence == "not recorded (dry run)"
     assert scenario.versions_after_dry == scenario.versions_before
     assert scenario.dry.dry_run and not scenario.dry.nothing_to_do
     for t in scenario.dry.targets:
@@ -430,6 +439,16 @@ def test_a_second_run_with_the_same_as_of_does_nothing_and_says_so(scenario: Sce
     assert "nothing to do as of 2026-12-31" in console.export_text()
 
 
+def test_a_run_that_finds_what_the_last_one_found_records_no_duplicate_evidence(
+    scenario: Scenario,
+) -> None:
+    # The second run's "nothing to do" is evidence (after the first run's "done"); a third
+    # run finding the same adds nothing: not a row, not a file.
+    assert scenario.third.nothing_to_do
+    assert scenario.every_file_after_third == scenario.every_file_after_second
+    assert scenario.third.evidence == f"not recorded: the same as run {scenario.second.run_id[:8]}"
+
+
 def test_evidence_has_a_row_per_dataset_and_zone_without_personal_data(
     spark: SparkSession, scenario: Scenario
 ) -> None:
@@ -438,11 +457,7 @@ def test_evidence_has_a_row_per_dataset_and_zone_without_personal_data(
         r.run_id: (r.dry_run, r["count"]) for r in evidence.groupBy("run_id", "dry_run").count().collect()
     }
     n = len(scenario.first.targets)
-    assert runs == {
-        scenario.dry.run_id: (True, n),
-        scenario.first.run_id: (False, n),
-        scenario.second.run_id: (False, n),
-    }
+    assert runs == {scenario.first.run_id: (False, n), scenario.second.run_id: (False, n)}
     row = (
         evidence.where((F.col("run_id") == scenario.first.run_id) & (F.col("zone") == "bronze"))
         .where(F.col("dataset") == "device_logs")

@@ -6,13 +6,16 @@ import gzip
 import io
 import json
 import re
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jobs.erase import redact_line
+from jobs.erase import redact_line, scan_evidence
+from privlake.config import load_config
 from privlake.privacy.identifiers import REDACTED, MentionPattern
-from privlake.privacy.verify import count_matches
+from privlake.privacy.verify import count_matches, scan_lake
+from tests.conftest import write_config
 
 PATTERN = MentionPattern.of(
     [("mac_address", "a4:c1:38:0b:9e:2f"), ("phone", "+4915123456789"), ("person_name", "Zoë Müller")]
@@ -49,3 +52,48 @@ def test_the_scan_decodes_parquet_gzip_and_json_escapes() -> None:
     escaped = json.dumps({"stats": "Zo\u00eb M\u00fcller"}).encode()
     assert count_matches("_delta_log/00000.json", escaped, PATTERN) == 1
     assert count_matches("_delta_log/00000.json", b'{"stats": "clean"}', PATTERN) == 0
+
+
+def test_the_scan_decodes_a_json_line_that_holds_a_bare_cr() -> None:
+    # A line ends at LF only (privlake.landing): split at the CR, the escaped name was not decoded.
+    escaped = json.dumps({"id": 1, "stats": "Zo\u00eb M\u00fcller"}).replace(", ", ",\r").encode()
+    assert not PATTERN.binary().search(escaped)
+    assert count_matches("landing/accounts/dt=2026-11-28/a.jsonl", escaped + b"\r\n", PATTERN) == 1
+    raw_cr = json.dumps({"m": "Zo\u00eb\rM\u00fcller, Zo\u00eb M\u00fcller"}, ensure_ascii=True)
+    assert count_matches("landing/a.jsonl", raw_cr.replace("\\r", "\r").encode(), PATTERN) == 1
+
+
+def damaged_parquet(email: str) -> bytes:
+    """Parquet that opens but holds a string that is not UTF-8 (a damaged page): decoding fails."""
+    values = pa.array([f"met {email}".encode(), b"\xa0\xb1 broken"]).view(pa.string())
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"message": values}), sink, compression="none")
+    return sink.getvalue()
+
+
+def test_a_parquet_file_that_cannot_be_decoded_is_searched_as_bytes() -> None:
+    email = MentionPattern.of([("email", "anna@mail.example.de")])
+    unreadable: list[str] = []
+    assert count_matches("t/part-1.parquet", damaged_parquet("anna@mail.example.de"), email, unreadable) > 0
+    assert count_matches("t/part-2.parquet", b"", email, unreadable) == 0  # holds nothing
+    assert unreadable == ["t/part-1.parquet"]
+
+
+def test_orphan_part_files_of_a_killed_write_neither_fail_nor_escape_the_scan(tmp_path: Path) -> None:
+    # A table folder with files no Delta log references: zero bytes, truncated, damaged.
+    config = load_config(write_config(tmp_path))
+    table = Path(config.table_path("silver", "accounts"))
+    (table / "_delta_log").mkdir(parents=True)
+    (table / "_delta_log" / "00000000000000000000.json").write_text('{"commitInfo":{}}\n')
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"email": ["anna@mail.example.de"] * 50}), sink, compression="none")
+    (table / "part-00000-a.snappy.parquet").write_bytes(b"")
+    (table / "part-00001-b.snappy.parquet").write_bytes(sink.getvalue()[:-200])
+    (table / "part-00002-c.snappy.parquet").write_bytes(damaged_parquet("anna@mail.example.de"))
+    result = scan_lake(config, MentionPattern.of([("email", "anna@mail.example.de")]), MentionPattern(()))
+
+    assert result.files_scanned == 4
+    names = sorted(Path(f.path).name for f in result.findings)
+    assert names == ["part-00001-b.snappy.parquet", "part-00002-c.snappy.parquet"]
+    assert sorted(Path(p).name for p in result.unreadable) == names
+    assert "2 Parquet file(s) not decodable, searched as raw bytes" in scan_evidence(result).scope
