@@ -4,6 +4,8 @@ A record holds counts and labels only (reasons, column and entity-type names), n
 value from the data, so the privacy team can read it without seeing personal data.
 ``check_balance`` is the invariant every job enforces before it reports success:
 rows in = rows out + rows quarantined + rows dropped (deny list) + rows isolated.
+``mentions_redacted`` (ingest: mentions of erased subjects replaced in the rows it wrote) counts
+replacements inside rows, not rows, so it stays out of the balance.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class RunRecord:
     rows_quarantined: int = 0
     rows_dropped: int = 0
     rows_isolated: int = 0
+    # mentions of erased subjects redacted in rows written (ingest); not a row count
+    mentions_redacted: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
     key_id: str | None = None
@@ -74,6 +78,8 @@ def runs_schema() -> StructType:
             T.StructField("key_id", T.StringType(), True),
             T.StructField("started_at", T.TimestampType(), False),
             T.StructField("finished_at", T.TimestampType(), False),
+            # added later: older tables gain it on their next append (schema evolution), null before
+            T.StructField("mentions_redacted", T.LongType(), True),
         ]
     )
 
@@ -99,5 +105,6 @@ def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -
         record.key_id,
         record.started_at.replace(tzinfo=None),
         dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        record.mentions_redacted,
     )
-    append(json_frame(spark, [row], schema), path)
+    append(json_frame(spark, [row], schema), path, merge_schema=True)
