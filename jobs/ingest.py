@@ -6,7 +6,11 @@ variant type) so nothing crosses into Python: invalid UTF-8, NUL bytes, oversize
 invalid JSON, unknown fields (schema drift), missing required fields, wrong types, and
 repeated keys (the first line wins, the others are quarantined). Rows of subjects on the
 deny list (erased) are dropped, and rows of restricted subjects go straight to
-``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the date's
+``restricted/<dataset>`` (``privlake.privacy.denylist``). Mentions of erased subjects'
+identifiers in any other row it writes (string columns of bronze and restricted rows, raw
+lines of quarantined ones) become ``[REDACTED]``: candidates found in the text are hashed
+natively and matched against ``privacy/erased_identifiers`` (``privlake.privacy.mentions``),
+and counted as ``mentions_redacted``. A re-run replaces the date's
 partition, so ingest is idempotent; the run fails unless
 lines read = rows written + lines quarantined + rows dropped + rows isolated.
 

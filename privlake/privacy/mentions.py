@@ -160,9 +160,15 @@ class ErasedIdentifiers:
         path = config.table_path("privacy", ERASED_IDENTIFIERS_TABLE)
         if not table_exists(spark, path):
             return cls(())
+        rows = spark.read.format("delta").load(path).select("kind", "token").collect()
+        return cls.of_pairs((r["kind"], r["token"]) for r in rows)
+
+    @classmethod
+    def of_pairs(cls, pairs: Iterable[tuple[str, str]]) -> ErasedIdentifiers:
+        """From (kind, token) pairs, as ``identifier_tokens`` gives them."""
         by_kind: dict[str, set[str]] = {}
-        for row in spark.read.format("delta").load(path).select("kind", "token").collect():
-            by_kind.setdefault(row["kind"], set()).add(row["token"])
+        for kind, token in pairs:
+            by_kind.setdefault(kind, set()).add(token)
         return cls(tuple((k, tuple(sorted(v))) for k, v in sorted(by_kind.items())))
 
     @property

@@ -23,7 +23,7 @@ from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, add_subjects
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.manifest import build_request
-from privlake.privacy.mentions import ErasedIdentifiers, identifier_tokens
+from privlake.privacy.mentions import ErasedIdentifiers, identifier_tokens, phone_numbers
 from privlake.privacy.resolution import SubjectProfile
 from privlake.privacy.verify import scan_lake
 from privlake.pseudonym import pseudonymize
@@ -163,16 +163,8 @@ def test_a_runs_table_without_the_new_column_gains_it(spark: SparkSession, lake:
 def test_mentions_are_found_in_every_notation_by_their_hash(spark: SparkSession) -> None:
     config = load_config()
     secret = pseudonym_key(config).secret
-    erased = ErasedIdentifiers(
-        tuple(
-            (kind, (token,))
-            for kind, token in identifier_tokens(
-                [SubjectProfile(ERASED, PROFILE)],
-                secret,
-                config.deidentify.phone_regions,
-            )
-        )
-    )
+    regions = config.deidentify.phone_regions
+    erased = ErasedIdentifiers.of_pairs(identifier_tokens([SubjectProfile(ERASED, PROFILE)], secret, regions))
     texts = {
         f"pairing {MAC_CISCO} for {EMAIL_UPPER}, call {PHONE_NATIONAL}": [
             EMAIL_UPPER,
@@ -189,5 +181,11 @@ def test_mentions_are_found_in_every_notation_by_their_hash(spark: SparkSession)
         "Guest Erika Mustermann Jr": ["Erika Mustermann"],
     }
     df = spark.createDataFrame([(t,) for t in texts], "text string")
-    hits = df.select(erased.hits(F.col("text"), secret, config.deidentify.phone_regions).alias("h"))
+    hits = df.select(erased.hits(F.col("text"), secret, regions).alias("h"))
     assert [r["h"] for r in hits.collect()] == list(texts.values())
+
+
+def test_a_phone_stored_in_national_format_is_recorded_in_e164() -> None:
+    assert phone_numbers("+49 1512 3456789", ["US"]) == ["+4915123456789"]
+    assert "+4915123456789" in phone_numbers("01512 3456789", ["DE", "US"])
+    assert phone_numbers("not a number", ["DE"]) == []
