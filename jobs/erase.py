@@ -2,7 +2,9 @@
 
 A request names subjects by account id, e-mail, phone or device serial
 (``privlake.privacy.manifest``). The job resolves them to accounts and every identifier
-they own (``privlake.privacy.resolution``), puts the accounts on the deny list, then erases:
+they own (``privlake.privacy.resolution``), puts the accounts on the deny list and the keyed
+hashes of the identifiers they hold exclusively in ``privacy/erased_identifiers`` (ingest
+redacts later mentions of them, ``privlake.privacy.mentions``), then erases:
 
 - landing files lose the subjects' lines, and other lines' mentions of the subjects'
   identifiers are redacted (files rewritten through ``privlake.storage``, every S3 version);
@@ -97,6 +99,7 @@ from privlake.privacy.ledger import (
     request_history,
 )
 from privlake.privacy.manifest import PrivacyRequest, add_request_arguments, build_request
+from privlake.privacy.mentions import ERASED_IDENTIFIERS_TABLE, add_erased_identifiers, identifier_tokens
 from privlake.privacy.resolution import (
     SILVER_KEY_ID_COLUMN,
     Resolution,
@@ -490,7 +493,13 @@ def erase_everywhere(
     tag = f"privlake-erasure:{request.request_id}"
     if not dry_run and scope.subjects:
         add_subjects(spark, config, DENY_LIST_TABLE, scope.subjects, request.request_id)
-        evidence.deny_list = f"{len(scope.subjects)} subject hash(es) in privacy/{DENY_LIST_TABLE}"
+        # ingest redacts later mentions of these in other subjects' rows (hashes only)
+        tokens = identifier_tokens(resolution.subjects, key, config.deidentify.phone_regions)
+        add_erased_identifiers(spark, config, tokens, request.request_id)
+        evidence.deny_list = (
+            f"{len(scope.subjects)} subject hash(es) in privacy/{DENY_LIST_TABLE}, "
+            f"{len(tokens)} identifier hash(es) in privacy/{ERASED_IDENTIFIERS_TABLE}"
+        )
     store = file_store(config.landing_root, config.s3)
     evidence.landing, evidence.tables = [], []
     with session_settings(spark, run_settings(spark, config)):

@@ -7,7 +7,11 @@ Validation is native Spark (the variant type) so nothing crosses into Python: in
 NUL bytes, oversize lines, invalid JSON, unknown fields (schema drift), missing required
 fields, wrong types, and repeated keys (the first line wins, the others are quarantined).
 Rows of subjects on the deny list (erased) are dropped, and rows of restricted subjects go
-straight to ``restricted/<dataset>`` (``privlake.privacy.denylist``). A re-run replaces the
+straight to ``restricted/<dataset>`` (``privlake.privacy.denylist``). Mentions of erased
+subjects' identifiers in any other row it writes (string columns of bronze and restricted
+rows, raw lines of quarantined ones) become ``[REDACTED]``: candidates found in the text are
+hashed natively and matched against ``privacy/erased_identifiers``
+(``privlake.privacy.mentions``), and counted as ``mentions_redacted``. A re-run replaces the
 date's partition, so ingest is idempotent; the run fails unless
 lines read = rows written + lines quarantined + rows dropped + rows isolated.
 
@@ -22,10 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -43,6 +47,8 @@ from privlake.privacy.denylist import (
     isolated_rows,
     subject_of_raw_line,
 )
+from privlake.privacy.mentions import ErasedIdentifiers, redacted_text
+from privlake.privacy.resolution import identifier_columns
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
 from privlake.tables import ensure_table, replace_partition
@@ -51,6 +57,8 @@ LANDING_GLOB = "*.{jsonl,jsonl.gz}"
 # The raw line's column; a name no dataset column can take (datasets may have "value").
 RAW = "_raw_line"
 SUBJECT_STATE = "_subject_state"
+MENTIONS = "_mentions_redacted"  # per line: mentions of erased subjects redacted in what is written
+MENTION_HITS = "_mention_hits"
 
 # Checked in this order; a line gets the first reason that applies.
 REASONS = (
@@ -297,6 +305,68 @@ def screen_subjects(
     return classified.withColumn(SUBJECT_STATE, state)
 
 
+def mention_columns(config: PrivlakeConfig, dataset: DatasetConfig) -> list[str]:
+    """String columns that can mention someone else: all but the row's own identifiers (its
+    subject, identifier and IP columns, its person name), which belong to the row's subject."""
+    own = identifier_columns(config, dataset)
+    return [n for n, s in dataset.columns.items() if s.type in ("string", "array<string>") and n not in own]
+
+
+def _redacted_element(hits: Column) -> Callable[[Column, Column], Column]:
+    """For ``transform`` over an array column: element ``j`` redacted with its hits ``hits[j]``."""
+    return lambda value, j: redacted_text(value, F.try_element_at(hits, (j + 1).cast("int")))
+
+
+def redact_mentions(
+    classified: DataFrame,
+    config: PrivlakeConfig,
+    dataset: DatasetConfig,
+    erased: ErasedIdentifiers,
+    key: bytes,
+) -> DataFrame:
+    """Replace mentions of erased subjects' identifiers by ``[REDACTED]`` in what is written:
+    the typed text columns of good rows (bronze and restricted), the raw line of quarantined
+    ones; ``MENTIONS`` counts them per row. Denied rows are not written, so not scanned. An
+    empty erased set leaves the plan as it is."""
+    if not erased.active:
+        return classified
+    regions = config.deidentify.phone_regions
+    state = F.col(SUBJECT_STATE)
+    written = state.isNull() | (state != DENIED)
+    good = F.col("reason").isNull()
+    targets = [(RAW, written & ~good), *((c, written & good) for c in mention_columns(config, dataset))]
+    nothing = F.array().cast("array<string>")
+    # Every target as an array of texts (a string column is one), in one array: the (large)
+    # candidate-and-hash expression then appears once in the plan, not once per column.
+    arrays = [
+        F.col(c) if isinstance(classified.schema[c].dataType, T.ArrayType) else F.array(F.col(c))
+        for c, _ in targets
+    ]
+    texts = F.array(
+        *[F.when(applies, a).otherwise(nothing) for a, (_, applies) in zip(arrays, targets, strict=True)]
+    )
+    hits = F.transform(texts, lambda values: F.transform(values, lambda v: erased.hits(v, key, regions)))
+    out = classified.withColumn(MENTION_HITS, hits)
+    for i, (column, _) in enumerate(targets):
+        mine = F.try_element_at(F.col(MENTION_HITS), F.lit(i + 1))
+        if isinstance(classified.schema[column].dataType, T.ArrayType):
+            redacted = F.transform(F.col(column), _redacted_element(mine))
+        else:
+            redacted = redacted_text(F.col(column), F.try_element_at(mine, F.lit(1)))
+        out = out.withColumn(column, redacted)
+    mentions = F.size(F.flatten(F.flatten(F.col(MENTION_HITS)))).cast("long")
+    return out.withColumn(MENTIONS, mentions).drop(MENTION_HITS)
+
+
+def count_lines(classified: DataFrame, erased: ErasedIdentifiers) -> list[Row]:
+    """The one counting pass: lines by reason and subject state (and mentions redacted, when any
+    subject was erased: the same pass, no extra read)."""
+    grouped = classified.groupBy("reason", SUBJECT_STATE)
+    if not erased.active:
+        return grouped.count().collect()
+    return grouped.agg(F.count(F.lit(1)).alias("count"), F.sum(MENTIONS).alias(MENTIONS)).collect()
+
+
 # --- the job -----------------------------------------------------------------------------
 
 
@@ -315,7 +385,8 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
             ) from None
         raise
     screen = SubjectScreen.load(spark, config)
-    key = pseudonym_key(config).secret if screen.active else b""
+    erased = ErasedIdentifiers.load(spark, config)
+    key = pseudonym_key(config).secret if screen.active or erased.active else b""
     # Parsing is the costly part: done once, kept (spilling to disk rather than failing when
     # a partition outgrows memory); everything below reads narrow columns of it.
     parsed = classify_lines(lines, dataset, config.ingest.max_line_bytes).persist(
@@ -327,11 +398,13 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         # Kept too: once the count below has computed it, Spark knows its real (small) size
         # and the writes broadcast it instead of shuffling every column by key.
         repeated = repeated_keys(numbered, dataset.key).persist()
-        classified = mark_duplicate_keys(numbered, repeated, dataset.key).transform(
-            screen_subjects, dataset, screen, key
+        classified = (
+            mark_duplicate_keys(numbered, repeated, dataset.key)
+            .transform(screen_subjects, dataset, screen, key)
+            .transform(redact_mentions, config, dataset, erased, key)
         )
         # The one counting pass: lines by reason and subject state.
-        counts = classified.groupBy("reason", SUBJECT_STATE).count().collect()
+        counts = count_lines(classified, erased)
         record.rows_in = sum(int(r["count"]) for r in counts)
         if record.rows_in == 0:
             raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
@@ -348,6 +421,9 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
                     )
         record.rows_dropped = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == DENIED)
         record.rows_isolated = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == RESTRICTED)
+        if erased.active:
+            written = [r for r in counts if r[SUBJECT_STATE] != DENIED]
+            record.mentions_redacted = sum(int(r[MENTIONS] or 0) for r in written)
         if reasons.get("unknown_field") and config.ingest.on_unknown_fields == "reject":
             first = classified.where(F.col("reason") == "unknown_field").orderBy("line_index")
             row = first.select("source_file", "line_number", "detail").first()

@@ -102,17 +102,24 @@ def _normalized_column(col: Column, kind: str) -> Column:
     return v
 
 
+def hmac_hex_column(message: Column, key: bytes) -> Column:
+    """Hex HMAC-SHA256 of ``message`` (a string or binary column) under ``key``, natively."""
+    from pyspark.sql import functions as F
+
+    padded = _padded_key(key)
+    inner_pad = bytes(b ^ 0x36 for b in padded).hex()
+    outer_pad = bytes(b ^ 0x5C for b in padded).hex()
+    inner = F.unhex(F.sha2(F.concat(F.unhex(F.lit(inner_pad)), message.cast("binary")), 256))
+    return F.sha2(F.concat(F.unhex(F.lit(outer_pad)), inner), 256)
+
+
 def pseudonym_column(col: Column, kind: str, key: bytes) -> Column:
     """The Spark expression twin of ``pseudonymize``; null stays null."""
     from pyspark.sql import functions as F
 
     if kind not in TOKEN_PREFIX:
         raise ValueError(f"unknown identifier kind {kind!r}; expected one of {sorted(TOKEN_PREFIX)}")
-    padded = _padded_key(key)
-    inner_pad = bytes(b ^ 0x36 for b in padded).hex()
-    outer_pad = bytes(b ^ 0x5C for b in padded).hex()
-    message = F.concat(F.lit(f"{kind}:"), _normalized_column(col, kind)).cast("binary")
-    inner = F.unhex(F.sha2(F.concat(F.unhex(F.lit(inner_pad)), message), 256))
-    outer = F.sha2(F.concat(F.unhex(F.lit(outer_pad)), inner), 256)
-    token = F.concat(F.lit(TOKEN_PREFIX[kind]), F.substring(outer, 1, TOKEN_HEX_DIGITS))
+    message = F.concat(F.lit(f"{kind}:"), _normalized_column(col, kind))
+    digest = hmac_hex_column(message, key)
+    token = F.concat(F.lit(TOKEN_PREFIX[kind]), F.substring(digest, 1, TOKEN_HEX_DIGITS))
     return F.when(col.isNull(), F.lit(None).cast("string")).otherwise(token)

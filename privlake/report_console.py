@@ -23,6 +23,12 @@ def print_run_records(console: Console, records: Iterable[RunRecord]) -> None:
         counts = [r.rows_in, r.rows_out, r.rows_quarantined, *(getattr(r, f"rows_{c}") for c in optional)]
         table.add_row(r.job, r.dataset, r.day.isoformat(), *(f"{c:,}" for c in counts))
     console.print(table)
+    mentions = [r for r in records if r.mentions_redacted]
+    if mentions:
+        console.print(
+            "mentions of erased subjects redacted: "
+            + ", ".join(f"{r.dataset} {r.day.isoformat()}: {r.mentions_redacted:,}" for r in mentions)
+        )
     reasons = Table(title="quarantined by reason", title_justify="left")
     for column in ("job", "dataset", "reason", "rows"):
         reasons.add_column(column, justify="right" if column == "rows" else "left")

@@ -6,6 +6,8 @@ value from the data, so the privacy team can read it without seeing personal dat
 rows in = rows out + rows quarantined + rows dropped (deny list) + rows isolated, and the
 quarantined rows by reason add up to rows quarantined (a reason names only rows that went
 to quarantine, never a dropped or isolated one).
+``mentions_redacted`` (ingest: mentions of erased subjects replaced in the rows it wrote)
+counts replacements inside rows, not rows, so it stays out of the balance.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class RunRecord:
     rows_quarantined: int = 0
     rows_dropped: int = 0
     rows_isolated: int = 0
+    # mentions of erased subjects redacted in rows written (ingest); not a row count
+    mentions_redacted: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
     key_id: str | None = None
@@ -82,6 +86,8 @@ def runs_schema() -> StructType:
             T.StructField("key_id", T.StringType(), True),
             T.StructField("started_at", T.TimestampType(), False),
             T.StructField("finished_at", T.TimestampType(), False),
+            # added later: older tables gain it on their next append (schema evolution), null before
+            T.StructField("mentions_redacted", T.LongType(), True),
         ]
     )
 
@@ -107,5 +113,6 @@ def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -
         record.key_id,
         record.started_at.replace(tzinfo=None),
         dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        record.mentions_redacted,
     )
-    append(json_frame(spark, [row], schema), path)
+    append(json_frame(spark, [row], schema), path, merge_schema=True)

@@ -146,8 +146,12 @@ def rows_committed_with_tag(spark: SparkSession, path: str, tag: str) -> int:
     return sum(int((c["operationMetrics"] or {}).get("numOutputRows", 0)) for c in mine)
 
 
-def append(df: DataFrame, path: str) -> None:
-    with_conflict_retry(lambda: df.write.format("delta").mode("append").save(path), f"append to {path}")
+def append(df: DataFrame, path: str, merge_schema: bool = False) -> None:
+    """Append ``df``; with ``merge_schema`` new columns are added to the table (older rows: null)."""
+    writer = df.write.format("delta").mode("append")
+    if merge_schema:
+        writer = writer.option("mergeSchema", "true")
+    with_conflict_retry(lambda: writer.save(path), f"append to {path}")
 
 
 def table_version(spark: SparkSession, path: str) -> int | None:

@@ -159,7 +159,8 @@ def _as_values(df: DataFrame, column: str) -> Column:
     from pyspark.sql import types as T
 
     if isinstance(df.schema[column].dataType, T.ArrayType):
-        return F.col(column)
+        # null would make the row's flattened (kind, value) pairs null: all its identifiers lost
+        return F.coalesce(F.col(column), F.array().cast(df.schema[column].dataType))
     return F.array(F.col(column))
 
 
