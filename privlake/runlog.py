@@ -37,6 +37,8 @@ class RunRecord:
     rows_quarantined: int = 0
     rows_dropped: int = 0
     rows_isolated: int = 0
+    # ingest: screenings repeated because a subject list changed while the run committed
+    rescreens: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
     key_id: str | None = None
@@ -74,6 +76,7 @@ def runs_schema() -> StructType:
             T.StructField("key_id", T.StringType(), True),
             T.StructField("started_at", T.TimestampType(), False),
             T.StructField("finished_at", T.TimestampType(), False),
+            T.StructField("rescreens", T.LongType(), True),  # added last: older tables gain it at the end
         ]
     )
 
@@ -99,5 +102,7 @@ def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -
         record.key_id,
         record.started_at.replace(tzinfo=None),
         dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        record.rescreens,
     )
-    append(json_frame(spark, [row], schema), path)
+    # Tables made before a column was added gain it (older rows read it as null).
+    append(json_frame(spark, [row], schema), path, merge_schema=True)

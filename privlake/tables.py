@@ -146,8 +146,10 @@ def rows_committed_with_tag(spark: SparkSession, path: str, tag: str) -> int:
     return sum(int((c["operationMetrics"] or {}).get("numOutputRows", 0)) for c in mine)
 
 
-def append(df: DataFrame, path: str) -> None:
-    with_conflict_retry(lambda: df.write.format("delta").mode("append").save(path), f"append to {path}")
+def append(df: DataFrame, path: str, merge_schema: bool = False) -> None:
+    """Append ``df``; with ``merge_schema`` the table gains the columns it does not have yet."""
+    writer = df.write.format("delta").mode("append").option("mergeSchema", str(merge_schema).lower())
+    with_conflict_retry(lambda: writer.save(path), f"append to {path}")
 
 
 def table_version(spark: SparkSession, path: str) -> int | None:
