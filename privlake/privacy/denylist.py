@@ -56,8 +56,11 @@ def add_subjects(
     path = config.table_path("privacy", table)
     schema = subject_list_schema()
     ensure_table(spark, path, schema, stats_columns=["request_id"])
+    missing = sorted(set(hashes) - set(listed_subjects(spark, config, table)))
+    if not missing:
+        return  # no new version: an erasure erasing again does not make running ingests re-screen
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = json_frame(spark, [(h, request_id, now) for h in sorted(set(hashes))], schema)
+    rows = json_frame(spark, [(h, request_id, now) for h in missing], schema)
     _merge_on_hash(
         spark, path, rows, lambda merge: merge.whenNotMatchedInsertAll(), f"add subjects to privacy/{table}"
     )
