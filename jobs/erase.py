@@ -19,7 +19,17 @@ Deletes and redactions are MERGEs against rows selected by a read, so Delta's hi
 join conditions, never a value or a hash; deletion vectors are purged (REORG) on every table
 that uses them. ``--purge`` also VACUUMs with zero retention, so no earlier table version
 keeps the rows; without it the next retention run purges history, and the evidence says when.
-A scan of every file then looks for the subjects' identifiers; a finding fails the request.
+A scan of every file then looks for the subjects' identifiers.
+
+Jobs that write while the request runs: the subjects go on the deny list before anything is
+erased, and ingest checks the list's version after its writes and screens again when it
+changed (``jobs/ingest.py``), so an ingest that screened before the listing either rewrites
+its rows without the subjects itself, or committed them before this job's erase step read
+the tables. Rows such an ingest wrote in between (before its re-screen) can still be seen by
+the scan: when it finds the subjects in table data, the request records ``retrying`` in the
+ledger and the finding in the evidence, and erases (and purges, and scans) again, at most
+``VERIFICATION_RETRIES`` times; only then, or at once when the finding is in a
+``_delta_log`` file that erasing cannot change, does the request fail.
 
 The ledger (``privacy/privacy_requests``) drives the steps: a re-run resumes after the last
 state reached (the resolved identifiers survive between runs in an encrypted work file), a
@@ -76,6 +86,7 @@ from privlake.privacy.evidence import (
     IdentifierEvidence,
     LandingEvidence,
     RequestEvidence,
+    RetryEvidence,
     ScanEvidence,
     SubjectEvidence,
     TableEvidence,
@@ -91,6 +102,7 @@ from privlake.privacy.ledger import (
     PURGED,
     RECEIVED,
     RESOLVED,
+    RETRYING,
     VERIFIED,
     LedgerEntry,
     check_same_request,
@@ -119,6 +131,8 @@ from privlake.tables import table_exists, with_conflict_retry
 ACTION: Final = "erase"
 TABLE_ZONES = ("bronze", "restricted", "quarantine", "silver")
 VERIFICATION_FAILED = "verification failed"
+# Erase-and-verify passes after the first, when the scan finds rows written meanwhile.
+VERIFICATION_RETRIES = 3
 RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
 STATS_COLUMNS_PROPERTY = "delta.dataSkippingStatsColumns"
 
@@ -492,10 +506,11 @@ def erase_everywhere(
     scope = ErasureScope.of(resolution, key)
     tag = f"privlake-erasure:{request.request_id}"
     if not dry_run and scope.subjects:
-        add_subjects(spark, config, DENY_LIST_TABLE, scope.subjects, request.request_id)
-        # ingest redacts later mentions of these in other subjects' rows (hashes only)
+        # Ingest redacts later mentions of these in other subjects' rows (hashes only). Recorded
+        # before the deny list: an ingest that sees the deny list change re-reads them too.
         tokens = identifier_tokens(resolution.subjects, key, config.deidentify.phone_regions)
         add_erased_identifiers(spark, config, tokens, request.request_id)
+        add_subjects(spark, config, DENY_LIST_TABLE, scope.subjects, request.request_id)
         evidence.deny_list = (
             f"{len(scope.subjects)} subject hash(es) in privacy/{DENY_LIST_TABLE}, "
             f"{len(tokens)} identifier hash(es) in privacy/{ERASED_IDENTIFIERS_TABLE}"
@@ -513,6 +528,60 @@ def erase_everywhere(
     if not dry_run:
         days = sorted({d for days in dates_of(resolution.subjects).values() for d in days})
         evidence.gold = recompute_gold(spark, config, days)
+
+
+def carry_over(
+    evidence: RequestEvidence, landing: Sequence[LandingEvidence], tables: Sequence[TableEvidence]
+) -> None:
+    """After erasing again, report the request as a whole: landing lines removed by every pass
+    (each pass counts its own), and each table's version before the first pass. Table row
+    counts need nothing: they come from the request's tagged commits, every pass's."""
+    first = {(t.zone, t.dataset): t for t in tables}
+    for table in evidence.tables:
+        if (was := first.get((table.zone, table.dataset))) is not None:
+            table.version_before = was.version_before
+            table.deletion_vectors_purged |= was.deletion_vectors_purged
+    files = {f.dataset: f for f in landing}
+    for now in evidence.landing:
+        if (earlier := files.get(now.dataset)) is not None:
+            now.files_rewritten += earlier.files_rewritten
+            now.files_deleted += earlier.files_deleted
+            now.lines_removed += earlier.lines_removed
+            now.lines_redacted += earlier.lines_redacted
+
+
+def purge_tables(
+    spark: SparkSession, config: PrivlakeConfig, request: PrivacyRequest, evidence: RequestEvidence
+) -> None:
+    """--purge: every table the request touched and every gold table, into the evidence."""
+    paths = [config.table_path(t.zone, t.dataset) for t in evidence.tables]
+    paths += [config.table_path("gold", g) for g in gold_tables(spark, config)]
+    purged = purge_history(
+        spark, [p for p in paths if table_exists(spark, p)], f"privlake-erasure:{request.request_id}"
+    )
+    for table in evidence.tables:
+        path = config.table_path(table.zone, table.dataset)
+        table.history_files_purged = purged.get(path, 0)  # the tagged VACUUMs of every pass
+        table.version_after = table_history(spark, path)[0].version
+    evidence.history = (
+        f"purged at {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}: deletion vectors "
+        "materialized, VACUUM RETAIN 0 HOURS on every table touched and every gold table"
+    )
+
+
+def verify_erased(
+    spark: SparkSession, config: PrivlakeConfig, resolution: Resolution, secret: bytes, purge: bool
+) -> ScanResult:
+    """Scan for the subjects' raw identifiers, pseudonyms and account hashes: every file with
+    --purge, else landing and the current table versions' files."""
+    scope = ErasureScope.of(resolution, secret)
+    subjects = MentionPattern(tuple(re.escape(s) for s in resolution.subject_hashes(secret)))
+    tokens = MentionPattern(scope.tokens.fragments + subjects.fragments)
+    if purge:
+        return scan_lake(config, scope.raw, tokens)
+    result = scan_lake(config, scope.raw, tokens, current_version_files(spark, config))
+    result.scope = "landing, and the files of the current table versions (history: see above)"
+    return result
 
 
 def history_note(config: PrivlakeConfig, erased_at: dt.datetime) -> str:
@@ -553,6 +622,8 @@ def erase(
         return ErasureResult(evidence, dry_run=True)
     if history and history[-1].state == FAILED and (history[-1].reason or "").startswith(VERIFICATION_FAILED):
         progress = RESOLVED  # something survived: erase again before verifying again
+    if progress == RETRYING:
+        progress = RESOLVED  # killed while retrying: erase again
     run_id = uuid.uuid4().hex
     subject_hashes: tuple[str, ...] = history[-1].subject_hashes if history else ()
 
@@ -589,61 +660,53 @@ def erase(
             evidence = RequestEvidence.model_validate(work["evidence"])
         evidence.run_ids = [*evidence.run_ids, run_id]
 
-        def save(state: str) -> None:
+        def save(state: str, reason: str | None = None) -> None:
             evidence.state = state
             work["evidence"] = evidence.model_dump(mode="json")
             seal(config, request.request_id, work, secret)
-            record(state)
+            record(state, reason)
 
-        if before(ERASED):
-            erase_everywhere(spark, config, request, resolution, evidence, secret)
-            evidence.history = history_note(config, dt.datetime.now(dt.UTC))
-            save(ERASED)
-        if request.purge and before(PURGED):
-            paths = [config.table_path(t.zone, t.dataset) for t in evidence.tables]
-            paths += [config.table_path("gold", g) for g in gold_tables(spark, config)]
-            purged = purge_history(
-                spark, [p for p in paths if table_exists(spark, p)], f"privlake-erasure:{request.request_id}"
-            )
-            for table in evidence.tables:
-                table.history_files_purged = purged.get(config.table_path(table.zone, table.dataset), 0)
-                table.version_after = table_history(spark, config.table_path(table.zone, table.dataset))[
-                    0
-                ].version
-            evidence.history = (
-                f"purged at {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}: deletion vectors "
-                "materialized, VACUUM RETAIN 0 HOURS on every table touched and every gold table"
-            )
-            save(PURGED)
-        if before(VERIFIED):
-            pseudonyms = ErasureScope.of(resolution, secret).tokens
-            subjects = MentionPattern(tuple(re.escape(s) for s in resolution.subject_hashes(secret)))
-            tokens = MentionPattern(pseudonyms.fragments + subjects.fragments)
-            raw = ErasureScope.of(resolution, secret).raw
-            if request.purge:
-                result = scan_lake(config, raw, tokens)
-            else:
-                result = scan_lake(config, raw, tokens, current_version_files(spark, config))
-                result.scope = "landing, and the files of the current table versions (history: see above)"
+        for attempt in range(VERIFICATION_RETRIES + 1):
+            if before(ERASED):
+                earlier = (list(evidence.landing), list(evidence.tables))  # a pass before this one's
+                erase_everywhere(spark, config, request, resolution, evidence, secret)
+                carry_over(evidence, *earlier)
+                evidence.history = history_note(config, dt.datetime.now(dt.UTC))
+                save(ERASED)
+            if request.purge and before(PURGED):
+                purge_tables(spark, config, request, evidence)
+                save(PURGED)
+            if not before(VERIFIED):
+                break
+            result = verify_erased(spark, config, resolution, secret, request.purge)
             evidence.scan = scan_evidence(result)
-            if not result.passed:
-                evidence.state = FAILED
-                work["evidence"] = evidence.model_dump(mode="json")
-                seal(config, request.request_id, work, secret)
-                reason = (
-                    f"{VERIFICATION_FAILED}: {len(result.findings)} file(s) still hold the subject "
-                    f"(first: {result.findings[0].path})"
+            if result.passed:
+                save(VERIFIED)
+                break
+            reason = (
+                f"{VERIFICATION_FAILED}: {len(result.findings)} file(s) still hold the subject "
+                f"(first: {result.findings[0].path})"
+            )
+            in_log = any("/_delta_log/" in f.path for f in result.findings)
+            if attempt < VERIFICATION_RETRIES and not in_log:
+                # Rows a concurrent job (an ingest that screened before the deny list had the
+                # subject) committed after the erase step read the tables: erase them again.
+                evidence.retries = [*evidence.retries, RetryEvidence(attempt=attempt + 1, scan=evidence.scan)]
+                save(RETRYING, f"{reason}; erasing again (retry {attempt + 1} of {VERIFICATION_RETRIES})")
+                progress = RESOLVED
+                continue
+            evidence.state = FAILED
+            work["evidence"] = evidence.model_dump(mode="json")
+            seal(config, request.request_id, work, secret)
+            record(FAILED, reason)
+            hint = "run it again to erase what is left"
+            if in_log:
+                hint = (
+                    "a _delta_log file holds them: the table kept per-file statistics of personal "
+                    f"columns before {STATS_COLUMNS_PROPERTY} was set (see the evidence's tables); set "
+                    "the property, rewrite the table, and let log retention expire the old commits"
                 )
-                record(FAILED, reason)
-                hint = "run it again to erase what is left"
-                if any("/_delta_log/" in f.path for f in result.findings):
-                    hint = (
-                        "a _delta_log file holds them: the table kept per-file statistics of personal "
-                        f"columns before {STATS_COLUMNS_PROPERTY} was set (see the evidence's tables); set "
-                        "the property, rewrite the table, and let log retention expire the old commits"
-                    )
-                raise ErasureFailed(f"request {request.request_id}: {reason}; {hint}")
-            save(VERIFIED)
+            raise ErasureFailed(f"request {request.request_id}: {reason}; {hint}")
         evidence.state = COMPLETED
         evidence.completed_at = dt.datetime.now(dt.UTC)
         path = write_evidence(config, evidence)

@@ -15,6 +15,17 @@ hashed natively and matched against ``privacy/erased_identifiers``
 date's partition, so ingest is idempotent; the run fails unless
 lines read = rows written + lines quarantined + rows dropped + rows isolated.
 
+No race with an erasure: the erasure puts the subject on the deny list first and erases
+after; ingest screens (reading each list at a known Delta version), writes, and then checks
+the lists' versions. Either the check sees the erasure's deny-list commit, and ingest screens
+again with the new list and rewrites what it wrote (bronze partition, quarantine, rows it
+isolated); or the deny-list commit came after the check, hence after ingest's writes, so the
+erasure's erase step reads the tables with the rows in them and removes them. Between a
+write and its re-screen the rows are briefly in bronze: an erasure verifying then finds them
+and erases again (``jobs/erase.py``). The same holds for the restriction list. A run re-screens
+at most ``SCREENINGS`` times (counted as ``rescreens`` in ``privacy/runs``); when the lists
+still change, it withdraws what it wrote (writes that carry no row cannot race) and fails.
+
 Lines are parsed once, on every core even when the day is one gzip file, and kept (spilling
 to disk) for one counting pass and the writes; line numbers and repeated keys come from
 small tables joined back, never from a sort of all lines.
@@ -45,6 +56,7 @@ from privlake.privacy.denylist import (
     SubjectScreen,
     insert_missing,
     isolated_rows,
+    remove_isolated,
     subject_of_raw_line,
 )
 from privlake.privacy.mentions import ErasedIdentifiers, redacted_text
@@ -59,6 +71,10 @@ RAW = "_raw_line"
 SUBJECT_STATE = "_subject_state"
 MENTIONS = "_mentions_redacted"  # per line: mentions of erased subjects redacted in what is written
 MENTION_HITS = "_mention_hits"
+# Screenings per run: the first, then one more each time a subject list had changed by the
+# time the writes committed. Requests come a few a day; a list changing under every one of
+# these means a burst of them, and the run withdraws its writes and asks to be run again.
+SCREENINGS = 3
 
 # Checked in this order; a line gets the first reason that applies.
 REASONS = (
@@ -75,6 +91,10 @@ REASONS = (
 
 class LandingDataError(PrivlakeError):
     """The landing data cannot be ingested as configured (nothing was written)."""
+
+
+class SubjectListsChanged(PrivlakeError):
+    """A subject list changed after every screening; what the run wrote was withdrawn."""
 
 
 def quarantine_schema() -> T.StructType:
@@ -370,8 +390,110 @@ def count_lines(classified: DataFrame, erased: ErasedIdentifiers) -> list[Row]:
 # --- the job -----------------------------------------------------------------------------
 
 
-def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: dt.date) -> RunRecord:
-    """Ingest one (dataset, date); returns the balanced run record (also stored)."""
+def tally_lines(classified: DataFrame, erased: ErasedIdentifiers, record: RunRecord) -> None:
+    """The one counting pass (``count_lines``) into the run record: lines by subject state, the
+    quarantined ones by reason (a denied line's reason is not a quarantined reason: the reasons
+    add up to the lines quarantined), and mentions redacted in what is written."""
+    counts = count_lines(classified, erased)
+    record.rows_in = sum(int(r["count"]) for r in counts)
+    reasons: dict[str, int] = {}
+    for r in counts:
+        if r["reason"] is not None and r[SUBJECT_STATE] != DENIED:
+            reasons[r["reason"]] = reasons.get(r["reason"], 0) + int(r["count"])
+    record.reasons = reasons
+    record.rows_dropped = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == DENIED)
+    record.rows_isolated = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == RESTRICTED)
+    if erased.active:
+        written = [r for r in counts if r[SUBJECT_STATE] != DENIED]
+        record.mentions_redacted = sum(int(r[MENTIONS] or 0) for r in written)
+
+
+def write_screened(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    dataset: DatasetConfig,
+    day: dt.date,
+    classified: DataFrame,
+    record: RunRecord,
+) -> None:
+    """Commit one screening's rows: the date's bronze partition and ingest quarantine replaced,
+    restricted subjects' rows inserted into ``restricted/``. After a re-screen, rows an earlier
+    screening of this run isolated whose subject is no longer restricted (erased since, or
+    unrestricted) are taken back out of ``restricted/``."""
+    bronze_path = config.table_path("bronze", dataset.name)
+    quarantine_path = config.table_path("quarantine", dataset.name)
+    restricted_path = config.table_path("restricted", dataset.name)
+    ensure_table(
+        spark, bronze_path, bronze_schema(dataset), ["dt"], stats_columns=non_personal_columns(dataset)
+    )
+    ensure_table(
+        spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
+    )
+    predicate = f"dt = DATE'{day.isoformat()}'"
+    state = F.col(SUBJECT_STATE)
+    # Rows written and quarantined come from the writes' own commits, not from counts.
+    record.rows_out = replace_partition(
+        bronze_rows(classified.where(state.isNull()), dataset, day), bronze_path, predicate
+    )
+    record.rows_quarantined = replace_partition(
+        quarantine_rows(classified.where(state.isNull() | (state != DENIED)), dataset, day),
+        quarantine_path,
+        f"{predicate} AND stage = 'ingest'",
+    )
+    if record.rows_isolated:
+        insert_missing(
+            isolated_rows(bronze_rows(classified.where(state == RESTRICTED), dataset, day), INGEST_ROUTED_BY),
+            restricted_path,
+            [dataset.key, "dt"],
+            ["dt"],
+            [*non_personal_columns(dataset), "isolated_by"],
+        )
+    if record.rescreens:
+        not_isolated = classified.where(F.col("reason").isNull() & (state.isNull() | (state != RESTRICTED)))
+        remove_isolated(
+            bronze_rows(not_isolated, dataset, day), restricted_path, [dataset.key, "dt"], INGEST_ROUTED_BY
+        )
+
+
+def withdraw(
+    spark: SparkSession, config: PrivlakeConfig, dataset: DatasetConfig, day: dt.date, classified: DataFrame
+) -> None:
+    """Take back everything this run wrote (the lists kept changing under it): the date's bronze
+    partition and ingest quarantine emptied, the rows it isolated removed. Writes no row at all,
+    so it cannot race with an erasure."""
+    predicate = f"dt = DATE'{day.isoformat()}'"
+    nothing = classified.limit(0)
+    replace_partition(
+        bronze_rows(nothing, dataset, day), config.table_path("bronze", dataset.name), predicate
+    )
+    replace_partition(
+        quarantine_rows(nothing, dataset, day),
+        config.table_path("quarantine", dataset.name),
+        f"{predicate} AND stage = 'ingest'",
+    )
+    remove_isolated(
+        bronze_rows(classified.where(F.col("reason").isNull()), dataset, day),
+        config.table_path("restricted", dataset.name),
+        [dataset.key, "dt"],
+        INGEST_ROUTED_BY,
+    )
+
+
+def ingest(
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    dataset_name: str,
+    day: dt.date,
+    before_commit: Callable[[int], None] | None = None,
+) -> RunRecord:
+    """Ingest one (dataset, date); returns the balanced run record (also stored).
+
+    ``before_commit`` is called with the screening's number (1, 2, ...) after the lines were
+    screened and counted and before that screening's writes: a seam for tests that change a
+    subject list at the worst moment. The lists' versions are checked after the writes; when
+    either changed, the run screens again with the new lists and writes again (at most
+    ``SCREENINGS`` screenings, then everything it wrote is withdrawn and the run fails).
+    """
     dataset = config.dataset(dataset_name)
     landing = config.landing_path(dataset.name, day.isoformat())
     record = RunRecord(job="ingest", dataset=dataset.name, day=day)
@@ -386,7 +508,6 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         raise
     screen = SubjectScreen.load(spark, config)
     erased = ErasedIdentifiers.load(spark, config)
-    key = pseudonym_key(config).secret if screen.active or erased.active else b""
     # Parsing is the costly part: done once, kept (spilling to disk rather than failing when
     # a partition outgrows memory); everything below reads narrow columns of it.
     parsed = classify_lines(lines, dataset, config.ingest.max_line_bytes).persist(
@@ -398,71 +519,34 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
         # Kept too: once the count below has computed it, Spark knows its real (small) size
         # and the writes broadcast it instead of shuffling every column by key.
         repeated = repeated_keys(numbered, dataset.key).persist()
-        classified = (
-            mark_duplicate_keys(numbered, repeated, dataset.key)
-            .transform(screen_subjects, dataset, screen, key)
-            .transform(redact_mentions, config, dataset, erased, key)
-        )
-        # The one counting pass: lines by reason and subject state.
-        counts = count_lines(classified, erased)
-        record.rows_in = sum(int(r["count"]) for r in counts)
-        if record.rows_in == 0:
-            raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
-        # Every bad line's reason, for the schema-drift check; the record names only what
-        # went to quarantine (a denied line's reason is not a quarantined reason).
-        reasons: dict[str, int] = {}
-        quarantined_reasons: dict[str, int] = {}
-        for r in counts:
-            if r["reason"] is not None:
-                reasons[r["reason"]] = reasons.get(r["reason"], 0) + int(r["count"])
-                if r[SUBJECT_STATE] != DENIED:
-                    quarantined_reasons[r["reason"]] = quarantined_reasons.get(r["reason"], 0) + int(
-                        r["count"]
-                    )
-        record.rows_dropped = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == DENIED)
-        record.rows_isolated = sum(int(r["count"]) for r in counts if r[SUBJECT_STATE] == RESTRICTED)
-        if erased.active:
-            written = [r for r in counts if r[SUBJECT_STATE] != DENIED]
-            record.mentions_redacted = sum(int(r[MENTIONS] or 0) for r in written)
-        if reasons.get("unknown_field") and config.ingest.on_unknown_fields == "reject":
-            first = classified.where(F.col("reason") == "unknown_field").orderBy("line_index")
-            row = first.select("source_file", "line_number", "detail").first()
-            assert row is not None
-            raise LandingDataError(
-                f"{dataset.name} {day}: {reasons['unknown_field']} lines have fields the dataset does not "
-                f"declare (first: {row['source_file']} line {row['line_number']}, {row['detail']}); "
-                "declare them in the dataset's YAML with a role, or set ingest.on_unknown_fields: quarantine"
+        marked = mark_duplicate_keys(numbered, repeated, dataset.key)
+        for screening in range(1, SCREENINGS + 1):
+            key = pseudonym_key(config).secret if screen.active or erased.active else b""
+            classified = marked.transform(screen_subjects, dataset, screen, key).transform(
+                redact_mentions, config, dataset, erased, key
             )
-        record.reasons = quarantined_reasons
-        bronze_path = config.table_path("bronze", dataset.name)
-        quarantine_path = config.table_path("quarantine", dataset.name)
-        ensure_table(
-            spark, bronze_path, bronze_schema(dataset), ["dt"], stats_columns=non_personal_columns(dataset)
-        )
-        ensure_table(
-            spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
-        )
-        predicate = f"dt = DATE'{day.isoformat()}'"
-        state = F.col(SUBJECT_STATE)
-        # Rows written and quarantined come from the writes' own commits, not from counts.
-        record.rows_out = replace_partition(
-            bronze_rows(classified.where(state.isNull()), dataset, day), bronze_path, predicate
-        )
-        record.rows_quarantined = replace_partition(
-            quarantine_rows(classified.where(state.isNull() | (state != DENIED)), dataset, day),
-            quarantine_path,
-            f"{predicate} AND stage = 'ingest'",
-        )
-        if record.rows_isolated:
-            insert_missing(
-                isolated_rows(
-                    bronze_rows(classified.where(state == RESTRICTED), dataset, day), INGEST_ROUTED_BY
-                ),
-                config.table_path("restricted", dataset.name),
-                [dataset.key, "dt"],
-                ["dt"],
-                [*non_personal_columns(dataset), "isolated_by"],
-            )
+            tally_lines(classified, erased, record)
+            if screening == 1:
+                check_lines(classified, record, dataset, day, landing, config)
+            if before_commit is not None:
+                before_commit(screening)
+            write_screened(spark, config, dataset, day, classified, record)
+            # The writes committed: a list that changed since the screen was read may have
+            # listed a subject whose rows they hold (see the module docstring). The erasure
+            # records the subject's identifiers before it erases, so they are read again too.
+            changed = screen.reloaded_if_changed(spark, config)
+            if changed is None:
+                break
+            screen = changed
+            erased = ErasedIdentifiers.load(spark, config)
+            if screening == SCREENINGS:
+                withdraw(spark, config, dataset, day, classified)
+                raise SubjectListsChanged(
+                    f"{dataset.name} {day}: the deny list or the restriction list changed after each of "
+                    f"{SCREENINGS} screenings (privacy requests arriving while the run committed); "
+                    "nothing of this run was kept: run the ingest again"
+                )
+            record.rescreens += 1
     finally:
         if repeated is not None:
             repeated.unpersist()
@@ -470,6 +554,30 @@ def ingest(spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: 
     record.check_balance()
     record_run(spark, config, record)
     return record
+
+
+def check_lines(
+    classified: DataFrame,
+    record: RunRecord,
+    dataset: DatasetConfig,
+    day: dt.date,
+    landing: str,
+    config: PrivlakeConfig,
+) -> None:
+    """Refuse the run before anything is written: no line at all, or undeclared fields when
+    the configuration rejects them."""
+    if record.rows_in == 0:
+        raise LandingDataError(f"{dataset.name} {day}: no {LANDING_GLOB} lines under {landing}")
+    unknown = record.reasons.get("unknown_field")
+    if unknown and config.ingest.on_unknown_fields == "reject":
+        first = classified.where(F.col("reason") == "unknown_field").orderBy("line_index")
+        row = first.select("source_file", "line_number", "detail").first()
+        assert row is not None
+        raise LandingDataError(
+            f"{dataset.name} {day}: {unknown} lines have fields the dataset does not "
+            f"declare (first: {row['source_file']} line {row['line_number']}, {row['detail']}); "
+            "declare them in the dataset's YAML with a role, or set ingest.on_unknown_fields: quarantine"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

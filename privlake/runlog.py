@@ -43,6 +43,8 @@ class RunRecord:
     rows_isolated: int = 0
     # mentions of erased subjects redacted in rows written (ingest); not a row count
     mentions_redacted: int = 0
+    # ingest: screenings repeated because a subject list changed while the run committed
+    rescreens: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
     key_id: str | None = None
@@ -88,6 +90,7 @@ def runs_schema() -> StructType:
             T.StructField("finished_at", T.TimestampType(), False),
             # added later: older tables gain it on their next append (schema evolution), null before
             T.StructField("mentions_redacted", T.LongType(), True),
+            T.StructField("rescreens", T.LongType(), True),
         ]
     )
 
@@ -114,5 +117,6 @@ def record_run(spark: SparkSession, config: PrivlakeConfig, record: RunRecord) -
         record.started_at.replace(tzinfo=None),
         dt.datetime.now(dt.UTC).replace(tzinfo=None),
         record.mentions_redacted,
+        record.rescreens,
     )
     append(json_frame(spark, [row], schema), path, merge_schema=True)

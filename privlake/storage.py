@@ -39,6 +39,10 @@ class StorageError(PrivlakeError):
     """A storage operation failed or left something behind; the message names the path."""
 
 
+class FileGone(StorageError):
+    """The file is not there (any more): e.g. another writer's temporary file, already renamed."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A file (or object key) under a prefix.
@@ -115,7 +119,7 @@ class LocalFileStore:
         try:
             return self._local(path).read_bytes()
         except FileNotFoundError:
-            raise StorageError(f"{path}: file not found") from None
+            raise FileGone(f"{path}: file not found") from None
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Replace the file atomically: readers see the old or the new content, never a part."""
@@ -225,7 +229,7 @@ class S3FileStore:
         try:
             return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
         except self.client.exceptions.NoSuchKey:
-            raise StorageError(f"{path}: object not found") from None
+            raise FileGone(f"{path}: object not found") from None
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Put the object, then delete every other version of the key (the replaced content)."""

@@ -147,10 +147,8 @@ def rows_committed_with_tag(spark: SparkSession, path: str, tag: str) -> int:
 
 
 def append(df: DataFrame, path: str, merge_schema: bool = False) -> None:
-    """Append ``df``; with ``merge_schema`` new columns are added to the table (older rows: null)."""
-    writer = df.write.format("delta").mode("append")
-    if merge_schema:
-        writer = writer.option("mergeSchema", "true")
+    """Append ``df``; with ``merge_schema`` the table gains the columns it does not have yet."""
+    writer = df.write.format("delta").mode("append").option("mergeSchema", str(merge_schema).lower())
     with_conflict_retry(lambda: writer.save(path), f"append to {path}")
 
 

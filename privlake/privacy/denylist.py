@@ -6,6 +6,11 @@ subject is dropped (late-arriving data must not bring the subject back), a row o
 restricted subject goes straight to ``restricted/<dataset>``; de-identification skips
 restricted subjects. Adding and removing are MERGEs on the hash, so a re-run changes
 nothing, and their commits record the join condition only, never a hash.
+
+A screen remembers the Delta version of each list it read (and reads the list at exactly
+that version), so a job can ask at commit time whether a list changed since it screened
+(``SubjectScreen.reloaded_if_changed``): that is how ingest closes its race with an erasure
+or a restriction that lists a subject while the ingest runs (see ``jobs/ingest.py``).
 """
 
 from __future__ import annotations
@@ -51,8 +56,11 @@ def add_subjects(
     path = config.table_path("privacy", table)
     schema = subject_list_schema()
     ensure_table(spark, path, schema, stats_columns=["request_id"])
+    missing = sorted(set(hashes) - set(listed_subjects(spark, config, table)))
+    if not missing:
+        return  # no new version: an erasure erasing again does not make running ingests re-screen
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = json_frame(spark, [(h, request_id, now) for h in sorted(set(hashes))], schema)
+    rows = json_frame(spark, [(h, request_id, now) for h in missing], schema)
     _merge_on_hash(
         spark, path, rows, lambda merge: merge.whenNotMatchedInsertAll(), f"add subjects to privacy/{table}"
     )
@@ -93,26 +101,54 @@ def _merge_on_hash(
     with_conflict_retry(merge, what)
 
 
-def listed_subjects(spark: SparkSession, config: PrivlakeConfig, table: str) -> list[str]:
+def list_version(spark: SparkSession, config: PrivlakeConfig, table: str) -> int | None:
+    """The list's latest Delta version (None while the table does not exist)."""
+    from delta.tables import DeltaTable
+
+    path = config.table_path("privacy", table)
+    if not table_exists(spark, path):
+        return None
+    latest = DeltaTable.forPath(spark, path).history(1).select("version").first()
+    return None if latest is None else int(latest["version"])
+
+
+def listed_subjects(
+    spark: SparkSession, config: PrivlakeConfig, table: str, version: int | None = None
+) -> list[str]:
+    """The list's subject hashes: at ``version`` when given, else the latest version."""
     path = config.table_path("privacy", table)
     if not table_exists(spark, path):
         return []
-    return sorted(r[0] for r in spark.read.format("delta").load(path).select("subject_hash").collect())
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return sorted(r[0] for r in reader.load(path).select("subject_hash").collect())
 
 
 @dataclass(frozen=True)
 class SubjectScreen:
-    """The deny list and the restriction list, read once per job run."""
+    """The deny list and the restriction list, read once per job run, with the versions read."""
 
     denied: tuple[str, ...]
     restricted: tuple[str, ...]
+    # (deny list, restriction list) versions the hashes above were read at; None: no table yet
+    versions: tuple[int | None, int | None] = (None, None)
 
     @classmethod
     def load(cls, spark: SparkSession, config: PrivlakeConfig) -> SubjectScreen:
+        denied_at = list_version(spark, config, DENY_LIST_TABLE)
+        restricted_at = list_version(spark, config, RESTRICTIONS_TABLE)
         return cls(
-            tuple(listed_subjects(spark, config, DENY_LIST_TABLE)),
-            tuple(listed_subjects(spark, config, RESTRICTIONS_TABLE)),
+            tuple(listed_subjects(spark, config, DENY_LIST_TABLE, denied_at)),
+            tuple(listed_subjects(spark, config, RESTRICTIONS_TABLE, restricted_at)),
+            (denied_at, restricted_at),
         )
+
+    def reloaded_if_changed(self, spark: SparkSession, config: PrivlakeConfig) -> SubjectScreen | None:
+        """The lists as they are now when either has a newer version than this screen read;
+        None when both are unchanged (a commit in between that changed no row counts too)."""
+        now = (list_version(spark, config, DENY_LIST_TABLE), list_version(spark, config, RESTRICTIONS_TABLE))
+        return None if now == self.versions else SubjectScreen.load(spark, config)
 
     @property
     def active(self) -> bool:
@@ -169,3 +205,23 @@ def insert_missing(
         ).whenNotMatchedInsertAll().execute()
 
     with_conflict_retry(merge, f"isolate into {path}")
+
+
+def remove_isolated(rows: DataFrame, path: str, key_columns: list[str], isolated_by: str) -> None:
+    """Delete the table's rows isolated by ``isolated_by`` whose key ``rows`` holds (a no-op
+    when the table does not exist)."""
+    from delta.tables import DeltaTable
+
+    spark = rows.sparkSession
+    if not table_exists(spark, path):
+        return
+    keys = rows.select(*key_columns).distinct()
+    condition = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in key_columns)
+    condition += f" AND t.isolated_by = '{isolated_by}'"
+
+    def merge() -> None:
+        DeltaTable.forPath(spark, path).alias("t").merge(
+            keys.alias("s"), condition
+        ).whenMatchedDelete().execute()
+
+    with_conflict_retry(merge, f"take isolated rows back out of {path}")

@@ -75,6 +75,14 @@ class ScanEvidence(Strict):
     findings: list[dict[str, Any]] = Field(default_factory=list, description="file, what matched, count")
 
 
+class RetryEvidence(Strict):
+    """A verification scan that found the subject again (rows a concurrent job wrote after the
+    erase step read the tables), after which the request erased again."""
+
+    attempt: int
+    scan: ScanEvidence
+
+
 class RequestEvidence(Strict):
     request_id: str
     action: str
@@ -93,6 +101,7 @@ class RequestEvidence(Strict):
     gold: str = ""
     reprocessed: list[str] = Field(default_factory=list)
     scan: ScanEvidence | None = None
+    retries: list[RetryEvidence] = Field(default_factory=list)
 
     @property
     def rows_removed(self) -> int:
@@ -223,6 +232,15 @@ def render_markdown(e: RequestEvidence) -> str:
                 for t in e.tables
             ],
         )
+    for retry in e.retries:
+        if retry.attempt == 1:
+            out += ["", "## Erased again", ""]
+        out.append(
+            f"- retry {retry.attempt}: the scan found {len(retry.scan.findings)} file(s) holding the "
+            "subject (written by a concurrent job after the erase step read the tables); erased and "
+            "verified again"
+        )
+        out += [f"  - `{f['path']}`: {f['matches']} {f['what']} match(es)" for f in retry.scan.findings]
     if e.scan is not None:
         verdict = (
             "nothing found" if e.scan.passed else f"{len(e.scan.findings)} file(s) still hold the subject"

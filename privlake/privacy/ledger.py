@@ -4,6 +4,8 @@ The ledger is append-only (one row per state change), so concurrent requests nev
 on it, and a request's current state is its latest row. Rows hold keyed hashes only: the
 hashes of the identifiers the request gave and of the subjects (account pseudonyms) they
 resolved to. Erasure goes received -> resolved -> erased -> [purged ->] verified -> completed;
+when verification finds rows a concurrent job wrote after the erase step, it records retrying
+(with what was found) and goes erased -> [purged ->] verified again, a bounded number of times;
 restriction received -> resolved -> restricted | unrestricted -> completed; any step can end in
 failed with a reason (an error message that names no value), and a re-run resumes from the
 last state reached.
@@ -35,6 +37,8 @@ RECEIVED, RESOLVED, ERASED, PURGED, VERIFIED, COMPLETED, FAILED = (
     "failed",
 )
 RESTRICTED, UNRESTRICTED = "restricted", "unrestricted"
+# Verification found the subject again; the request erases again (resumes like ``resolved``).
+RETRYING = "retrying"
 # How far a request got, to resume from the last state reached.
 ERASURE_STEPS = (RECEIVED, RESOLVED, ERASED, PURGED, VERIFIED, COMPLETED)
 

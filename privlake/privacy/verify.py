@@ -10,7 +10,9 @@ everywhere; the subject's pseudonyms everywhere but ``privacy/`` (the ledger and
 hold the account's keyed hash by design). Findings name the file and what matched, never the
 value. A Parquet file that cannot be decoded (the truncated or zero-byte part file a killed
 write leaves, which no Delta log references) never fails the scan: it is searched as raw
-bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds nothing.
+bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds nothing. Files can come
+and go while the scan runs (other jobs keep writing): one that is gone by the time it is read
+is skipped.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import pyarrow.parquet as pq
 from privlake.config import PrivlakeConfig
 from privlake.landing import line_record, split_lines
 from privlake.privacy.identifiers import MentionPattern
-from privlake.storage import file_store
+from privlake.storage import FileGone, file_store
 
 RAW, PSEUDONYM = "raw identifier", "pseudonym"
 _TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
@@ -148,7 +150,12 @@ def scan_lake(
         for file in store.list_files(root):
             if not file.current or not include(file.path):
                 continue  # an S3 key whose latest version is a delete marker: retention removes it
-            data = store.read_bytes(file.path)
+            try:
+                data = store.read_bytes(file.path)
+            except FileGone:
+                # Listed, then gone: a concurrent writer's temporary file (a Delta commit being
+                # renamed into place) or one VACUUM removed. A file that is not there holds nothing.
+                continue
             result.files_scanned += 1
             result.bytes_scanned += len(data)
             found = count_matches(file.path, data, raw, result.unreadable)

@@ -24,7 +24,7 @@ LEDGER_LIKE = T.StructType(
 def _run_row(reasons: dict[str, int] | None, entities: dict[str, int] | None) -> tuple[object, ...]:
     started = dt.datetime(2026, 11, 28, 3, 4, 5, 678901)
     return ("run-1", "ingest", "device_logs", dt.date(2026, 11, 28), "succeeded", 10, 7, 2, 1, 0,
-            reasons, entities, None, started, started + dt.timedelta(seconds=90), 3)  # fmt: skip
+            reasons, entities, None, started, started + dt.timedelta(seconds=90), 3, 1)  # fmt: skip
 
 
 def test_rows_equal_create_data_frame_for_every_type_the_jobs_write(spark) -> None:  # type: ignore[no-untyped-def]
