@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,10 +111,19 @@ class LocalFileStore:
         if not root.is_dir():
             return []
         found = []
-        for file in sorted(p for p in root.rglob("*") if p.is_file()):
-            path = str(file)
-            found.append(StoredFile(path, file.stat().st_size, partition_date(path)))
-        return found
+        # Other jobs write while this lists (Delta renames its temporary commit files into
+        # place, VACUUM removes files and folders): os.walk skips a folder gone meanwhile, and a
+        # file gone between listing and stat is not there to list.
+        for folder, _, names in os.walk(root):
+            for name in names:
+                path = os.path.join(folder, name)
+                try:
+                    info = os.stat(path)
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    found.append(StoredFile(path, info.st_size, partition_date(path)))
+        return sorted(found, key=lambda f: Path(f.path))
 
     def read_bytes(self, path: str) -> bytes:
         try:

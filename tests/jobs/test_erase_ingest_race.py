@@ -21,6 +21,7 @@ import os
 import random
 import re
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -278,7 +279,8 @@ def run_at_once(jobs_by_name: dict[str, tuple[float, Callable[[], object]]]) -> 
         threading.Event().wait(delay)
         try:
             outcome[name] = job()
-        except BaseException as exc:  # the caller's assertions report it
+        except BaseException as exc:  # the caller's assertions report it, with where it came from
+            traceback.print_exception(exc)
             outcome[name] = exc
 
     threads = [threading.Thread(target=run, args=(name, *job)) for name, job in jobs_by_name.items()]
