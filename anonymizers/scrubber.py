@@ -42,6 +42,13 @@ from anonymizers.engine import (
     build_analyzer,
     load_allow_list,
 )
+from anonymizers.names import (
+    MAX_ENDING_CHARS,
+    first_names,
+    is_household_name,
+    name_forms,
+    user_authored_spans,
+)
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.settings import ScrubSettings
 
@@ -81,6 +88,9 @@ ENTITY_PRIORITY: tuple[str, ...] = (
 )
 _RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
 _EXACT_MATCH_SCORE = 1.0
+# A first name from the name list, found with evidence inside a label a user typed: below
+# an exact identifier, above NER and the phrase recognizers.
+HOUSEHOLD_NAME_SCORE = 0.9
 
 # Values shorter than this are not matched as exact identifiers: a one- or two-letter
 # SSID or name identifies nobody, and would replace every occurrence of "ab" in a text.
@@ -185,39 +195,71 @@ def _record_needles(value: str, entity_type: str) -> tuple[str, ...]:
     return tuple(_fold(variant) for variant in variants)
 
 
+class _Entry(NamedTuple):
+    """What the automaton knows of one folded key (a value, or a name's stem)."""
+
+    length: int
+    entity_type: str
+    needs_capital: bool
+    alone: bool  # the key is a form on its own (not only a stem that needs an ending)
+    endings: frozenset[str]  # endings the key may carry glued on ("s": Marias; "ii": Marii)
+    household: bool  # a first name from the name list, not a known subject's identifier
+
+
+_NO_ENDINGS: frozenset[str] = frozenset()
+
+
 class KnownIdentifierMatcher:
-    """Exact, case-insensitive, word-bounded search for many identifiers at once.
+    """Exact, case-insensitive, word-bounded search for many identifiers and names at once.
 
     One Aho-Corasick automaton (``pyahocorasick``) over the folded values finds all of
     them in one pass over the text, however many there are (100k accounts' e-mails,
     phones, user names and display names): one regex per value would be quadratic.
     A PERSON display name is also known by its parts ("Anna Schmidt" -> "Anna",
-    "Schmidt"), since logs and room names mostly use one of them. Single-word PERSON
-    values only match capitalised (in cased scripts), since their lower-case forms are
-    ordinary words in logs (``max=100``, ``will retry``).
+    "Schmidt"), since logs and room names mostly use one of them, and each part in the
+    forms of ``anonymizers/inflections.yaml`` ("Marias", "Marii", "Petrův"): the automaton
+    holds the part's stems, and a match may run on into one of the stem's endings.
+    Single-word PERSON values only match capitalised (in cased scripts), since their
+    lower-case forms are ordinary words in logs (``max=100``, ``will retry``).
+
+    ``household`` first names (people with no account) go into the same automaton, but a
+    match of one counts only inside a user-authored span and with the evidence
+    ``anonymizers.names.is_household_name`` asks for.
     """
 
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]], household: Iterable[str] = ()) -> None:
         self._automaton = ahocorasick.Automaton()
-        count = 0
+        self._forms = name_forms()
+        entries: dict[str, _Entry] = {}
         for value, entity_type in pairs:
             if _is_missing(value):
                 continue
             stripped = str(value).strip()
-            for known in self._forms(stripped, entity_type):
-                folded = _fold(known)
-                needs_capital = entity_type == "PERSON" and " " not in known and known[0] != folded[0]
-                existing = self._automaton.get(folded, None)
-                if existing is not None and _outranks(existing[1], existing[2], entity_type, needs_capital):
-                    continue  # the same value is already known, as a more specific type
-                self._automaton.add_word(folded, (len(folded), entity_type, needs_capital))
-                count += 1
-        self.size = count
-        if count:
+            for known in self._known_forms(stripped, entity_type):
+                self._add_value(entries, known, entity_type, household=False)
+        for name in household:
+            self._add_value(entries, name, "PERSON", household=True)
+        for key, entry in entries.items():
+            self._automaton.add_word(key, entry)
+        self.size = len(entries)
+        self.household = any(entry.household for entry in entries.values())
+        if entries:
             self._automaton.make_automaton()
 
+    def _add_value(self, entries: dict[str, _Entry], value: str, entity_type: str, household: bool) -> None:
+        folded = _fold(value)
+        needs_capital = entity_type == "PERSON" and " " not in value and value[0] != folded[0]
+        if entity_type == "PERSON" and " " not in value:
+            stems = self._forms.stems(folded)
+        else:
+            stems = [(folded, True, _NO_ENDINGS)]
+        for stem, alone, endings in stems:
+            new = _Entry(len(stem), entity_type, needs_capital, alone, endings, household)
+            existing = entries.get(stem)
+            entries[stem] = new if existing is None else _merged(existing, new)
+
     @staticmethod
-    def _forms(value: str, entity_type: str) -> list[str]:
+    def _known_forms(value: str, entity_type: str) -> list[str]:
         forms = [value] if len(value) >= MIN_IDENTIFIER_CHARS else []
         if entity_type == "PERSON" and " " in value:
             for part in value.split():
@@ -228,18 +270,65 @@ class KnownIdentifierMatcher:
                     forms.append(part)
         return forms
 
-    def find(self, text: str, folded: str) -> list[_Finding]:
-        """Every known identifier in ``text`` (``folded`` is ``_fold(text)``)."""
+    def find(self, text: str, folded: str, labels: bool = False) -> list[_Finding]:
+        """Every known identifier in ``text`` (``folded`` is ``_fold(text)``).
+
+        ``labels``: the whole text is a label a user typed (a room or scene name), so
+        household names count anywhere in it, not only in quoted or keyed spans.
+        """
         if not self.size:
             return []
         found = []
-        for last, (length, entity_type, needs_capital) in self._automaton.iter(folded):
-            start, end = last - length + 1, last + 1
-            if needs_capital and not text[start].isupper():
+        household: list[tuple[int, int, bool]] = []
+        length_of_text = len(text)
+        for last, entry in self._automaton.iter(folded):
+            start, end = last - entry.length + 1, last + 1
+            if entry.needs_capital and not text[start].isupper():
                 continue
-            if _on_word_boundaries(text, start, end):
-                found.append(_Finding(start, end, entity_type, _EXACT_MATCH_SCORE))
+            if start > 0 and _is_word_char(text[start]) and _is_word_char(text[start - 1]):
+                continue
+            inflected = False
+            if end < length_of_text and _is_word_char(text[end - 1]) and _is_word_char(text[end]):
+                if not entry.endings:
+                    continue
+                stop = end
+                while stop < length_of_text and _is_word_char(text[stop]) and stop - end <= MAX_ENDING_CHARS:
+                    stop += 1
+                if folded[end:stop] not in entry.endings:
+                    continue
+                end, inflected = stop, True
+            elif not entry.alone:
+                continue
+            if entry.household:
+                household.append((start, end, inflected))
+            else:
+                found.append(_Finding(start, end, entry.entity_type, _EXACT_MATCH_SCORE))
+        if household:
+            found.extend(self._household_findings(text, folded, household, labels))
         return found
+
+    @staticmethod
+    def _household_findings(
+        text: str, folded: str, candidates: list[tuple[int, int, bool]], labels: bool
+    ) -> list[_Finding]:
+        spans = [(0, len(text))] if labels else user_authored_spans(text)
+        found = []
+        for start, end, inflected in candidates:
+            span = next((s for s in spans if s[0] <= start and end <= s[1]), None)
+            if span is not None and is_household_name(text, start, end, span, inflected, folded[start:end]):
+                found.append(_Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
+        return found
+
+
+def _merged(existing: _Entry, new: _Entry) -> _Entry:
+    """One entry for a key known twice: a known subject's value over a household name, then
+    the more specific type; the forms of both are kept."""
+    if existing.household != new.household:
+        return existing if new.household else new
+    outranked = _outranks(existing.entity_type, existing.needs_capital, new.entity_type, new.needs_capital)
+    keep = existing if outranked else new
+    endings = existing.endings | new.endings if new.endings - existing.endings else existing.endings
+    return keep._replace(alone=existing.alone or new.alone, endings=endings)
 
 
 @functools.lru_cache(maxsize=8)
@@ -281,7 +370,8 @@ class TextScrubber:
         self._allowed = load_allow_list()
         self._pseudonym_kinds = dict(settings.pseudonymize_entities)
         self._operator = KeyedPseudonym()
-        self._known = KnownIdentifierMatcher(())
+        self._household = first_names() if settings.household_names else frozenset()
+        self._known = KnownIdentifierMatcher((), self._household)
         self._known_version: str | None = None
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self._cache_entries = cache_entries
@@ -313,7 +403,7 @@ class TextScrubber:
         """
         if version is not None and version == self._known_version:
             return
-        self._known = KnownIdentifierMatcher(pairs)
+        self._known = KnownIdentifierMatcher(pairs, self._household)
         self._known_version = version
         self._cache.clear()  # cached findings were computed without these identifiers
 
@@ -395,7 +485,7 @@ class TextScrubber:
         for text, index in first_index.items():
             try:
                 folded = _fold(text)
-                findings[text] = self._known.find(text, folded)
+                findings[text] = self._known.find(text, folded, self.settings.labels)
                 for offset, chunk in self._chunks(text):
                     # A chunk is folded on its own (lower() of a slice may differ at its
                     # edges, e.g. a final sigma); the usual single chunk is the text.

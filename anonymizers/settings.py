@@ -44,6 +44,11 @@ class ScrubSettings:
     """
 
     ner: bool = False
+    # The whole text is a label a user typed (a room or scene name): first names of people
+    # with no account count anywhere in it, not only in quoted or key=value spans.
+    labels: bool = False
+    # Look for first names from the name list (household members, guests) in user-authored text.
+    household_names: bool = True
     spacy_model: str = DEFAULT_SPACY_MODEL
     score_threshold: float = 0.5
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS

@@ -103,6 +103,10 @@ class ColumnSpec(Strict):
     generalize: Generalization | None = None
     # free_text: spaCy NER for person and location names (slow; only for natural language)
     ner: bool = False
+    # free_text: the whole value is a label the user typed (room, scene or device name), so
+    # first names of people with no account are looked for anywhere in it, not only in the
+    # quoted or key=value spans of a log line
+    label: bool = False
     # free_text: columns of the same record whose values are exact-match deny lists
     deny_columns: tuple[str, ...] = ()
 
@@ -117,8 +121,8 @@ class ColumnSpec(Strict):
             raise ValueError("a quasi_identifier needs 'generalize'")
         if self.role != "quasi_identifier" and self.generalize is not None:
             raise ValueError("'generalize' is only for role 'quasi_identifier'")
-        if self.role != "free_text" and (self.ner or self.deny_columns):
-            raise ValueError("'ner' and 'deny_columns' are only for role 'free_text'")
+        if self.role != "free_text" and (self.ner or self.label or self.deny_columns):
+            raise ValueError("'ner', 'label' and 'deny_columns' are only for role 'free_text'")
         return self
 
 
@@ -197,6 +201,9 @@ class DeidentifyConfig(Strict):
     score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
     phone_regions: tuple[str, ...] = ("DE", "US", "GB", "FR", "ES", "PL", "SE", "DK", "TR", "JP", "NL", "IT")
     max_text_chars: Annotated[int, Field(ge=100)] = 10000
+    # First names from the name list (anonymizers/household_names.yaml) in user-authored text:
+    # household members, guests and carers, who hold no account.
+    household_names: bool = True
     # A bronze column that the policy does not name: fail the run, or quarantine the rows
     # that hold a value in it.
     on_unpolicied_columns: Literal["fail", "quarantine"] = "fail"

@@ -77,6 +77,8 @@ def free_text_plan(
             continue
         scrub = ScrubSettings(
             ner=spec.ner,
+            labels=spec.label,
+            household_names=settings.household_names,
             spacy_model=settings.spacy_model,
             score_threshold=settings.score_threshold,
             phone_regions=settings.phone_regions,

@@ -1,0 +1,324 @@
+"""People's names in the forms users write them: inflections, and first names of people with no account.
+
+Two tables, both data reviewed like the retention rules:
+
+* ``inflections.yaml``: per language, the endings a name takes ("Marias Wohnzimmer",
+  "Pokój Marii", "Petrův pokoj"). ``NameForms.stems`` turns a name into the stems the
+  scrubber's Aho-Corasick automaton holds, each with the endings it may carry, so one
+  pass over a text finds a name in all its forms without a pattern per name.
+* ``household_names.yaml``: where the first names of household members, guests and carers
+  come from (a first-name dictionary shipped in a PyPI package), which of them are also
+  ordinary words and so need evidence of a person, the words before a name that are such
+  evidence, and the keys whose values are labels a user typed.
+
+These people are in no table, so their names are only looked for where people write
+names: ``user_authored_spans`` (a whole label column such as ``room_name``; in a log line
+the quoted strings and the values of label keys such as ``scene=`` or ``"friendly_name":``).
+``is_household_name`` decides one candidate found there.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.resources
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+INFLECTIONS_YAML = Path(__file__).with_name("inflections.yaml")
+HOUSEHOLD_NAMES_YAML = Path(__file__).with_name("household_names.yaml")
+
+# The languages whose stop words count as ordinary words (spaCy ships the lists; no model).
+STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "tr", "sv", "da", "nb")
+# Longest ending a stem may carry (Czech "kovo", Turkish "nın"): bounds the scan after a stem.
+MAX_ENDING_CHARS = 6
+_VOWELS = frozenset("aeiouyàáâãäåæèéêëěìíîïòóôõöøùúûüůýÿąęėįųıœ")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InflectionRule(_Strict):
+    """Endings that replace the end of a name: Polish ``a`` -> ``i`` turns Maria into Marii."""
+
+    after: str = Field(min_length=1)  # "consonant", "vowel", or the ending the name must have
+    strip: str = ""
+    add: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("strip")
+    @classmethod
+    def _strip_is_lower(cls, value: str) -> str:
+        if value != value.lower():
+            raise ValueError(f"strip must be lower case, got {value!r}")
+        return value
+
+    def applies_to(self, folded_name: str) -> bool:
+        if not folded_name.endswith(self.strip) or len(folded_name) - len(self.strip) < 2:
+            return False
+        last = folded_name[-1]
+        if self.after == "consonant":
+            return last.isalpha() and last not in _VOWELS
+        if self.after == "vowel":
+            return last in _VOWELS
+        return folded_name.endswith(self.after)
+
+
+class LocaleInflections(_Strict):
+    """One language's name forms, with the grammars they come from and checked examples."""
+
+    language: str
+    sources: tuple[str, ...] = Field(min_length=1)
+    suffixes: tuple[str, ...] = ()
+    rules: tuple[InflectionRule, ...] = ()
+    separated: tuple[str, ...] = ()
+    examples: tuple[tuple[str, str], ...] = Field(min_length=1)
+
+
+class InflectionTable(_Strict):
+    locales: dict[str, LocaleInflections] = Field(min_length=1)
+
+
+class NameListSource(_Strict):
+    package: str
+    file: str
+    min_frequency: int = Field(ge=1, le=13)
+    countries: tuple[str, ...] = Field(min_length=1)
+    min_chars: int = Field(ge=2)
+
+
+class HouseholdNames(_Strict):
+    name_list: NameListSource
+    ordinary_words: tuple[str, ...]
+    person_words_before: tuple[str, ...]
+    not_names: tuple[str, ...]
+    label_keys: tuple[str, ...] = Field(min_length=1)
+
+
+def _load_yaml(path: Path) -> object:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@functools.lru_cache(maxsize=4)
+def load_inflections(path: Path = INFLECTIONS_YAML) -> InflectionTable:
+    return InflectionTable.model_validate(_load_yaml(path))
+
+
+@functools.lru_cache(maxsize=4)
+def load_household_names(path: Path = HOUSEHOLD_NAMES_YAML) -> HouseholdNames:
+    return HouseholdNames.model_validate(_load_yaml(path))
+
+
+class NameForms:
+    """A name's stems with their endings, for every language of the inflection table at once.
+
+    All languages apply to every name: a label is not tagged with its language, and a
+    Polish user may name a room after a German guest. ``stems`` gives (folded stem,
+    whether the stem alone is a form, the endings it may carry).
+    """
+
+    def __init__(self, table: InflectionTable) -> None:
+        self._suffixes = frozenset(s for locale in table.locales.values() for s in locale.suffixes)
+        self._rules = tuple(rule for locale in table.locales.values() for rule in locale.rules)
+        self._shared: dict[frozenset[str], frozenset[str]] = {}
+
+    def stems(self, folded_name: str) -> list[tuple[str, bool, frozenset[str]]]:
+        by_stem: dict[str, tuple[bool, set[str]]] = {folded_name: (True, set(self._suffixes))}
+        for rule in self._rules:
+            if not rule.applies_to(folded_name):
+                continue
+            stem = folded_name[: len(folded_name) - len(rule.strip)] if rule.strip else folded_name
+            alone, endings = by_stem.get(stem, (False, set()))
+            by_stem[stem] = (alone or "" in rule.add, endings | {e for e in rule.add if e})
+        return [(stem, alone, self._interned(endings)) for stem, (alone, endings) in by_stem.items()]
+
+    def _interned(self, endings: set[str]) -> frozenset[str]:
+        # Thousands of names share a handful of ending sets: keep one object per set.
+        key = frozenset(endings)
+        return self._shared.setdefault(key, key)
+
+
+@functools.lru_cache(maxsize=1)
+def name_forms() -> NameForms:
+    return NameForms(load_inflections())
+
+
+# --- the first-name list -------------------------------------------------------------------
+
+# The dictionary's country columns, in file order (from the file's own header).
+_NAM_DICT_COUNTRIES = (
+    "great_britain",
+    "ireland",
+    "usa",
+    "italy",
+    "malta",
+    "portugal",
+    "spain",
+    "france",
+    "belgium",
+    "luxembourg",
+    "the_netherlands",
+    "east_frisia",
+    "germany",
+    "austria",
+    "swiss",
+    "iceland",
+    "denmark",
+    "norway",
+    "sweden",
+    "finland",
+    "estonia",
+    "latvia",
+    "lithuania",
+    "poland",
+    "czech_republic",
+    "slovakia",
+    "hungary",
+    "romania",
+    "bulgaria",
+    "bosnia_and_herzegovina",
+    "croatia",
+    "kosovo",
+    "macedonia",
+    "montenegro",
+    "serbia",
+    "slovenia",
+    "albania",
+    "greece",
+    "russia",
+    "belarus",
+    "moldova",
+    "ukraine",
+    "armenia",
+    "azerbaijan",
+    "georgia",
+    "kazakhstan_uzbekistan",
+    "turkey",
+    "arabia_persia",
+    "israel",
+    "china",
+    "india_sri_lanka",
+    "japan",
+    "korea",
+    "vietnam",
+    "other_countries",
+)
+_FIRST_COLUMN = 30  # names end before it, frequencies (one hex digit per country) start at it
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:-[^\W\d_]+)?$")
+
+
+def _frequency(char: str) -> int:
+    return int(char, 16) if char in "123456789ABCDEF" else 0
+
+
+@functools.lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """First names of the list as written (capitalised), filtered by the YAML's thresholds."""
+    source = load_household_names().name_list
+    unknown = [c for c in source.countries if c not in _NAM_DICT_COUNTRIES]
+    if unknown:
+        raise ValueError(f"{HOUSEHOLD_NAMES_YAML.name}: unknown countries {unknown}")
+    columns = [_FIRST_COLUMN + _NAM_DICT_COUNTRIES.index(c) for c in source.countries]
+    path = importlib.resources.files(source.package).joinpath(source.file)
+    names: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line[:1] in "#=" or len(line) <= _FIRST_COLUMN:
+                continue
+            name = line[3:_FIRST_COLUMN].strip()
+            if len(name) < source.min_chars or not _NAME_CHARS.match(name):
+                continue  # "+" joins of Asian names, abbreviations, several words
+            if max(_frequency(line[c]) for c in columns if c < len(line)) >= source.min_frequency:
+                names.add(name)
+    if not names:
+        raise ValueError(f"no first names read from {source.package}/{source.file}")
+    return frozenset(names)
+
+
+@functools.lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    """Folded words that are first names but also ordinary words: a name only with evidence."""
+    words = {w.lower() for w in load_household_names().ordinary_words}
+    for language in STOP_WORD_LANGUAGES:
+        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+        words.update(w.lower() for w in module.STOP_WORDS)
+    return frozenset(words)
+
+
+# --- where people write names ---------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _label_pattern() -> re.Pattern[str]:
+    keys = "|".join(sorted((re.escape(k) for k in load_household_names().label_keys), key=len, reverse=True))
+    quoted = (
+        r"\"([^\"\n]{1,120})\"|“([^”\n]{1,120})”|„([^“”\n]{1,120})[“”]|«([^»\n]{1,120})»|「([^」\n]{1,120})」"
+    )
+    # A label key's unquoted value runs to a delimiter or to the next `key=`.
+    keyed = (
+        rf"\b(?:{keys})[\"']?[ \t]{{0,3}}[:=][ \t]{{0,3}}"
+        r"(?![\"“„«「])'?([^,;&|(){}\[\]<>\n\"']{1,120}?)'?"
+        r"(?=[ \t]*(?:[,;&|(){}\[\]<>\n\"]|$|[ \t][\w.-]+[:=]))"
+    )
+    return re.compile(f"{quoted}|{keyed}", re.IGNORECASE)
+
+
+def user_authored_spans(text: str) -> list[tuple[int, int]]:
+    """Where a log line holds text a user typed: quoted strings and the values of label keys."""
+    spans = []
+    for match in _label_pattern().finditer(text):
+        group = next(g for g in range(1, (match.lastindex or 0) + 1) if match.group(g) is not None)
+        spans.append((match.start(group), match.end(group)))
+    return spans
+
+
+def _word_before(text: str, start: int, floor: int) -> str:
+    end = start
+    while end > floor and not text[end - 1].isalnum():
+        end -= 1
+    begin = end
+    while begin > floor and (text[begin - 1].isalnum() or text[begin - 1] in "'’"):
+        begin -= 1
+    return text[begin:end].lower()
+
+
+def _possessive_after(text: str, end: int) -> bool:
+    """An apostrophe form right after the name: "Summer's", "James'", "Can'ın"."""
+    if end >= len(text) or text[end] not in "'’":
+        return False
+    after = text[end + 1] if end + 1 < len(text) else " "
+    return not after.isalnum() or after in "sS" or text[end - 1] in "sS"
+
+
+def is_household_name(
+    text: str, start: int, end: int, span: tuple[int, int], inflected: bool, folded_name: str
+) -> bool:
+    """Whether a first-name candidate at ``text[start:end]`` inside a user-authored ``span`` names someone.
+
+    A word listed under ``not_names`` (brands, products) never is. An inflected or
+    possessive form is evidence of a person; so is a person word right
+    before it ("for", "für", "dla", "grandma"). A name that is also an ordinary word
+    ("Summer mode", "Rose gold") needs that evidence; any other listed name is a name.
+    """
+    surface = text[start:end].lower()
+    if surface in _not_names():
+        return False
+    if (inflected and surface not in ordinary_words()) or _possessive_after(text, end):
+        return True
+    if _word_before(text, start, span[0]) in _person_words():
+        return True
+    return folded_name not in ordinary_words()
+
+
+@functools.lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_household_names().not_names)
+
+
+@functools.lru_cache(maxsize=1)
+def _person_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_household_names().person_words_before)
