@@ -20,8 +20,8 @@ the quoted strings and the values of label keys such as ``scene=`` or ``"friendl
 from __future__ import annotations
 
 import functools
-import importlib
 import importlib.resources
+import importlib.util
 import re
 from pathlib import Path
 
@@ -239,13 +239,32 @@ def first_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def _stop_words(language: str) -> set[str]:
+    """spaCy's stop words of ``language``, read from its ``stop_words.py`` alone.
+
+    Importing ``spacy.lang.<language>`` would first run the language package, which
+    compiles its tokenizer's regexes: about three seconds for thirteen languages, paid by
+    every Spark Python worker. The stop-word modules import nothing, so they are loaded
+    on their own.
+    """
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("spacy is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / language / "stop_words.py"
+    module_spec = importlib.util.spec_from_file_location(f"_privlake_stop_words_{language}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ModuleNotFoundError(f"no spaCy stop words for {language!r} at {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return set(module.STOP_WORDS)
+
+
 @functools.lru_cache(maxsize=1)
 def ordinary_words() -> frozenset[str]:
     """Folded words that are first names but also ordinary words: a name only with evidence."""
     words = {w.lower() for w in load_household_names().ordinary_words}
     for language in STOP_WORD_LANGUAGES:
-        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
-        words.update(w.lower() for w in module.STOP_WORDS)
+        words.update(w.lower() for w in _stop_words(language))
     return frozenset(words)
 
 

@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import os
 import threading
 import traceback
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-import ahocorasick
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -42,13 +39,18 @@ from anonymizers.engine import (
     build_analyzer,
     load_allow_list,
 )
-from anonymizers.names import (
-    MAX_ENDING_CHARS,
-    first_names,
-    is_household_name,
-    name_forms,
-    user_authored_spans,
+from anonymizers.matching import (
+    EXACT_MATCH_SCORE,
+    MIN_IDENTIFIER_CHARS,
+    RANK,
+    Finding,
+    KnownIdentifierMatcher,
+    fold,
+    household_matcher,
+    is_missing,
+    on_word_boundaries,
 )
+from anonymizers.names import user_authored_spans
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.settings import ScrubSettings
 
@@ -64,37 +66,6 @@ ENTITY_TYPE_FOR_KIND: dict[str, str] = {
     "username": "USERNAME",
     "ssid": "WIFI_SSID",
 }
-# Tie-break between findings of equal score and length on the same text: the more
-# specific (and joinable) type names the replacement. Unknown types rank last.
-ENTITY_PRIORITY: tuple[str, ...] = (
-    "ACCOUNT_ID",
-    "DEVICE_SERIAL",
-    "MAC_ADDRESS",
-    "IMEI",
-    "IMSI",
-    "ICCID",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "IP_ADDRESS",
-    "USERNAME",
-    "WIFI_SSID",
-    "DEVICE_NAME",
-    "GPS_COORDINATE",
-    "CREDENTIAL",
-    "IBAN_CODE",
-    "CREDIT_CARD",
-    "PERSON",
-    "LOCATION",
-)
-_RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
-_EXACT_MATCH_SCORE = 1.0
-# A first name from the name list, found with evidence inside a label a user typed: below
-# an exact identifier, above NER and the phrase recognizers.
-HOUSEHOLD_NAME_SCORE = 0.9
-
-# Values shorter than this are not matched as exact identifiers: a one- or two-letter
-# SSID or name identifies nobody, and would replace every occurrence of "ab" in a text.
-MIN_IDENTIFIER_CHARS = 3
 # Texts longer than this are not cached: templated lines are short, and long texts
 # (stack traces, documents) rarely repeat and would crowd the cache.
 CACHE_MAX_TEXT_CHARS = 2048
@@ -119,49 +90,11 @@ class ScrubError(RuntimeError):
     """De-identification of a text failed. The message never holds the text itself."""
 
 
-class _Finding(NamedTuple):
-    start: int
-    end: int
-    entity_type: str
-    score: float
-
-
 @dataclass(frozen=True)
 class _CacheEntry:
-    findings: tuple[_Finding, ...]
+    findings: tuple[Finding, ...]
     text: str
     entities: dict[str, int]
-
-
-def _fold(text: str) -> str:
-    """Lower-case ``text`` without changing its length (so offsets stay valid)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    # A few characters lower-case to two ("İ" -> "i̇"); keep those as they are.
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
-def _is_word_char(char: str) -> bool:
-    # Scripts written without spaces (Han, kana) have no word boundaries to respect:
-    # "小林の部屋" must match "小林".
-    return (char.isalnum() or char == "_") and not ("\u2e80" <= char <= "\u9fff")
-
-
-def _on_word_boundaries(text: str, start: int, end: int) -> bool:
-    """True unless the match glues onto a word: "bob" in "bobcat" or "10.0.0.5" in "10.0.0.50"."""
-    if start > 0 and _is_word_char(text[start]) and _is_word_char(text[start - 1]):
-        return False
-    return not (end < len(text) and _is_word_char(text[end - 1]) and _is_word_char(text[end]))
-
-
-def _is_missing(value: object) -> bool:
-    """None, NaN and pandas' NA all mean "no text" (callers holding pandas data may hand any of them)."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def _mac_variants(value: str) -> frozenset[str]:
@@ -192,143 +125,7 @@ def _record_needles(value: str, entity_type: str) -> tuple[str, ...]:
     if len(stripped) < MIN_IDENTIFIER_CHARS:
         return ()
     variants = _mac_variants(stripped) if entity_type == "MAC_ADDRESS" else (stripped,)
-    return tuple(_fold(variant) for variant in variants)
-
-
-class _Entry(NamedTuple):
-    """What the automaton knows of one folded key (a value, or a name's stem)."""
-
-    length: int
-    entity_type: str
-    needs_capital: bool
-    alone: bool  # the key is a form on its own (not only a stem that needs an ending)
-    endings: frozenset[str]  # endings the key may carry glued on ("s": Marias; "ii": Marii)
-    household: bool  # a first name from the name list, not a known subject's identifier
-
-
-_NO_ENDINGS: frozenset[str] = frozenset()
-
-
-class KnownIdentifierMatcher:
-    """Exact, case-insensitive, word-bounded search for many identifiers and names at once.
-
-    One Aho-Corasick automaton (``pyahocorasick``) over the folded values finds all of
-    them in one pass over the text, however many there are (100k accounts' e-mails,
-    phones, user names and display names): one regex per value would be quadratic.
-    A PERSON display name is also known by its parts ("Anna Schmidt" -> "Anna",
-    "Schmidt"), since logs and room names mostly use one of them, and each part in the
-    forms of ``anonymizers/inflections.yaml`` ("Marias", "Marii", "Petrův"): the automaton
-    holds the part's stems, and a match may run on into one of the stem's endings.
-    Single-word PERSON values only match capitalised (in cased scripts), since their
-    lower-case forms are ordinary words in logs (``max=100``, ``will retry``).
-
-    ``household`` first names (people with no account) go into the same automaton, but a
-    match of one counts only inside a user-authored span and with the evidence
-    ``anonymizers.names.is_household_name`` asks for.
-    """
-
-    def __init__(self, pairs: Iterable[tuple[str, str]], household: Iterable[str] = ()) -> None:
-        self._automaton = ahocorasick.Automaton()
-        self._forms = name_forms()
-        entries: dict[str, _Entry] = {}
-        for value, entity_type in pairs:
-            if _is_missing(value):
-                continue
-            stripped = str(value).strip()
-            for known in self._known_forms(stripped, entity_type):
-                self._add_value(entries, known, entity_type, household=False)
-        for name in household:
-            self._add_value(entries, name, "PERSON", household=True)
-        for key, entry in entries.items():
-            self._automaton.add_word(key, entry)
-        self.size = len(entries)
-        self.household = any(entry.household for entry in entries.values())
-        if entries:
-            self._automaton.make_automaton()
-
-    def _add_value(self, entries: dict[str, _Entry], value: str, entity_type: str, household: bool) -> None:
-        folded = _fold(value)
-        needs_capital = entity_type == "PERSON" and " " not in value and value[0] != folded[0]
-        if entity_type == "PERSON" and " " not in value:
-            stems = self._forms.stems(folded)
-        else:
-            stems = [(folded, True, _NO_ENDINGS)]
-        for stem, alone, endings in stems:
-            new = _Entry(len(stem), entity_type, needs_capital, alone, endings, household)
-            existing = entries.get(stem)
-            entries[stem] = new if existing is None else _merged(existing, new)
-
-    @staticmethod
-    def _known_forms(value: str, entity_type: str) -> list[str]:
-        forms = [value] if len(value) >= MIN_IDENTIFIER_CHARS else []
-        if entity_type == "PERSON" and " " in value:
-            for part in value.split():
-                part = part.strip(".,")
-                # Names in scripts without case (小林) are short; two characters suffice.
-                shortest = MIN_IDENTIFIER_CHARS if part.lower() != part.upper() else 2
-                if len(part) >= shortest:
-                    forms.append(part)
-        return forms
-
-    def find(self, text: str, folded: str, labels: bool = False) -> list[_Finding]:
-        """Every known identifier in ``text`` (``folded`` is ``_fold(text)``).
-
-        ``labels``: the whole text is a label a user typed (a room or scene name), so
-        household names count anywhere in it, not only in quoted or keyed spans.
-        """
-        if not self.size:
-            return []
-        found = []
-        household: list[tuple[int, int, bool]] = []
-        length_of_text = len(text)
-        for last, entry in self._automaton.iter(folded):
-            start, end = last - entry.length + 1, last + 1
-            if entry.needs_capital and not text[start].isupper():
-                continue
-            if start > 0 and _is_word_char(text[start]) and _is_word_char(text[start - 1]):
-                continue
-            inflected = False
-            if end < length_of_text and _is_word_char(text[end - 1]) and _is_word_char(text[end]):
-                if not entry.endings:
-                    continue
-                stop = end
-                while stop < length_of_text and _is_word_char(text[stop]) and stop - end <= MAX_ENDING_CHARS:
-                    stop += 1
-                if folded[end:stop] not in entry.endings:
-                    continue
-                end, inflected = stop, True
-            elif not entry.alone:
-                continue
-            if entry.household:
-                household.append((start, end, inflected))
-            else:
-                found.append(_Finding(start, end, entry.entity_type, _EXACT_MATCH_SCORE))
-        if household:
-            found.extend(self._household_findings(text, folded, household, labels))
-        return found
-
-    @staticmethod
-    def _household_findings(
-        text: str, folded: str, candidates: list[tuple[int, int, bool]], labels: bool
-    ) -> list[_Finding]:
-        spans = [(0, len(text))] if labels else user_authored_spans(text)
-        found = []
-        for start, end, inflected in candidates:
-            span = next((s for s in spans if s[0] <= start and end <= s[1]), None)
-            if span is not None and is_household_name(text, start, end, span, inflected, folded[start:end]):
-                found.append(_Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
-        return found
-
-
-def _merged(existing: _Entry, new: _Entry) -> _Entry:
-    """One entry for a key known twice: a known subject's value over a household name, then
-    the more specific type; the forms of both are kept."""
-    if existing.household != new.household:
-        return existing if new.household else new
-    outranked = _outranks(existing.entity_type, existing.needs_capital, new.entity_type, new.needs_capital)
-    keep = existing if outranked else new
-    endings = existing.endings | new.endings if new.endings - existing.endings else existing.endings
-    return keep._replace(alone=existing.alone or new.alone, endings=endings)
+    return tuple(fold(variant) for variant in variants)
 
 
 @functools.lru_cache(maxsize=8)
@@ -370,8 +167,8 @@ class TextScrubber:
         self._allowed = load_allow_list()
         self._pseudonym_kinds = dict(settings.pseudonymize_entities)
         self._operator = KeyedPseudonym()
-        self._household = first_names() if settings.household_names else frozenset()
-        self._known = KnownIdentifierMatcher((), self._household)
+        self._household = household_matcher() if settings.household_names else None
+        self._known = KnownIdentifierMatcher(())
         self._known_version: str | None = None
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self._cache_entries = cache_entries
@@ -403,7 +200,7 @@ class TextScrubber:
         """
         if version is not None and version == self._known_version:
             return
-        self._known = KnownIdentifierMatcher(pairs, self._household)
+        self._known = KnownIdentifierMatcher(pairs)
         self._known_version = version
         self._cache.clear()  # cached findings were computed without these identifiers
 
@@ -418,9 +215,9 @@ class TextScrubber:
         if denies is not None and len(denies) != len(texts):
             raise ValueError(f"deny_values has {len(denies)} entries for {len(texts)} texts; they must align")
         results: list[ScrubResult | None] = [None] * len(texts)
-        pending: list[tuple[int, str, list[_Finding]]] = []
+        pending: list[tuple[int, str, list[Finding]]] = []
         for index, text in enumerate(texts):
-            if _is_missing(text):
+            if is_missing(text):
                 results[index] = ScrubResult(None, {})
                 continue
             if not isinstance(text, str):
@@ -458,38 +255,41 @@ class TextScrubber:
 
     # --- finding -----------------------------------------------------------------
 
-    def _record_findings(self, text: str, pairs: Sequence[tuple[str, str]]) -> list[_Finding]:
+    def _record_findings(self, text: str, pairs: Sequence[tuple[str, str]]) -> list[Finding]:
         folded: str | None = None
-        found: list[_Finding] = []
+        found: list[Finding] = []
         for value, entity_type in pairs:
-            if _is_missing(value):
+            if is_missing(value):
                 continue
             needles = _record_needles(str(value), entity_type)
             if not needles:
                 continue
             if folded is None:
-                folded = _fold(text)
+                folded = fold(text)
             for needle in needles:
                 position = folded.find(needle)
                 while position != -1:
                     end = position + len(needle)
-                    if _on_word_boundaries(text, position, end):
-                        found.append(_Finding(position, end, entity_type, _EXACT_MATCH_SCORE))
+                    if on_word_boundaries(text, position, end):
+                        found.append(Finding(position, end, entity_type, EXACT_MATCH_SCORE))
                     position = folded.find(needle, position + 1)
         return found
 
-    def _analyse(self, first_index: dict[str, int]) -> dict[str, tuple[_Finding, ...]]:
+    def _analyse(self, first_index: dict[str, int]) -> dict[str, tuple[Finding, ...]]:
         """Findings of the known-identifier automaton and Presidio for each unique text."""
-        findings: dict[str, list[_Finding]] = {}
+        findings: dict[str, list[Finding]] = {}
         jobs: list[tuple[str, int, str, list[str]]] = []  # text, chunk offset, chunk, entities
         for text, index in first_index.items():
             try:
-                folded = _fold(text)
-                findings[text] = self._known.find(text, folded, self.settings.labels)
+                folded = fold(text)
+                findings[text] = self._known.find(text, folded)
+                if self._household is not None:
+                    spans = [(0, len(text))] if self.settings.labels else user_authored_spans(text)
+                    findings[text].extend(self._household.find(text, folded, spans))
                 for offset, chunk in self._chunks(text):
                     # A chunk is folded on its own (lower() of a slice may differ at its
                     # edges, e.g. a final sigma); the usual single chunk is the text.
-                    chunk_folded = folded if chunk is text else _fold(chunk)
+                    chunk_folded = folded if chunk is text else fold(chunk)
                     entities = self._prefilter.candidate_entities(chunk, chunk_folded)
                     if entities:
                         jobs.append((text, offset, chunk, entities))
@@ -506,7 +306,7 @@ class TextScrubber:
             except Exception as exc:
                 raise _failure("Presidio analysis", exc, first_index[text], len(text)) from None
             findings[text].extend(
-                _Finding(r.start + offset, r.end + offset, r.entity_type, r.score)
+                Finding(r.start + offset, r.end + offset, r.entity_type, r.score)
                 for r in results
                 if r.end > r.start and chunk[r.start : r.end].casefold() not in self._allowed
             )
@@ -553,7 +353,7 @@ class TextScrubber:
 
     # --- replacing ---------------------------------------------------------------
 
-    def _render(self, text: str, findings: Sequence[_Finding]) -> ScrubResult:
+    def _render(self, text: str, findings: Sequence[Finding]) -> ScrubResult:
         """Replace every cluster of overlapping findings, right to left, in one pass.
 
         Overlapping findings form one cluster whose whole extent is replaced (a partial
@@ -563,7 +363,7 @@ class TextScrubber:
         """
         if not findings:
             return ScrubResult(text, {})
-        clusters: list[tuple[int, int, _Finding]] = []
+        clusters: list[tuple[int, int, Finding]] = []
         ordered = sorted(findings, key=lambda f: (f.start, -f.end))
         cluster_start, cluster_end, best = ordered[0].start, ordered[0].end, ordered[0]
         for finding in ordered[1:]:
@@ -594,15 +394,8 @@ class TextScrubber:
         return self._operator.operate(value, {KeyedPseudonym.KIND: kind, KeyedPseudonym.KEY: self._key})
 
 
-def _outranks(known_type: str, known_needs_capital: bool, entity_type: str, needs_capital: bool) -> bool:
-    """Whether a value already in the automaton should keep its entry over a new one."""
-    if known_needs_capital != needs_capital:
-        return not known_needs_capital  # the looser (always matching) entry wins
-    return _RANK.get(known_type, len(_RANK)) <= _RANK.get(entity_type, len(_RANK))
-
-
-def _preference(finding: _Finding) -> tuple[float, int, int]:
-    return (finding.score, finding.end - finding.start, -_RANK.get(finding.entity_type, len(_RANK)))
+def _preference(finding: Finding) -> tuple[float, int, int]:
+    return (finding.score, finding.end - finding.start, -RANK.get(finding.entity_type, len(RANK)))
 
 
 _SCRUBBERS: dict[tuple[ScrubSettings, bytes], TextScrubber] = {}

@@ -1,0 +1,250 @@
+"""Exact matching of known values and names: one Aho-Corasick pass over a text.
+
+``KnownIdentifierMatcher`` holds every known subject identifier (all accounts' e-mails,
+phones, user names, display names) and the stems of their names in every form of
+``inflections.yaml``; ``HouseholdNameMatcher`` holds the first names of the name list,
+and is only run over the parts of a text a user typed (``names.user_authored_spans``).
+Both report ``Finding``s for the scrubber to merge with Presidio's.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+import ahocorasick
+
+from anonymizers.names import MAX_ENDING_CHARS, NameForms, first_names, is_household_name, name_forms
+
+# Tie-break between findings of equal score and length on the same text: the more
+# specific (and joinable) type names the replacement. Unknown types rank last.
+ENTITY_PRIORITY: tuple[str, ...] = (
+    "ACCOUNT_ID",
+    "DEVICE_SERIAL",
+    "MAC_ADDRESS",
+    "IMEI",
+    "IMSI",
+    "ICCID",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "IP_ADDRESS",
+    "USERNAME",
+    "WIFI_SSID",
+    "DEVICE_NAME",
+    "GPS_COORDINATE",
+    "CREDENTIAL",
+    "IBAN_CODE",
+    "CREDIT_CARD",
+    "PERSON",
+    "LOCATION",
+)
+RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
+EXACT_MATCH_SCORE = 1.0
+# A first name from the name list, found with evidence inside a label a user typed: below
+# an exact identifier, above NER and the phrase recognizers.
+HOUSEHOLD_NAME_SCORE = 0.9
+
+# Values shorter than this are not matched as exact identifiers: a one- or two-letter
+# SSID or name identifies nobody, and would replace every occurrence of "ab" in a text.
+MIN_IDENTIFIER_CHARS = 3
+
+
+class Finding(NamedTuple):
+    """One entity found in a text: its span, type and score."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` without changing its length (so offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters lower-case to two ("İ" -> "i̇"); keep those as they are.
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def is_word_char(char: str) -> bool:
+    # Scripts written without spaces (Han, kana) have no word boundaries to respect:
+    # "小林の部屋" must match "小林".
+    return (char.isalnum() or char == "_") and not ("\u2e80" <= char <= "\u9fff")
+
+
+def on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """True unless the match glues onto a word: "bob" in "bobcat" or "10.0.0.5" in "10.0.0.50"."""
+    if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+        return False
+    return not (end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]))
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN and pandas' NA all mean "no text" (callers holding pandas data may hand any of them)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+class _Entry(NamedTuple):
+    """What the automaton knows of one folded key (a value, or a name's stem)."""
+
+    length: int
+    entity_type: str
+    needs_capital: bool
+    alone: bool  # the key is a form on its own (not only a stem that needs an ending)
+    endings: frozenset[str]  # endings the key may carry glued on ("s": Marias; "ii": Marii)
+
+
+_NO_ENDINGS: frozenset[str] = frozenset()
+
+
+class KnownIdentifierMatcher:
+    """Exact, case-insensitive, word-bounded search for many identifiers and names at once.
+
+    One Aho-Corasick automaton (``pyahocorasick``) over the folded values finds all of
+    them in one pass over the text, however many there are (100k accounts' e-mails,
+    phones, user names and display names): one regex per value would be quadratic.
+    A PERSON display name is also known by its parts ("Anna Schmidt" -> "Anna",
+    "Schmidt"), since logs and room names mostly use one of them, and each part in the
+    forms of ``anonymizers/inflections.yaml`` ("Marias", "Marii", "Petrův"): the automaton
+    holds the part's stems, and a match may run on into one of the stem's endings.
+    Single-word PERSON values only match capitalised (in cased scripts), since their
+    lower-case forms are ordinary words in logs (``max=100``, ``will retry``).
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        forms = name_forms()
+        entries: dict[str, _Entry] = {}
+        for value, entity_type in pairs:
+            if is_missing(value):
+                continue
+            for known in self._known_forms(str(value).strip(), entity_type):
+                _add_name(entries, known, entity_type, forms)
+        for key, entry in entries.items():
+            self._automaton.add_word(key, entry)
+        self.size = len(entries)
+        if entries:
+            self._automaton.make_automaton()
+
+    @staticmethod
+    def _known_forms(value: str, entity_type: str) -> list[str]:
+        forms = [value] if len(value) >= MIN_IDENTIFIER_CHARS else []
+        if entity_type == "PERSON" and " " in value:
+            for part in value.split():
+                part = part.strip(".,")
+                # Names in scripts without case (小林) are short; two characters suffice.
+                shortest = MIN_IDENTIFIER_CHARS if part.lower() != part.upper() else 2
+                if len(part) >= shortest:
+                    forms.append(part)
+        return forms
+
+    def find(self, text: str, folded: str) -> list[Finding]:
+        """Every known identifier in ``text`` (``folded`` is ``fold(text)``)."""
+        if not self.size:
+            return []
+        return [
+            Finding(start, end, entry.entity_type, EXACT_MATCH_SCORE)
+            for start, end, entry, _ in _forms_in(self._automaton, text, folded, 0, len(text))
+        ]
+
+
+class HouseholdNameMatcher:
+    """First names of people with no account, in their inflected forms, inside given spans.
+
+    Built once per process from the name list (``names.first_names``); ``find`` runs the
+    automaton over the user-authored spans of a text only and keeps a candidate when
+    ``names.is_household_name`` sees evidence of a person.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        forms = name_forms()
+        entries: dict[str, _Entry] = {}
+        for name in names:
+            _add_name(entries, name, "PERSON", forms)
+        for key, entry in entries.items():
+            self._automaton.add_word(key, entry)
+        self.size = len(entries)
+        if entries:
+            self._automaton.make_automaton()
+
+    def find(self, text: str, folded: str, spans: Iterable[tuple[int, int]]) -> list[Finding]:
+        if not self.size:
+            return []
+        found = []
+        for span in spans:
+            for start, end, _, inflected in _forms_in(self._automaton, text, folded, *span):
+                if is_household_name(text, start, end, span, inflected, folded[start:end]):
+                    found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
+        return found
+
+
+@functools.lru_cache(maxsize=1)
+def household_matcher() -> HouseholdNameMatcher:
+    """The process-wide matcher of the name list (about a second to build, built once)."""
+    return HouseholdNameMatcher(first_names())
+
+
+def _forms_in(
+    automaton: ahocorasick.Automaton, text: str, folded: str, begin: int, stop: int
+) -> Iterator[tuple[int, int, _Entry, bool]]:
+    """(start, end, entry, inflected) of every word-bounded form in ``text[begin:stop]``.
+
+    A key glued on the right to more letters counts when those letters are one of its
+    endings ("Maria" + "s"); then the match runs to the end of the ending.
+    """
+    for last, entry in automaton.iter(folded, begin, stop):
+        start, end = last - entry.length + 1, last + 1
+        if entry.needs_capital and not text[start].isupper():
+            continue
+        if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+            continue
+        inflected = False
+        if end < stop and is_word_char(text[end - 1]) and is_word_char(text[end]):
+            if not entry.endings:
+                continue
+            tail = end
+            while tail < stop and is_word_char(text[tail]) and tail - end <= MAX_ENDING_CHARS:
+                tail += 1
+            if folded[end:tail] not in entry.endings:
+                continue
+            end, inflected = tail, True
+        elif not entry.alone:
+            continue
+        yield start, end, entry, inflected
+
+
+def _add_name(entries: dict[str, _Entry], value: str, entity_type: str, forms: NameForms) -> None:
+    """Add ``value`` (one word of a PERSON value: with its stems and endings) to ``entries``."""
+    folded = fold(value)
+    needs_capital = entity_type == "PERSON" and " " not in value and value[0] != folded[0]
+    if entity_type == "PERSON" and " " not in value:
+        stems = forms.stems(folded)
+    else:
+        stems = [(folded, True, _NO_ENDINGS)]
+    for stem, alone, endings in stems:
+        new = _Entry(len(stem), entity_type, needs_capital, alone, endings)
+        existing = entries.get(stem)
+        entries[stem] = new if existing is None else _merged(existing, new)
+
+
+def _merged(existing: _Entry, new: _Entry) -> _Entry:
+    """One entry for a key known twice: the more specific type; the forms of both are kept."""
+    outranked = _outranks(existing.entity_type, existing.needs_capital, new.entity_type, new.needs_capital)
+    keep = existing if outranked else new
+    endings = existing.endings | new.endings if new.endings - existing.endings else existing.endings
+    return keep._replace(alone=existing.alone or new.alone, endings=endings)
+
+
+def _outranks(known_type: str, known_needs_capital: bool, entity_type: str, needs_capital: bool) -> bool:
+    """Whether a value already in the automaton should keep its entry over a new one."""
+    if known_needs_capital != needs_capital:
+        return not known_needs_capital  # the looser (always matching) entry wins
+    return RANK.get(known_type, len(RANK)) <= RANK.get(entity_type, len(RANK))
