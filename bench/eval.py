@@ -1,13 +1,17 @@
-"""The evaluation suite: generate -> ingest -> deidentify, then score silver against the truth.
+"""The evaluation suite: build a corpus -> ingest -> deidentify, then score silver against the truth.
 
-    python -m bench.eval [--rows N] [--accounts N] [--seed S] [--date D] [--workdir DIR]
-                         [--config FILE] [--show-survivors N]
+    python -m bench.eval [--corpus generator|independent|both] [--rows N] [--accounts N]
+                         [--seed S] [--date D] [--workdir DIR] [--config FILE]
+                         [--show-survivors N]
 
-Into a fresh work folder (``work/eval`` by default, wiped first) it generates one day of
-sample data with its ground truth, ingests every dataset (the known-identifier snapshot,
-accounts, first), de-identifies every dataset, and prints per entity type and per field
-how many planted personal values survive anywhere in silver and how many look-alikes
-are intact, then the floors verdict. Exit status 1 when a floor is violated.
+Two corpora, each into a fresh work folder (``work/eval/<corpus>``, wiped first), each
+with its ground truth: ``generator`` is ``privlake generate``'s sample day; ``independent``
+is ``bench/corpora`` (templates modelled on real log formats and labels in twelve locales,
+written from the data contract without reading the detector). For each, every dataset is
+ingested (the known-identifier snapshot, accounts, first) and de-identified, and the
+tables show per entity type, per field and per locale how many planted personal values
+survive anywhere in silver and how many look-alikes are intact, then the floors verdict.
+The floors hold on every corpus: exit status 1 when one is violated on either.
 
 Raw values are never printed: ``--show-survivors N`` shows up to N examples per entity
 type as masked shapes (letters x/X, digits 9), for fixing recognizers.
@@ -31,7 +35,9 @@ from rich.table import Table
 from privlake.config import PrivlakeConfig, load_config
 from privlake.evaluate import (
     FREE_TEXT_ROLE,
+    MIN_LOOKALIKES_INTACT,
     STRUCTURED_ROLES,
+    ZERO_SURVIVOR_ENTITIES,
     EvaluationReport,
     Tally,
     entity_floor,
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_WORKDIR = Path("work/eval")
+CORPORA = ("generator", "independent")
 DEFAULT_DAY = dt.date(2026, 11, 28)
 MARKER = ".privlake-eval"  # a folder holding this file may be wiped by the next run
 # Used only when the configured key variable is unset: evaluation pseudonyms need not be secret.
@@ -95,6 +102,10 @@ def _pct(share: float | None) -> str:
     return "-" if share is None else f"{share:.2%}"
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part:,} of {whole:,} ({_pct(part / whole if whole else None)})"
+
+
 def _cells(tally: Tally) -> list[str]:
     pii = [f"{tally.planted:,}", f"{tally.survived:,}", _pct(tally.survival)] if tally.planted else ["-"] * 3
     look = (
@@ -121,7 +132,9 @@ def entity_table(report: EvaluationReport) -> Table:
         table.add_row(entity, *_cells(report.by_entity[entity]), entity_floor(entity))
     table.add_section()
     for entity in lookalikes:
-        table.add_row(entity, *_cells(report.by_entity[entity]), "≥ 99% intact (all)")
+        table.add_row(
+            entity, *_cells(report.by_entity[entity]), f"≥ {MIN_LOOKALIKES_INTACT:.1%} intact (all)"
+        )
     table.add_section()
     table.add_row("all", *_cells(report.overall), "", style="bold")
     return table
@@ -137,6 +150,39 @@ def field_table(report: EvaluationReport) -> Table:
     table.add_section()
     table.add_row("structured", "/".join(STRUCTURED_ROLES), *_cells(report.structured), style="bold")
     table.add_row("free text", FREE_TEXT_ROLE, *_cells(report.free_text), style="bold")
+    return table
+
+
+def locale_table(report: EvaluationReport) -> Table:
+    table = Table(title=f"per locale ({report.day})", title_justify="left")
+    table.add_column("locale")
+    _numeric_columns(table)
+    for locale in sorted(report.by_locale):
+        table.add_row(locale, *_cells(report.by_locale[locale]))
+    return table
+
+
+def summary_table(reports: dict[str, EvaluationReport]) -> Table:
+    """One line per corpus: the figures each floor is held to."""
+    table = Table(title="floors per corpus", title_justify="left")
+    for column in ("corpus", "structured leaks", "free text survival", "PERSON survival"):
+        table.add_column(column, justify="right")
+    table.add_column("e-mail/phone/IP/MAC/IMEI/serial survivors", justify="right")
+    table.add_column("look-alikes intact", justify="right")
+    table.add_column("floors")
+    for name, report in reports.items():
+        person = report.by_entity.get("PERSON", Tally())
+        zero = sum(report.by_entity.get(e, Tally()).survived for e in ZERO_SURVIVOR_ENTITIES)
+        violations = floors_met(report)
+        table.add_row(
+            name,
+            f"{report.structured.survived:,} of {report.structured.planted:,}",
+            _share(report.free_text.survived, report.free_text.planted),
+            _share(person.survived, person.planted),
+            f"{zero:,}",
+            _share(report.overall.intact, report.overall.lookalikes),
+            "[green]met[/]" if not violations else f"[red]{len(violations)} violated[/]",
+        )
     return table
 
 
@@ -164,6 +210,7 @@ def timing_table(steps: Sequence[tuple[str, float]]) -> Table:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=[*CORPORA, "both"], default="both")
     parser.add_argument("--rows", type=int, default=5000, help="device_logs rows (usage_history gets half)")
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
@@ -176,16 +223,82 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace, console: Console) -> int:
+def build_corpus(name: str, landing: Path, truth_dir: Path, day: dt.date, args: argparse.Namespace) -> None:
+    """Write one day of corpus ``name`` into ``landing``, its ground truth into ``truth_dir``."""
+    if name == "generator":
+        from privlake.generate import generate_day
+
+        generate_day(
+            landing, day, accounts=args.accounts, rows=args.rows, seed=args.seed, truth_dir=truth_dir
+        )
+    else:
+        from bench.corpora.build import build_day
+
+        build_day(
+            landing,
+            truth_dir,
+            day,
+            accounts=args.accounts,
+            device_events=args.rows,
+            usage_events=args.rows // 2,
+            seed=args.seed,
+        )
+
+
+def evaluate_corpus(
+    name: str, workdir: Path, args: argparse.Namespace, console: Console
+) -> tuple[EvaluationReport, list[tuple[str, float]]]:
+    """Build, ingest, de-identify and score one corpus in ``workdir``; prints its tables."""
     from jobs.deidentify import deidentify
     from jobs.ingest import ingest
-    from privlake.generate import generate_day, load_truth
+    from privlake.generate import load_truth
     from privlake.keys import pseudonym_key
+    from privlake.report_console import print_run_records
     from privlake.spark import get_spark
 
-    workdir = fresh_workdir(args.workdir)
     os.environ["PRIVLAKE_LANDING_ROOT"] = str(workdir / "landing")
     os.environ["PRIVLAKE_WAREHOUSE_ROOT"] = str(workdir / "warehouse")
+    config = load_config(args.config)
+    key = pseudonym_key(config)
+    day: dt.date = args.date
+    truth_dir = workdir / "ground_truth"
+    console.rule(f"corpus: {name}")
+    console.print(
+        f"{args.rows:,} device_logs rows, {args.rows // 2:,} usage_history rows, {args.accounts:,} accounts, "
+        f"seed {args.seed}, day {day}; work folder {workdir}"
+    )
+    timer = Timer(console)
+    timer.run(f"build {name}", lambda: build_corpus(name, workdir / "landing", truth_dir, day, args))
+    spark = timer.run("start spark", lambda: get_spark(config, app_name="privlake-eval"))
+    records: list[RunRecord] = []
+    order = pipeline_order(config)
+    for dataset in order:
+        records.append(timer.run(f"ingest {dataset}", lambda d=dataset: ingest(spark, config, d, day)))  # type: ignore[misc]
+    for dataset in order:
+        records.append(
+            timer.run(f"deidentify {dataset}", lambda d=dataset: deidentify(spark, config, d, day, key))  # type: ignore[misc]
+        )
+    truth = load_truth(truth_dir, day)
+    report = timer.run(
+        "evaluate", lambda: evaluate(spark, config, truth, day, key=key, examples=args.show_survivors)
+    )
+    print_run_records(console, records)
+    console.print(entity_table(report))
+    console.print(field_table(report))
+    if report.by_locale:
+        console.print(locale_table(report))
+    if report.rows_missing or report.untestable:
+        console.print(
+            f"[yellow]{report.rows_missing} truth rows are not in silver (quarantined); "
+            f"{report.untestable} values too short to test[/]"
+        )
+    if args.show_survivors:
+        console.print(survivor_table(report))
+    return report, [(f"{name}: {step}", seconds) for step, seconds in timer.steps]
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    workdir = fresh_workdir(args.workdir)
     config = load_config(args.config)
     if not os.environ.get(config.keys.pseudonym_key_env):
         os.environ[config.keys.pseudonym_key_env] = FIXED_TEST_KEY
@@ -194,59 +307,25 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"[yellow]{config.keys.pseudonym_key_env} is not set: using a fixed, public test key "
             f"(id {FIXED_TEST_KEY_ID!r}); evaluation pseudonyms are not secret[/]"
         )
-    key = pseudonym_key(config)
-    day: dt.date = args.date
-    truth_dir = workdir / "ground_truth"
-    console.print(
-        f"evaluation corpus: {args.rows:,} device_logs rows, {args.rows // 2:,} usage_history rows, "
-        f"{args.accounts:,} accounts, seed {args.seed}, day {day}; work folder {workdir}"
-    )
-    timer = Timer(console)
-    timer.run(
-        "generate",
-        lambda: generate_day(
-            workdir / "landing",
-            day,
-            accounts=args.accounts,
-            rows=args.rows,
-            seed=args.seed,
-            truth_dir=truth_dir,
-        ),
-    )
-    spark = timer.run("start spark", lambda: get_spark(config, app_name="privlake-eval"))
-    records: list[RunRecord] = []
-    order = pipeline_order(config)
-    for name in order:
-        records.append(timer.run(f"ingest {name}", lambda name=name: ingest(spark, config, name, day)))  # type: ignore[misc]
-    for name in order:
-        records.append(
-            timer.run(f"deidentify {name}", lambda name=name: deidentify(spark, config, name, day, key))  # type: ignore[misc]
-        )
-    truth = load_truth(truth_dir, day)
-    report = timer.run(
-        "evaluate", lambda: evaluate(spark, config, truth, day, key=key, examples=args.show_survivors)
-    )
-
-    from privlake.report_console import print_run_records
-
-    print_run_records(console, records)
-    console.print(entity_table(report))
-    console.print(field_table(report))
-    if report.rows_missing or report.untestable:
-        console.print(
-            f"[yellow]{report.rows_missing} truth rows are not in silver (quarantined); "
-            f"{report.untestable} values too short to test[/]"
-        )
-    if args.show_survivors:
-        console.print(survivor_table(report))
-    console.print(timing_table(timer.steps))
-    violations = floors_met(report)
-    if violations:
-        console.print("[bold red]floors violated:[/]")
-        for violation in violations:
-            console.print(f"  [red]✗[/] {violation}")
+    corpora = CORPORA if args.corpus == "both" else (args.corpus,)
+    reports: dict[str, EvaluationReport] = {}
+    steps: list[tuple[str, float]] = []
+    for name in corpora:
+        reports[name], corpus_steps = evaluate_corpus(name, workdir / name, args, console)
+        steps.extend(corpus_steps)
+    console.print(timing_table(steps))
+    console.print(summary_table(reports))
+    failed = False
+    for name, report in reports.items():
+        violations = floors_met(report)
+        if violations:
+            failed = True
+            console.print(f"[bold red]floors violated on the {name} corpus:[/]")
+            for violation in violations:
+                console.print(f"  [red]✗[/] {violation}")
+    if failed:
         return 1
-    console.print("[bold green]all floors met[/]")
+    console.print(f"[bold green]all floors met on {' and '.join(corpora)}[/]")
     return 0
 
 

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 STRUCTURED_ROLES = ("identifier", "quasi_identifier", "drop")
 FREE_TEXT_ROLE = "free_text"
 
-# The floors of the evaluation suite (issue 3, item 10).
+# The floors of the evaluation suite (issue 3, item 10; tightened by issue 18), held on
+# every corpus: the generator's and the independently written one in bench/corpora/.
 ZERO_SURVIVOR_ENTITIES = (
     "EMAIL_ADDRESS",
     "IP_ADDRESS",
@@ -51,9 +52,9 @@ ZERO_SURVIVOR_ENTITIES = (
     "PHONE_NUMBER",
     "DEVICE_SERIAL",
 )
-MAX_FREE_TEXT_SURVIVAL = 0.01
-MAX_PERSON_SURVIVAL = 0.05
-MIN_LOOKALIKES_INTACT = 0.99
+MAX_FREE_TEXT_SURVIVAL = 0.005
+MAX_PERSON_SURVIVAL = 0.02
+MIN_LOOKALIKES_INTACT = 0.995
 
 # Shorter values cannot be tested meaningfully (one kanji is a name, one letter is not).
 MIN_TESTABLE_CHARS = {"cjk": 1, "other": 2}
@@ -248,6 +249,7 @@ class EvaluationReport:
     day: dt.date
     by_entity: dict[str, Tally] = field(default_factory=dict)
     by_field: dict[str, Tally] = field(default_factory=dict)
+    by_locale: dict[str, Tally] = field(default_factory=dict)  # when the truth names a locale
     field_roles: dict[str, str] = field(default_factory=dict)
     rows_missing: int = 0  # truth rows absent from silver (quarantined or lost)
     untestable: int = 0  # truth values too short to search for (not counted)
@@ -467,8 +469,12 @@ def score(
         if not testable(value):
             report.untestable += 1
             continue
-        entity_tally = report.by_entity.setdefault(record["entity_type"], Tally())
-        field_tally = report.by_field.setdefault(field_name, Tally())
+        tallies = [
+            report.by_entity.setdefault(record["entity_type"], Tally()),
+            report.by_field.setdefault(field_name, Tally()),
+        ]
+        if record.get("locale"):
+            tallies.append(report.by_locale.setdefault(str(record["locale"]), Tally()))
         row_key = str(record["event_id"])
         kind = key_kinds.get(name)
         if kind is not None:
@@ -494,7 +500,7 @@ def score(
                     position = found_globally[value]
                     label, segment, offset = index.segment_at(position)
                     keep_example(record, label, _masked_match(segment, position - offset, value))
-            for tally in (entity_tally, field_tally):
+            for tally in tallies:
                 tally.planted += 1
                 tally.survived += hit
         else:
@@ -502,7 +508,7 @@ def score(
                 unicodedata.normalize("NFC", value) in unicodedata.normalize("NFC", v)
                 for v in row.get(column, [])
             )
-            for tally in (entity_tally, field_tally):
+            for tally in tallies:
                 tally.lookalikes += 1
                 tally.intact += intact
             if not intact and examples and row is not None:
