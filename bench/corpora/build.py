@@ -145,8 +145,8 @@ class TemplateFamily(Strict):
     templates: list[LogTemplate]
 
 
-def slot_spec(slot: Slot | str) -> Slot:
-    return slot if isinstance(slot, Slot) else Slot(type=slot)  # type: ignore[arg-type]
+def slot_spec(slot: Slot | SlotType) -> Slot:
+    return slot if isinstance(slot, Slot) else Slot(type=slot)
 
 
 # --- locales -----------------------------------------------------------------------------------
@@ -432,6 +432,11 @@ def _hex(rng: random.Random, n: int) -> str:
     return "".join(rng.choice("0123456789abcdef") for _ in range(n))
 
 
+def _group(rng: random.Random) -> str:
+    """A 16-bit group of an IPv6 address as written (no leading zeros)."""
+    return f"{rng.getrandbits(16):x}"
+
+
 def _digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(string.digits) for _ in range(n))
 
@@ -464,8 +469,23 @@ def lan_ipv4(rng: random.Random) -> str:
 
 # Vendor OUIs of the kinds of devices a home network has (Espressif, Xiaomi, Apple, Samsung,
 # Raspberry Pi, AVM, TP-Link, Ubiquiti, Google, Amazon).
-OUIS = ("240ac4", "a4cf12", "54ef44", "7811dc", "f0b429", "3c0754", "ac3c0b", "dca632", "b827eb",
-        "3810d5", "c4e984", "50c7bf", "788a20", "f4f5d8", "44650d")
+OUIS = (
+    "240ac4",
+    "a4cf12",
+    "54ef44",
+    "7811dc",
+    "f0b429",
+    "3c0754",
+    "ac3c0b",
+    "dca632",
+    "b827eb",
+    "3810d5",
+    "c4e984",
+    "50c7bf",
+    "788a20",
+    "f4f5d8",
+    "44650d",
+)
 
 
 def new_mac(rng: random.Random, randomized: bool = False) -> bytes:
@@ -530,7 +550,8 @@ def new_account_id(rng: random.Random) -> str:
 
 def _person(rng: random.Random, locale: Locale, last: str | None = None, gender: str | None = None) -> Person:
     g = gender or rng.choice(["female", "male"])
-    return Person(rng.choice(locale.first_names[g]), last or rng.choice(locale.last_names), g, locale)  # type: ignore[index]
+    names = locale.first_names["female" if g == "female" else "male"]
+    return Person(rng.choice(names), last or rng.choice(locale.last_names), g, locale)
 
 
 def display_name(person: Person) -> str:
@@ -541,15 +562,29 @@ def display_name(person: Person) -> str:
 
 def _email(rng: random.Random, p: Person, domain_locale: Locale) -> str:
     first, last = _ascii_word(p.locale, p.first), _ascii_word(p.locale, p.last)
-    local = rng.choice([f"{first}.{last}", f"{first}{last[:1]}{rng.randint(1, 99)}", f"{first[:1]}{last}",
-                        f"{first}_{last}", f"{first}{rng.randint(70, 99)}"])
+    local = rng.choice(
+        [
+            f"{first}.{last}",
+            f"{first}{last[:1]}{rng.randint(1, 99)}",
+            f"{first[:1]}{last}",
+            f"{first}_{last}",
+            f"{first}{rng.randint(70, 99)}",
+        ]
+    )
     return f"{local}@{rng.choice(domain_locale.email_domains)}"
 
 
 def _username(rng: random.Random, p: Person) -> str:
     first, last = _ascii_word(p.locale, p.first), _ascii_word(p.locale, p.last)
-    return rng.choice([f"{first}.{last}", f"{first[:1]}{last}", f"{first}{rng.randint(1, 99)}", f"{first}_{last[:1]}",
-                       f"{last}{first[:1]}"])
+    return rng.choice(
+        [
+            f"{first}.{last}",
+            f"{first[:1]}{last}",
+            f"{first}{rng.randint(1, 99)}",
+            f"{first}_{last[:1]}",
+            f"{last}{first[:1]}",
+        ]
+    )
 
 
 def _ascii_word(locale: Locale, name: str) -> str:
@@ -578,9 +613,14 @@ def _named(template: str) -> str | None:
     return names[0] if names else None
 
 
-def fill_named(rng: random.Random, locale: Locale, template: str, person: Person | None) -> tuple[str, str | None]:
+def fill_named(
+    rng: random.Random, locale: Locale, template: str, person: Person | None
+) -> tuple[str, str | None]:
     """A label, SSID or host name from its template, and the name as it appears in it."""
-    values = {"family": person.last if person else rng.choice(locale.last_names), "hex4": _hex(rng, 4).upper()}
+    values = {
+        "family": person.last if person else rng.choice(locale.last_names),
+        "hex4": _hex(rng, 4).upper(),
+    }
     slot = _named(template)
     if slot is None:
         return _subst(template, values), None
@@ -591,8 +631,9 @@ def fill_named(rng: random.Random, locale: Locale, template: str, person: Person
     return _subst(template, values), forms[slot][1]
 
 
-def new_household(rng: random.Random, locale: Locale, all_locales: tuple[Locale, ...], catalogue: Catalogue,
-                  taken: set[str]) -> Household:
+def new_household(
+    rng: random.Random, locale: Locale, all_locales: tuple[Locale, ...], catalogue: Catalogue, taken: set[str]
+) -> Household:
     holder = _person(rng, locale)
     members = []
     if rng.random() < 0.75:  # partner, often with the same family name
@@ -635,7 +676,7 @@ def new_household(rng: random.Random, locale: Locale, all_locales: tuple[Locale,
         visitors=visitors,
         devices=devices,
         home_ip=public_ipv4(rng),
-        home_ip6_prefix=f"2a02:{_hex(rng, 4).lstrip('0') or '0'}:{_hex(rng, 4).lstrip('0') or '0'}:{_hex(rng, 2)}00",
+        home_ip6_prefix=f"2a02:{_group(rng)}:{_group(rng)}:{_hex(rng, 2)}00",
         ssid=ssid,
         ssid_person=ssid_name,
         neighbour_ssids=neighbour_ssids,
@@ -649,7 +690,11 @@ def new_household(rng: random.Random, locale: Locale, all_locales: tuple[Locale,
         hh.emails.setdefault(p.first, _email(rng, p, p.locale))
         hh.phones.setdefault(p.first, render_phone(rng, p.locale, new_nsn(rng, p.locale)))
         hh.usernames.setdefault(p.first, _username(rng, p))
-    hh.email, hh.phone, hh.username = hh.emails[holder.first], hh.phones[holder.first], hh.usernames[holder.first]
+    hh.email, hh.phone, hh.username = (
+        hh.emails[holder.first],
+        hh.phones[holder.first],
+        hh.usernames[holder.first],
+    )
     return hh
 
 
@@ -724,10 +769,15 @@ def _ipv4_form(rng: random.Random, ip: str, form: str) -> tuple[str, str]:
         return f"{rev}.in-addr.arpa", rev
     if form == "dsl_padded":
         padded = "-".join(f"{int(x):03d}" for x in o)
-        return f"dsl-{padded}.dyn.{rng.choice(['versanet.de', 'telecomitalia.it', 'orange.fr', 'kpn.net'])}", padded
+        return (
+            f"dsl-{padded}.dyn.{rng.choice(['versanet.de', 'telecomitalia.it', 'orange.fr', 'kpn.net'])}",
+            padded,
+        )
     if form == "dashed":
         dashed = "-".join(o)
-        return f"{rng.choice(['host', 'static', 'customer'])}-{dashed}.{rng.choice(['static.isp.example.net', 'ttnet.com.tr', 'upcpoland.pl'])}", dashed
+        kind = rng.choice(["host", "static", "customer"])
+        domain = rng.choice(["static.isp.example.net", "ttnet.com.tr", "upcpoland.pl"])
+        return f"{kind}-{dashed}.{domain}", dashed
     return ip, ip
 
 
@@ -758,7 +808,11 @@ def render_slot(ctx: RowContext, spec: Slot, same: str | None) -> tuple[str, lis
             v = f"fe80::{eui64_suffix(ctx.device.mac)}"
             return v, [Planted(t, v, "pii")]
         if form == "ipv6":
-            v = f"{hh.home_ip6_prefix}:{eui64_suffix(new_mac(rng)) if rng.random() < 0.5 else ':'.join(_hex(rng, 4).lstrip('0') or '0' for _ in range(4))}"
+            # SLAAC: from a MAC (EUI-64) or a random privacy address (RFC 8981)
+            iid = (
+                eui64_suffix(new_mac(rng)) if rng.random() < 0.5 else ":".join(_group(rng) for _ in range(4))
+            )
+            v = f"{hh.home_ip6_prefix}:{iid}"
             return v, [Planted(t, v, "pii")]
         if same is not None:
             ip = same
@@ -792,7 +846,10 @@ def render_slot(ctx: RowContext, spec: Slot, same: str | None) -> tuple[str, lis
         v = hh.ssid if rng.random() < 0.7 or not hh.neighbour_ssids else rng.choice(hh.neighbour_ssids)
         return v, [Planted(t, v, "pii")]
     if t == "GPS_COORDINATE":
-        lat, lon = round(hh.lat + rng.uniform(-0.0005, 0.0005), 6), round(hh.lon + rng.uniform(-0.0005, 0.0005), 6)
+        lat, lon = (
+            round(hh.lat + rng.uniform(-0.0005, 0.0005), 6),
+            round(hh.lon + rng.uniform(-0.0005, 0.0005), 6),
+        )
         if form == "json":
             v = f'"lat":{lat},"lon":{lon}'
         elif form == "keyed":
@@ -840,7 +897,11 @@ def lookalike(ctx: RowContext, spec: Slot) -> str:
     if t == "PID":
         return str(rng.randint(2, 65000))
     if t == "PORT":
-        return str(rng.randint(32768, 60999) if form == "ephemeral" else rng.choice([22, 443, 1883, 8883, 8123, 5683]))
+        return str(
+            rng.randint(32768, 60999)
+            if form == "ephemeral"
+            else rng.choice([22, 443, 1883, 8883, 8123, 5683])
+        )
     if t == "FIRMWARE_VERSION":
         return rng.choice(ctx.device.model.firmware)
     if t == "APP_VERSION":
@@ -858,7 +919,9 @@ def lookalike(ctx: RowContext, spec: Slot) -> str:
             return "0x" + _hex(rng, 16).upper()
         return _hex(rng, 8)
     if t == "VERSION":
-        return rng.choice(["OpenSSH_9.2p1", "dnsmasq-2.89", "hostapd v2.10", "6.1.0-18-arm64", "OpenSSL 3.0.13"])
+        return rng.choice(
+            ["OpenSSH_9.2p1", "dnsmasq-2.89", "hostapd v2.10", "6.1.0-18-arm64", "OpenSSL 3.0.13"]
+        )
     if t == "ORDINARY_WORD":
         return rng.choice(ctx.catalogue.ordinary_en)
     raise ValueError(f"no generator for slot type {t}")
@@ -898,9 +961,9 @@ def _event_time(rng: random.Random, day: dt.date, tz: str) -> str:
     offset = (start + dt.timedelta(hours=12)).astimezone(ZoneInfo(tz)).utcoffset() or dt.timedelta(0)
     off_s = int(offset.total_seconds())
     lo, hi = max(0, -off_s), min(86400, 86400 - off_s)
-    moment = (start + dt.timedelta(seconds=rng.randrange(lo, hi), milliseconds=rng.randrange(1000))).astimezone(
-        dt.timezone(offset)
-    )
+    moment = (
+        start + dt.timedelta(seconds=rng.randrange(lo, hi), milliseconds=rng.randrange(1000))
+    ).astimezone(dt.timezone(offset))
     return moment.isoformat(timespec="milliseconds")
 
 
@@ -909,7 +972,9 @@ def _event_id(rng: random.Random) -> str:
 
 
 def account_row(rng: random.Random, hh: Household, day: dt.date) -> dict[str, Any]:
-    created = dt.datetime.combine(day, dt.time(0), dt.UTC) - dt.timedelta(days=rng.randint(1, 2500), seconds=rng.randrange(86400))
+    created = dt.datetime.combine(day, dt.time(0), dt.UTC) - dt.timedelta(
+        days=rng.randint(1, 2500), seconds=rng.randrange(86400)
+    )
     return {
         "account_id": hh.account_id,
         "email": hh.email,
@@ -934,16 +999,29 @@ def account_truth(hh: Household) -> list[Planted]:
     ]
 
 
-_ACCOUNT_FIELDS = {"ACCOUNT_ID": "account_id", "EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone",
-                   "USERNAME": "username", "PERSON": "display_name"}
+_ACCOUNT_FIELDS = {
+    "ACCOUNT_ID": "account_id",
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "USERNAME": "username",
+    "PERSON": "display_name",
+}
 
 
 def device_row(ctx: RowContext, template: LogTemplate) -> tuple[dict[str, Any], list[tuple[str, Planted]]]:
     rng, hh, dev = ctx.rng, ctx.hh, ctx.device
     message, planted = render_template(ctx, template)
-    ip = hh.home_ip if rng.random() < 0.6 else (lan_ipv4(rng) if rng.random() < 0.7 else f"{hh.home_ip6_prefix}:{eui64_suffix(dev.mac)}")
+    ip = (
+        hh.home_ip
+        if rng.random() < 0.6
+        else (lan_ipv4(rng) if rng.random() < 0.7 else f"{hh.home_ip6_prefix}:{eui64_suffix(dev.mac)}")
+    )
     mac = mac_text(rng, dev.mac)
-    wifi = [hh.ssid, *rng.sample(hh.neighbour_ssids, k=rng.randint(0, len(hh.neighbour_ssids)))] if rng.random() < 0.7 else []
+    wifi = (
+        [hh.ssid, *rng.sample(hh.neighbour_ssids, k=rng.randint(0, len(hh.neighbour_ssids)))]
+        if rng.random() < 0.7
+        else []
+    )
     located = rng.random() < 0.6
     row: dict[str, Any] = {
         "event_id": _event_id(rng),
@@ -984,7 +1062,15 @@ def usage_row(ctx: RowContext, action: UsageAction) -> tuple[dict[str, Any], lis
     rng, hh = ctx.rng, ctx.hh
     platform, app_version = rng.choice(ctx.catalogue.apps)
     mobile = rng.random() < 0.35
-    client_ip = (public_ipv4(rng) if rng.random() < 0.7 else f"2a0{rng.randint(1, 9)}:{_hex(rng, 4).lstrip('0') or '0'}:{_hex(rng, 3)}::{_hex(rng, 3)}") if mobile else hh.home_ip
+    client_ip = (
+        (
+            public_ipv4(rng)
+            if rng.random() < 0.7
+            else f"2a0{rng.randint(1, 9)}:{_hex(rng, 4).lstrip('0') or '0'}:{_hex(rng, 3)}::{_hex(rng, 3)}"
+        )
+        if mobile
+        else hh.home_ip
+    )
     truth: list[tuple[str, Planted]] = [("account_id", Planted("ACCOUNT_ID", hh.account_id, "pii"))]
     labels: dict[str, str | None] = {}
     for fld, category in (("scene_name", action.scene_name), ("room_name", action.room_name)):
@@ -1028,7 +1114,9 @@ def _check_present(dataset: str, key: str, row: dict[str, Any], fld: str, p: Pla
     texts = cell if isinstance(cell, list) else [cell]
     if not any(isinstance(t, str) and occurs(p.value, t) for t in texts):
         # names the place, never the value
-        raise ValueError(f"{dataset} row {key}: planted {p.entity_type} not found word-bounded in {fld} ({template})")
+        raise ValueError(
+            f"{dataset} row {key}: planted {p.entity_type} not found word-bounded in {fld} ({template})"
+        )
 
 
 def build_day(
@@ -1050,7 +1138,9 @@ def build_day(
         raise ValueError(f"need at least {len(locales)} accounts, one per locale")
     rng = random.Random(seed)
     taken: set[str] = set()
-    households = [new_household(rng, locales[i % len(locales)], locales, catalogue, taken) for i in range(accounts)]
+    households = [
+        new_household(rng, locales[i % len(locales)], locales, catalogue, taken) for i in range(accounts)
+    ]
 
     stamp = f"dt={day.isoformat()}"
     outputs = {name: landing_root / name / stamp / "part-0000.jsonl" for name in DATASETS}
@@ -1059,7 +1149,9 @@ def build_day(
     truth_path = truth_dir / stamp / "planted.jsonl"
     truth_path.parent.mkdir(parents=True, exist_ok=True)
 
-    counts: dict[str, Counter[str]] = {k: Counter() for k in ("rows", "dataset", "kind", "entity_type", "locale", "family")}
+    counts: dict[str, Counter[str]] = {
+        k: Counter() for k in ("rows", "dataset", "kind", "entity_type", "locale", "family")
+    }
 
     def dump(obj: dict[str, Any]) -> str:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -1067,9 +1159,20 @@ def build_day(
     with truth_path.open("w", encoding="utf-8", newline="\n") as truth_out:
 
         def plant(dataset: str, key: str, hh: Household, fld: str, p: Planted, family: str) -> None:
-            truth_out.write(dump({"dataset": dataset, "event_id": key, "account_id": hh.account_id, "field": fld,
-                                  "entity_type": p.entity_type, "value": p.value, "kind": p.kind,
-                                  "locale": hh.locale.locale}))
+            truth_out.write(
+                dump(
+                    {
+                        "dataset": dataset,
+                        "event_id": key,
+                        "account_id": hh.account_id,
+                        "field": fld,
+                        "entity_type": p.entity_type,
+                        "value": p.value,
+                        "kind": p.kind,
+                        "locale": hh.locale.locale,
+                    }
+                )
+            )
             counts["dataset"][dataset] += 1
             counts["kind"][p.kind] += 1
             counts["entity_type"][f"{p.entity_type} ({p.kind})"] += 1
@@ -1130,10 +1233,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = build_day(args.landing, args.truth, args.date, accounts=args.accounts,
-                       device_events=args.device_events, usage_events=args.usage_events, seed=args.seed)
-    counts["seconds"] = round(time.perf_counter() - started, 2)  # type: ignore[assignment]
-    json.dump(counts, sys.stdout, indent=2)
+    counts = build_day(
+        args.landing,
+        args.truth,
+        args.date,
+        accounts=args.accounts,
+        device_events=args.device_events,
+        usage_events=args.usage_events,
+        seed=args.seed,
+    )
+    json.dump({**counts, "seconds": round(time.perf_counter() - started, 2)}, sys.stdout, indent=2)
     print()
     return 0
 
