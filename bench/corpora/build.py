@@ -311,8 +311,9 @@ SLOT_FORMS: dict[str, tuple[str, ...]] = {
 
 
 def _load_yaml(path: Path) -> Any:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: 20x faster
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=loader)
 
 
 @cache
@@ -955,16 +956,22 @@ def _underlying_ipv4(text: str, value: str, form: str) -> str:
 # --- rows --------------------------------------------------------------------------------------
 
 
+@cache
+def _day_offset(day: dt.date, tz: str) -> dt.timedelta:
+    """The zone's UTC offset at noon of ``day``, used all day: on a DST switch day the early hours
+    carry the later offset, which still writes the right instant."""
+    noon = dt.datetime.combine(day, dt.time(12), dt.UTC)
+    return noon.astimezone(ZoneInfo(tz)).utcoffset() or dt.timedelta(0)
+
+
 def _event_time(rng: random.Random, day: dt.date, tz: str) -> str:
     """An instant of ``day`` (UTC) written in the home's zone, whose local date is ``day`` too."""
-    start = dt.datetime.combine(day, dt.time(0), dt.UTC)
-    offset = (start + dt.timedelta(hours=12)).astimezone(ZoneInfo(tz)).utcoffset() or dt.timedelta(0)
+    offset = _day_offset(day, tz)
     off_s = int(offset.total_seconds())
     lo, hi = max(0, -off_s), min(86400, 86400 - off_s)
-    moment = (
-        start + dt.timedelta(seconds=rng.randrange(lo, hi), milliseconds=rng.randrange(1000))
-    ).astimezone(dt.timezone(offset))
-    return moment.isoformat(timespec="milliseconds")
+    start = dt.datetime.combine(day, dt.time(0), dt.UTC)
+    moment = start + dt.timedelta(seconds=rng.randrange(lo, hi), milliseconds=rng.randrange(1000))
+    return moment.astimezone(dt.timezone(offset)).isoformat(timespec="milliseconds")
 
 
 def _event_id(rng: random.Random) -> str:
