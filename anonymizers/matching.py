@@ -16,7 +16,14 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from anonymizers.names import MAX_ENDING_CHARS, NameForms, first_names, is_household_name, name_forms
+from anonymizers.names import (
+    MAX_ENDING_CHARS,
+    NameForms,
+    first_names,
+    is_household_name,
+    name_forms,
+    user_authored_spans,
+)
 
 # Tie-break between findings of equal score and length on the same text: the more
 # specific (and joinable) type names the replacement. Unknown types rank last.
@@ -42,9 +49,10 @@ ENTITY_PRIORITY: tuple[str, ...] = (
 )
 RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
 EXACT_MATCH_SCORE = 1.0
-# A first name from the name list, found with evidence inside a label a user typed: below
-# an exact identifier, above NER and the phrase recognizers.
-HOUSEHOLD_NAME_SCORE = 0.9
+# A first name from the name list with evidence of a person: just above the score
+# threshold and below every recognizer, so that a more specific finding over the same
+# text (an owner's device host name) names the replacement.
+HOUSEHOLD_NAME_SCORE = 0.55
 
 # Values shorter than this are not matched as exact identifiers: a one- or two-letter
 # SSID or name identifies nobody, and would replace every occurrence of "ab" in a text.
@@ -156,11 +164,11 @@ class KnownIdentifierMatcher:
 
 
 class HouseholdNameMatcher:
-    """First names of people with no account, in their inflected forms, inside given spans.
+    """First names of people with no account, in their inflected forms.
 
-    Built once per process from the name list (``names.first_names``); ``find`` runs the
-    automaton over the user-authored spans of a text only and keeps a candidate when
-    ``names.is_household_name`` sees evidence of a person.
+    Built once per process from the name list (``names.first_names``). A candidate counts
+    when ``names.is_household_name`` sees evidence of a person, which it asks less of
+    inside the parts of a text a user typed.
     """
 
     def __init__(self, names: Iterable[str]) -> None:
@@ -175,14 +183,21 @@ class HouseholdNameMatcher:
         if entries:
             self._automaton.make_automaton()
 
-    def find(self, text: str, folded: str, spans: Iterable[tuple[int, int]]) -> list[Finding]:
+    def find(self, text: str, folded: str, labels: bool = False) -> list[Finding]:
+        """First names in ``text`` that ``names.is_household_name`` accepts. A listed name
+        needs less evidence in the parts of the text a user typed: all of it when ``labels``
+        (a room or scene name column), else ``names.user_authored_spans``."""
         if not self.size:
             return []
+        candidates = list(_forms_in(self._automaton, text, folded, 0, len(text)))
+        if not candidates:
+            return []
+        spans = [(0, len(text))] if labels else user_authored_spans(text)
         found = []
-        for span in spans:
-            for start, end, _, inflected in _forms_in(self._automaton, text, folded, *span):
-                if is_household_name(text, start, end, span, inflected, folded[start:end]):
-                    found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
+        for start, end, _, inflected in candidates:
+            span = next((s for s in spans if s[0] <= start and end <= s[1]), None)
+            if is_household_name(text, start, end, span, inflected, folded[start:end]):
+                found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
         return found
 
 

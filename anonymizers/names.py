@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 INFLECTIONS_YAML = Path(__file__).with_name("inflections.yaml")
 HOUSEHOLD_NAMES_YAML = Path(__file__).with_name("household_names.yaml")
+ALLOW_LIST_YAML = Path(__file__).with_name("allow_list.yaml")
 
 # The languages whose stop words count as ordinary words (spaCy ships the lists; no model).
 STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "tr", "sv", "da", "nb")
@@ -263,6 +264,11 @@ def _stop_words(language: str) -> set[str]:
 def ordinary_words() -> frozenset[str]:
     """Folded words that are first names but also ordinary words: a name only with evidence."""
     words = {w.lower() for w in load_household_names().ordinary_words}
+    # The room and scene vocabulary the app offers is never a name either.
+    allowed = _load_yaml(ALLOW_LIST_YAML)
+    if not isinstance(allowed, dict) or not isinstance(allowed.get("words"), list):
+        raise ValueError(f"{ALLOW_LIST_YAML.name}: expected a 'words' list")
+    words.update(w.lower() for phrase in allowed["words"] for w in str(phrase).split())
     for language in STOP_WORD_LANGUAGES:
         words.update(w.lower() for w in _stop_words(language))
     return frozenset(words)
@@ -276,18 +282,25 @@ def _label_pattern() -> re.Pattern[str]:
     keys = "|".join(sorted((re.escape(k) for k in load_household_names().label_keys), key=len, reverse=True))
     quoted = (
         r"\"([^\"\n]{1,120})\"|“([^”\n]{1,120})”|„([^“”\n]{1,120})[“”]|«([^»\n]{1,120})»|「([^」\n]{1,120})」"
+        # single quotes may hold apostrophes inside a word ('Murat'ın kamerası')
+        r"|(?<!\w)'((?:[^'\n]|'(?=\w)){1,120})'(?!\w)"
     )
+    # MQTT topics and file paths: a segment between slashes (spaces allowed: folder names
+    # users chose), or the last segment of a path.
+    part = r"[^/\s\"'<>{}()\[\],;=]{1,60}"
+    segment = rf"(?<=/)({part}(?: {part}){{0,4}})(?=/)|(?<=/)({part})"
     # A label key's unquoted value runs to a delimiter or to the next `key=`.
     keyed = (
         rf"\b(?:{keys})[\"']?[ \t]{{0,3}}[:=][ \t]{{0,3}}"
         r"(?![\"“„«「])'?([^,;&|(){}\[\]<>\n\"']{1,120}?)'?"
         r"(?=[ \t]*(?:[,;&|(){}\[\]<>\n\"]|$|[ \t][\w.-]+[:=]))"
     )
-    return re.compile(f"{quoted}|{keyed}", re.IGNORECASE)
+    return re.compile(f"{quoted}|{segment}|{keyed}", re.IGNORECASE)
 
 
 def user_authored_spans(text: str) -> list[tuple[int, int]]:
-    """Where a log line holds text a user typed: quoted strings and the values of label keys."""
+    """Where a log line holds text a user typed: quoted strings, path and topic segments, and
+    the values of label keys."""
     spans = []
     for match in _label_pattern().finditer(text):
         group = next(g for g in range(1, (match.lastindex or 0) + 1) if match.group(g) is not None)
@@ -314,23 +327,33 @@ def _possessive_after(text: str, end: int) -> bool:
 
 
 def is_household_name(
-    text: str, start: int, end: int, span: tuple[int, int], inflected: bool, folded_name: str
+    text: str, start: int, end: int, span: tuple[int, int] | None, inflected: bool, folded_name: str
 ) -> bool:
-    """Whether a first-name candidate at ``text[start:end]`` inside a user-authored ``span`` names someone.
+    """Whether a first-name candidate at ``text[start:end]`` names someone.
 
-    A word listed under ``not_names`` (brands, products) never is. An inflected or
-    possessive form is evidence of a person; so is a person word right
-    before it ("for", "für", "dla", "grandma"). A name that is also an ordinary word
-    ("Summer mode", "Rose gold") needs that evidence; any other listed name is a name.
+    ``span`` is the user-authored span holding it (a label), or None elsewhere in a log
+    line. Evidence of a person is a possessive after it ("Jacob's"), a person word right
+    before it ("for", "di", "dla", "u", "member", "grandma") or an inflected form that is
+    not itself an ordinary word ("Marias", "Zbigniewa"; not "Kamera"). In a label a listed
+    name needs evidence only when it is also an ordinary word ("Summer mode", "Rose gold");
+    elsewhere in a log line it always needs evidence. Brands (``not_names``) never count.
     """
-    surface = text[start:end].lower()
-    if surface in _not_names():
+    if folded_name in _not_names():
         return False
-    if (inflected and surface not in ordinary_words()) or _possessive_after(text, end):
+    ordinary = folded_name in ordinary_words()
+    # An "inflected" form that is itself a listed name ("Ann" + "a" = "Anna") is just that
+    # name, with no more evidence than it has.
+    inflected = inflected and folded_name not in _folded_first_names()
+    if (inflected and not ordinary) or _possessive_after(text, end):
         return True
-    if _word_before(text, start, span[0]) in _person_words():
+    if _word_before(text, start, span[0] if span else 0) in _person_words():
         return True
-    return folded_name not in ordinary_words()
+    return span is not None and not ordinary
+
+
+@functools.lru_cache(maxsize=1)
+def _folded_first_names() -> frozenset[str]:
+    return frozenset(name.lower() for name in first_names())
 
 
 @functools.lru_cache(maxsize=1)

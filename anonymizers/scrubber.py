@@ -50,7 +50,6 @@ from anonymizers.matching import (
     is_missing,
     on_word_boundaries,
 )
-from anonymizers.names import user_authored_spans
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.settings import ScrubSettings
 
@@ -284,8 +283,7 @@ class TextScrubber:
                 folded = fold(text)
                 findings[text] = self._known.find(text, folded)
                 if self._household is not None:
-                    spans = [(0, len(text))] if self.settings.labels else user_authored_spans(text)
-                    findings[text].extend(self._household.find(text, folded, spans))
+                    findings[text].extend(self._household.find(text, folded, self.settings.labels))
                 for offset, chunk in self._chunks(text):
                     # A chunk is folded on its own (lower() of a slice may differ at its
                     # edges, e.g. a final sigma); the usual single chunk is the text.
