@@ -20,7 +20,8 @@ from anonymizers.names import (
     MAX_ENDING_CHARS,
     NameForms,
     first_names,
-    is_household_name,
+    is_ambiguous,
+    is_person,
     name_forms,
     user_authored_spans,
 )
@@ -153,21 +154,48 @@ class KnownIdentifierMatcher:
                     forms.append(part)
         return forms
 
-    def find(self, text: str, folded: str) -> list[Finding]:
-        """Every known identifier in ``text`` (``folded`` is ``fold(text)``)."""
+    def find(self, text: str, folded: str, labels: bool = False) -> list[Finding]:
+        """Every known identifier in ``text`` (``folded`` is ``fold(text)``).
+
+        A lone name part that is also an ordinary word ("Rose", "Will", "Sol") is taken
+        only where ``names.is_person`` sees a person: "Lichterkette Rose" and "for Rose"
+        stay, "Rose's lamp" and "Oma Rose" do not. A full display name always counts.
+        ``labels``: the whole text is a label a user typed.
+        """
         if not self.size:
             return []
-        return [
-            Finding(start, end, entry.entity_type, EXACT_MATCH_SCORE)
-            for start, end, entry, _ in _forms_in(self._automaton, text, folded, 0, len(text))
-        ]
+        found = []
+        spans = _LazySpans(text, labels)
+        for start, end, entry, _ in _forms_in(self._automaton, text, folded, 0, len(text)):
+            surface = folded[start:end]
+            if (
+                entry.needs_capital
+                and is_ambiguous(surface)
+                and not is_person(text, start, end, surface, spans.around(start, end), known=True)
+            ):
+                continue
+            found.append(Finding(start, end, entry.entity_type, EXACT_MATCH_SCORE))
+        return found
+
+
+class _LazySpans:
+    """The user-authored spans of a text, found on first use (most texts never need them)."""
+
+    def __init__(self, text: str, labels: bool) -> None:
+        self._text = text
+        self._spans: list[tuple[int, int]] | None = [(0, len(text))] if labels else None
+
+    def around(self, start: int, end: int) -> tuple[int, int] | None:
+        if self._spans is None:
+            self._spans = user_authored_spans(self._text)
+        return next((s for s in self._spans if s[0] <= start and end <= s[1]), None)
 
 
 class HouseholdNameMatcher:
     """First names of people with no account, in their inflected forms.
 
     Built once per process from the name list (``names.first_names``). A candidate counts
-    when ``names.is_household_name`` sees evidence of a person, which it asks less of
+    when ``names.is_person`` sees evidence of a person, which it asks less of
     inside the parts of a text a user typed.
     """
 
@@ -184,19 +212,16 @@ class HouseholdNameMatcher:
             self._automaton.make_automaton()
 
     def find(self, text: str, folded: str, labels: bool = False) -> list[Finding]:
-        """First names in ``text`` that ``names.is_household_name`` accepts. A listed name
+        """First names in ``text`` that ``names.is_person`` accepts. A listed name
         needs less evidence in the parts of the text a user typed: all of it when ``labels``
         (a room or scene name column), else ``names.user_authored_spans``."""
         if not self.size:
             return []
-        candidates = list(_forms_in(self._automaton, text, folded, 0, len(text)))
-        if not candidates:
-            return []
-        spans = [(0, len(text))] if labels else user_authored_spans(text)
         found = []
-        for start, end, _, inflected in candidates:
-            span = next((s for s in spans if s[0] <= start and end <= s[1]), None)
-            if is_household_name(text, start, end, span, inflected, folded[start:end]):
+        spans = _LazySpans(text, labels)
+        for start, end, _, inflected in _forms_in(self._automaton, text, folded, 0, len(text)):
+            surface = folded[start:end]
+            if is_person(text, start, end, surface, spans.around(start, end), inflected=inflected):
                 found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
         return found
 

@@ -14,7 +14,7 @@ Two tables, both data reviewed like the retention rules:
 These people are in no table, so their names are only looked for where people write
 names: ``user_authored_spans`` (a whole label column such as ``room_name``; in a log line
 the quoted strings and the values of label keys such as ``scene=`` or ``"friendly_name":``).
-``is_household_name`` decides one candidate found there.
+``is_person`` decides, from the context, whether a name found there names someone.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ class HouseholdNames(_Strict):
     name_list: NameListSource
     ordinary_words: tuple[str, ...]
     person_words_before: tuple[str, ...]
+    person_titles: tuple[str, ...]
     not_names: tuple[str, ...]
     label_keys: tuple[str, ...] = Field(min_length=1)
 
@@ -261,17 +262,26 @@ def _stop_words(language: str) -> set[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def ordinary_words() -> frozenset[str]:
-    """Folded words that are first names but also ordinary words: a name only with evidence."""
+def common_nouns() -> frozenset[str]:
+    """Folded first names that are also everyday nouns, adjectives or verbs ("summer",
+    "rose", "luce", "kamera"): the YAML's ``ordinary_words`` and the app's room and scene
+    vocabulary (``allow_list.yaml``)."""
     words = {w.lower() for w in load_household_names().ordinary_words}
-    # The room and scene vocabulary the app offers is never a name either.
     allowed = _load_yaml(ALLOW_LIST_YAML)
     if not isinstance(allowed, dict) or not isinstance(allowed.get("words"), list):
         raise ValueError(f"{ALLOW_LIST_YAML.name}: expected a 'words' list")
     words.update(w.lower() for phrase in allowed["words"] for w in str(phrase).split())
-    for language in STOP_WORD_LANGUAGES:
-        words.update(w.lower() for w in _stop_words(language))
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Folded function words of the vendor's languages ("will", "hans", "per", "sara")."""
+    return frozenset(w.lower() for language in STOP_WORD_LANGUAGES for w in _stop_words(language))
+
+
+def ordinary_words() -> frozenset[str]:
+    return common_nouns() | stop_words()
 
 
 # --- where people write names ---------------------------------------------------------------
@@ -284,6 +294,8 @@ def _label_pattern() -> re.Pattern[str]:
         r"\"([^\"\n]{1,120})\"|“([^”\n]{1,120})”|„([^“”\n]{1,120})[“”]|«([^»\n]{1,120})»|「([^」\n]{1,120})」"
         # single quotes may hold apostrophes inside a word ('Murat'ın kamerası')
         r"|(?<!\w)'((?:[^'\n]|'(?=\w)){1,120})'(?!\w)"
+        # brackets around a label, not around key=value pairs: "(Radiador de Pilar)"
+        r"|\(([^()=:\n]{1,80})\)|\[([^\[\]=:\n]{1,80})\]"
     )
     # MQTT topics and file paths: a segment between slashes (spaces allowed: folder names
     # users chose), or the last segment of a path.
@@ -319,36 +331,67 @@ def _word_before(text: str, start: int, floor: int) -> str:
 
 
 def _possessive_after(text: str, end: int) -> bool:
-    """An apostrophe form right after the name: "Summer's", "James'", "Can'ın"."""
+    """A possessive or case ending after an apostrophe: "Summer's", "James'", "Çiçek'in"."""
     if end >= len(text) or text[end] not in "'’":
         return False
-    after = text[end + 1] if end + 1 < len(text) else " "
-    return not after.isalnum() or after in "sS" or text[end - 1] in "sS"
+    tail = end + 1
+    while tail < len(text) and tail - end <= 4 and text[tail].isalpha():
+        tail += 1
+    return tail == len(text) or not text[tail].isalpha()
 
 
-def is_household_name(
-    text: str, start: int, end: int, span: tuple[int, int] | None, inflected: bool, folded_name: str
+def _at_start(text: str, start: int, span: tuple[int, int] | None) -> bool:
+    """Whether ``start`` begins its span (or, outside one, its text or sentence)."""
+    floor = span[0] if span else 0
+    before = text[floor:start].rstrip()
+    return not before or (span is None and before[-1] in ".:;!?")
+
+
+def is_person(
+    text: str,
+    start: int,
+    end: int,
+    folded_name: str,
+    span: tuple[int, int] | None,
+    *,
+    inflected: bool = False,
+    known: bool = False,
 ) -> bool:
-    """Whether a first-name candidate at ``text[start:end]`` names someone.
+    """Whether the capitalised name at ``text[start:end]`` names a person here.
 
-    ``span`` is the user-authored span holding it (a label), or None elsewhere in a log
-    line. Evidence of a person is a possessive after it ("Jacob's"), a person word right
-    before it ("for", "di", "dla", "u", "member", "grandma") or an inflected form that is
-    not itself an ordinary word ("Marias", "Zbigniewa"; not "Kamera"). In a label a listed
-    name needs evidence only when it is also an ordinary word ("Summer mode", "Rose gold");
-    elsewhere in a log line it always needs evidence. Brands (``not_names``) never count.
+    ``span`` is the user-authored span holding it (a label), None elsewhere in a log line;
+    ``known``: it is an account holder's name, not a name from the list.
+
+    * A brand (``not_names``) never is; a possessive after it ("Jacob's", "Çiçek'in") or a
+      title before it ("Oma", "member", "notify") always is.
+    * A name that is also an ordinary word needs more: a function word ("Will", "Sara",
+      "Hans") only when it opens its span or sentence ("Will it rain"; not "Lampe Hans"),
+      an everyday noun ("Summer", "Luce", "Pilar") unless a person word stands before it
+      inside a label ("Radiador de Pilar"; not "Luce soggiorno", "enabled for Ruby").
+    * Otherwise an account holder's name always is; a listed first name is in a label,
+      after a person word ("für Tobias", "di Elena") or in an inflected form that is no
+      other name ("Marias", "Zbigniewa"; "Ann" + "a" is just "Anna").
     """
     if folded_name in _not_names():
         return False
-    ordinary = folded_name in ordinary_words()
-    # An "inflected" form that is itself a listed name ("Ann" + "a" = "Anna") is just that
-    # name, with no more evidence than it has.
+    before = _word_before(text, start, span[0] if span else 0)
+    if _possessive_after(text, end) or before in _person_titles():
+        return True
+    if folded_name in stop_words() and _at_start(text, start, span):
+        return False
+    if folded_name in common_nouns() and (
+        span is None or _at_start(text, start, span) or before not in _person_words()
+    ):
+        return False
+    if known:
+        return True
     inflected = inflected and folded_name not in _folded_first_names()
-    if (inflected and not ordinary) or _possessive_after(text, end):
-        return True
-    if _word_before(text, start, span[0] if span else 0) in _person_words():
-        return True
-    return span is not None and not ordinary
+    return inflected or before in _person_words() or span is not None
+
+
+def is_ambiguous(folded_name: str) -> bool:
+    """A name that is also an ordinary word, so that ``is_person`` must see its context."""
+    return folded_name in common_nouns() or folded_name in stop_words() or folded_name in _not_names()
 
 
 @functools.lru_cache(maxsize=1)
@@ -359,6 +402,11 @@ def _folded_first_names() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _not_names() -> frozenset[str]:
     return frozenset(w.lower() for w in load_household_names().not_names)
+
+
+@functools.lru_cache(maxsize=1)
+def _person_titles() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_household_names().person_titles)
 
 
 @functools.lru_cache(maxsize=1)

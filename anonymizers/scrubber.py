@@ -50,6 +50,7 @@ from anonymizers.matching import (
     is_missing,
     on_word_boundaries,
 )
+from anonymizers.names import is_ambiguous, is_person
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.settings import ScrubSettings
 
@@ -281,7 +282,7 @@ class TextScrubber:
         for text, index in first_index.items():
             try:
                 folded = fold(text)
-                findings[text] = self._known.find(text, folded)
+                findings[text] = self._known.find(text, folded, self.settings.labels)
                 if self._household is not None:
                     findings[text].extend(self._household.find(text, folded, self.settings.labels))
                 for offset, chunk in self._chunks(text):
@@ -306,9 +307,21 @@ class TextScrubber:
             findings[text].extend(
                 Finding(r.start + offset, r.end + offset, r.entity_type, r.score)
                 for r in results
-                if r.end > r.start and chunk[r.start : r.end].casefold() not in self._allowed
+                if r.end > r.start and not self._ordinary(chunk, r.start, r.end, r.entity_type)
             )
         return {text: tuple(found) for text, found in findings.items()}
+
+    def _ordinary(self, text: str, start: int, end: int, entity_type: str) -> bool:
+        """A finding that is only an everyday word: the app's room and scene vocabulary, or
+        a one-word name from NER (PERSON, LOCATION) that is also an ordinary word ("Lampe",
+        "Aurora") where ``names.is_person`` sees no person."""
+        folded = text[start:end].casefold()
+        if folded in self._allowed:
+            return True
+        if entity_type not in NER_ENTITIES or not is_ambiguous(folded):
+            return False
+        span = (0, len(text)) if self.settings.labels else None
+        return not is_person(text, start, end, folded, span, known=True)
 
     def _ner_artifacts(self, jobs: list[tuple[str, int, str, list[str]]]) -> dict[int, NlpArtifacts]:
         """spaCy output for the chunks that may hold names, computed with ``nlp.pipe``."""

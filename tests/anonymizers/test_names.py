@@ -173,7 +173,9 @@ def test_a_listed_first_name_outside_user_authored_text_stays(log_scrubber: Text
         ("Oma Helga", "Oma <PERSON>"),
         ("Movie time with Emma", "Movie time with <PERSON>"),
         ("Summer's room", "<PERSON>'s room"),  # an ordinary word with a possessive: a name
-        ("Lights for May", "Lights for <PERSON>"),  # ... or after a person word
+        ("Nightlight for grandma May", "Nightlight for grandma <PERSON>"),  # ... or after a title
+        ("Lights for May", "Lights for May"),  # a preposition is not enough for an ordinary word
+        ("Lampe für Tobias", "Lampe für <PERSON>"),  # ... but is for a name that is no word
         ("Roses Zimmer", "<PERSON> Zimmer"),
         # ordinary words that are also first names, with no evidence of a person
         ("Summer mode", "Summer mode"),
