@@ -23,7 +23,7 @@ from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecogni
 # full stop or colon stays in the text).
 _NAME = r"[\w$][\w.\-@+$]{0,62}(?<=[\w$])"
 _KEY = (
-    r"\b(?:user(?:[_\-]?name)?|user[_\-]?id|login(?:[_\-]?name)?|logname|uname|"
+    r"\b(?:r?user(?:[_\-]?name)?|user[_\-]?id|login(?:[_\-]?name)?|logname|uname|"
     r"account(?:[_\-]?name)?|acct|owner|sender|recipient|nick(?:name)?)"
 )
 _SSH_METHOD = (
@@ -52,7 +52,11 @@ class UsernameRecognizer(IotPatternRecognizer):
             rf"\b(?:for|by|from|of|as)[ \t]+user[ \t]+\K(?!from\b|port\b|id\b){_NAME}",
             0.85,
         ),
-        Pattern("key=value", rf"{_KEY}{KEY_VALUE_SEPARATOR}\K(?<![\"'])(?![\"']){_NAME}", 0.85),
+        # The value is no key itself: in PAM's "logname= uid=0" the next key follows an
+        # empty value.
+        Pattern(
+            "key=value", rf"{_KEY}{KEY_VALUE_SEPARATOR}\K(?<![\"'])(?![\"'])(?![\w.\-@+$]*=){_NAME}", 0.85
+        ),
         Pattern(
             'key="quoted value"', rf"{_KEY}{KEY_VALUE_SEPARATOR}(?<=[\"'])\K[^\"'\r\n]{{1,64}}(?=[\"'])", 0.85
         ),
@@ -66,9 +70,32 @@ class UsernameRecognizer(IotPatternRecognizer):
         ),
         Pattern(
             "home directory",
-            r"(?:/home|/Users|/var/home)/\K[\w.\-]{1,64}(?<=\w)|\\Users\\\K[\w.\-]{1,64}(?<=\w)",
+            r"(?:/home|/Users|/var/home)/\K[\w.\-]{1,64}(?<=\w)|\\{1,2}Users\\{1,2}\K[\w.\-]{1,64}(?<=\w)",
             0.8,
         ),
+        # cron names the account a job runs as: "CRON[4242]: (anna_k) CMD (...)".
+        Pattern("cron job owner", rf"\bCRON\[\d+\]:[ \t]+\(\K{_NAME}(?=\)[ \t]+CMD\b)", 0.9),
+        # Hadoop names users without a lead-in: the HDFS client's lease thread
+        # ("LeaseRenewer:anna_k@namenode:9000"), the YARN staging directory
+        # (".../staging/anna_k/.staging/") and HDFS home directories ("/user/anna_k/",
+        # at a path's root or right after a URL's authority).
+        Pattern("Hadoop lease renewer", r"\bLeaseRenewer:\K[\w.\-]{1,64}(?<=\w)(?=@)", 0.9),
+        Pattern("YARN staging directory", r"/staging/\K[\w.\-]{1,64}(?<=\w)(?=/)", 0.85),
+        Pattern(
+            "HDFS home directory",
+            r"/user/(?<=(?:^|[\s\"'=(\[,]|://[\w.\-]{1,253}(?::\d{1,5})?)/user/)\K[\w.\-]{1,64}(?<=\w)"
+            r"(?=/|[\s\"'),\]]|$)",
+            0.85,
+        ),
+        # Spark's SecurityManager lists the users allowed to view or modify a job:
+        # "users with view permissions: Set(yarn, anna_k)"; \G continues the list.
+        Pattern(
+            "Spark ACL user list",
+            rf"(?:\busers[ \t]+with[ \t]+(?:view|modify)[ \t]+permissions:[ \t]*Set\(|\G,[ \t]*)\K{_NAME}",
+            0.85,
+        ),
+        # The user of a URL's authority: "https://anna_k:secret@git.example.com/".
+        Pattern("URL user", r"(?<=://)[^\s/:@?#]{1,64}(?=(?::[^\s/@?#]{0,128})?@[\w\-])", 0.85),
         # Bare "user anna_k": the weakest lead-in, filtered by the word list below.
         Pattern("user <name>", rf"\buser[ \t]+\K{_NAME}", 0.6),
     ]
@@ -85,7 +112,8 @@ class UsernameRecognizer(IotPatternRecognizer):
         "sudo",
     ]
     TRIGGER = (
-        r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|\\users\\"
+        r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|"
+        r"\\users\\|cron\[|leaserenewer:|/staging/|://[^\s/@]{1,200}@"
     )
 
     # System and default accounts: no person behind them.
@@ -96,6 +124,8 @@ class UsernameRecognizer(IotPatternRecognizer):
             "systemd-network", "systemd-resolve", "systemd-timesync", "admin", "administrator",
             "guest", "test", "user", "pi", "ubuntu", "ec2-user", "oracle", "postgres", "mysql",
             "ftp", "git", "support", "operator", "default", "anonymous", "unknown",
+            # Hadoop and Spark service accounts
+            "hdfs", "yarn", "mapred", "hive", "hbase", "spark", "hadoop", "zookeeper", "kafka",
         }
     )  # fmt: skip
     # Words that follow "user" in prose and log messages without naming anyone.
