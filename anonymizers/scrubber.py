@@ -43,6 +43,7 @@ from anonymizers.engine import (
     load_allow_list,
 )
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
+from anonymizers.recognizers.mac_address_recognizer import embedded_mac
 from anonymizers.settings import ScrubSettings
 
 # The entity type under which each identifier kind is found in text: the Spark job
@@ -501,6 +502,9 @@ class TextScrubber:
         kind = self._pseudonym_kinds.get(entity_type)
         if kind is None:
             return f"<{entity_type}>"
+        if entity_type == "MAC_ADDRESS":
+            # An IPv6 address built from a MAC (EUI-64) joins the device's MAC pseudonym.
+            value = embedded_mac(value) or value
         return self._operator.operate(value, {KeyedPseudonym.KIND: kind, KeyedPseudonym.KEY: self._key})
 
 
