@@ -245,11 +245,13 @@ class KnownIdentifierMatcher:
 
 @functools.lru_cache(maxsize=8)
 def _shared_engine(
-    ner: bool, spacy_model: str, phone_regions: tuple[str, ...]
+    ner: bool, spacy_model: str, phone_regions: tuple[str, ...], optional_entities: tuple[str, ...] = ()
 ) -> tuple[ScrubAnalyzerEngine, EntityPrefilter]:
     """One analyzer per engine configuration per process: columns that differ only in
     threshold or pseudonym mapping share it (and the spaCy model it loaded)."""
-    analyzer = build_analyzer(ner=ner, spacy_model=spacy_model, phone_regions=phone_regions)
+    analyzer = build_analyzer(
+        ner=ner, spacy_model=spacy_model, phone_regions=phone_regions, optional_entities=optional_entities
+    )
     return analyzer, EntityPrefilter.for_analyzer(analyzer)
 
 
@@ -277,7 +279,7 @@ class TextScrubber:
         self.settings = settings
         self._key = key
         self._analyzer, self._prefilter = _shared_engine(
-            settings.ner, settings.spacy_model, settings.phone_regions
+            settings.ner, settings.spacy_model, settings.phone_regions, settings.optional_entities
         )
         self._allowed = load_allow_list()
         self._pseudonym_kinds = dict(settings.pseudonymize_entities)

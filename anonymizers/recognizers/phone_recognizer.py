@@ -237,7 +237,7 @@ def plausibly_grouped(raw: str, number: PhoneNumber) -> bool:
 
     Positions are counted in digits from the end, where every notation of a number
     agrees. The separators before the subscriber number may fall after the country
-    code, the trunk prefix or the area/operator code (``+49 (0)30 1234567``,
+    code, the trunk prefix or within the area/operator code (``+49 (0)30 1234567``,
     ``0151 23456789``); the subscriber number is unbroken or grouped exactly as the
     national or international format groups it (``(415) 555-0134``, ``06 12 34 56 78``).
     """
@@ -254,6 +254,9 @@ def plausibly_grouped(raw: str, number: PhoneNumber) -> bool:
         heads.add(format_total)
         subscriber_groupings.append({cut for cut in format_cuts if cut < subscriber})
     subscriber_cuts = {cut for cut in cuts if cut < subscriber}
+    # Between country code and subscriber number any grouping goes: people split an
+    # operator prefix as they learned it (0151 23456789, where the plan says 01512).
+    heads.update(range(subscriber, len(national_significant) + 1))
     return (cuts - subscriber_cuts) <= heads and (
         not subscriber_cuts or subscriber_cuts in subscriber_groupings
     )
