@@ -369,9 +369,9 @@ def build_registry(
         registry.add_recognizer(recognizer)
     load_yaml_recognizers(registry, optional_entities=optional_entities)
     for recognizer_class, _ in KEPT_PRESIDIO_RECOGNIZERS:
-        recognizer = recognizer_class(supported_language=LANGUAGE)
-        if recognizer.supported_entities[0] in optional_entities:
-            registry.add_recognizer(recognizer)
+        kept = recognizer_class(supported_language=LANGUAGE)
+        if kept.supported_entities[0] in optional_entities:
+            registry.add_recognizer(kept)
     # Names in phrases that point at a person ("notified Anna", "unlocked by Ben"), on
     # every column: household members hold no account, and logs run without NER.
     registry.add_recognizer(LogPersonNameRecognizer())

@@ -70,7 +70,9 @@ class ScrubSettings:
             raise ValueError(f"phone_regions must be non-empty ISO 3166 codes; unknown: {unknown_regions}")
         unknown_optional = sorted(set(self.optional_entities) - set(OPTIONAL_ENTITIES))
         if unknown_optional:
-            raise ValueError(f"optional_entities: unknown {unknown_optional}; expected {list(OPTIONAL_ENTITIES)}")
+            raise ValueError(
+                f"optional_entities: unknown {unknown_optional}; expected {list(OPTIONAL_ENTITIES)}"
+            )
         entities = [entity for entity, _ in self.pseudonymize_entities]
         if len(set(entities)) != len(entities):
             raise ValueError(f"pseudonymize_entities names an entity type twice: {entities}")

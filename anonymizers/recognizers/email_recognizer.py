@@ -20,7 +20,6 @@ from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 from anonymizers.recognizers._base import IotPatternRecognizer
 
-
 # The start of a URL up to its user and the colon before a password.
 _URL_USER = regex.compile(r"://[^\s/:@?#]{1,64}:$")
 

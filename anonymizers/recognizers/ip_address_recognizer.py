@@ -68,9 +68,7 @@ class IpAddressRecognizer(IotPatternRecognizer):
             0.8,
         ),
         # Twelve digits, three per octet, before a domain: 061092085098.isp.example.net.
-        Pattern(
-            "IPv4 in host name (unseparated)", r"(?<![\w.\-])\d{12}(?=\.[A-Z][\w\-]*\.[A-Z])", 0.75
-        ),
+        Pattern("IPv4 in host name (unseparated)", r"(?<![\w.\-])\d{12}(?=\.[A-Z][\w\-]*\.[A-Z])", 0.75),
         # Inside an id between dashes, as HDFS block pool ids carry the name node's
         # address: BP-1347369012-10.190.173.170-1444000000000.
         Pattern("IPv4 inside an id", rf"(?<=\d)-\K{_IPV4}(?=-\d)", 0.8),

@@ -205,9 +205,7 @@ def phone_spans(candidate: str, regions: tuple[str, ...]) -> PhoneSpans:
             continue
         spans = tuple((m.start, m.end) for m in matches)
         valid = valid or spans
-        well_written = tuple(
-            (m.start, m.end) for m in matches if _written_as_phone(m.raw_string, m.number)
-        )
+        well_written = tuple((m.start, m.end) for m in matches if _written_as_phone(m.raw_string, m.number))
         if well_written:
             return PhoneSpans(valid, well_written)
     return PhoneSpans(valid, ())

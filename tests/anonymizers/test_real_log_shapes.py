@@ -38,7 +38,8 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["sshd[24200]: Invalid user <USERNAME> from <IP_ADDRESS>"],
     ),
     (
-        "Dec 10 07:02:47 LabSZ sshd[24203]: Failed password for invalid user jdoe from 5.36.59.76 port 42393 ssh2",
+        "Dec 10 07:02:47 LabSZ sshd[24203]: Failed password for "
+        "invalid user jdoe from 5.36.59.76 port 42393 ssh2",
         ["jdoe", "5.36.59.76"],
         ["Failed password for invalid user <USERNAME> from", "port 42393 ssh2"],
     ),
@@ -71,7 +72,8 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
     # user names with no lead-in word, in Hadoop and Spark's standard shapes
     (
         "2015-10-18 18:01:53,885 WARN [LeaseRenewer:jdoe@msra-sa-41:9000] "
-        "org.apache.hadoop.hdfs.LeaseRenewer: Failed to renew lease for [DFSClient_NONMAPREDUCE_1537864556_1]",
+        "org.apache.hadoop.hdfs.LeaseRenewer: Failed to renew lease "
+        "for [DFSClient_NONMAPREDUCE_1537864556_1]",
         ["jdoe"],
         ["[LeaseRenewer:<USERNAME>@msra-sa-41:9000]", "DFSClient_NONMAPREDUCE_1537864556_1"],
     ),
@@ -80,22 +82,28 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         "appattempt_1445144423722_0020_000001 staging dir "
         "hdfs://msra-sa-41:9000/tmp/hadoop-yarn/staging/jdoe/.staging/job_1445144423722_0020",
         ["jdoe"],
-        ["appattempt_1445144423722_0020_000001", "/tmp/hadoop-yarn/staging/<USERNAME>/.staging/job_1445144423722_0020"],
+        [
+            "appattempt_1445144423722_0020_000001",
+            "/tmp/hadoop-yarn/staging/<USERNAME>/.staging/job_1445144423722_0020",
+        ],
     ),
     (
-        "17/06/09 20:10:41 INFO input.FileInputFormat: reading hdfs://namenode:9000/user/jdoe/input/part-00001",
+        "17/06/09 20:10:41 INFO input.FileInputFormat: reading "
+        "hdfs://namenode:9000/user/jdoe/input/part-00001",
         ["jdoe"],
         ["hdfs://namenode:9000/user/<USERNAME>/input/part-00001"],
     ),
     (
         "17/06/09 20:10:40 INFO spark.SecurityManager: SecurityManager: authentication disabled; ui acls "
-        "disabled; users with view permissions: Set(yarn, jdoe); users with modify permissions: Set(yarn, jdoe)",
+        "disabled; users with view permissions: Set(yarn, jdoe); "
+        "users with modify permissions: Set(yarn, jdoe)",
         ["jdoe"],
         ["view permissions: Set(yarn, <USERNAME>); users with modify permissions: Set(yarn, <USERNAME>)"],
     ),
     # IPv4 spelled into host names and ids
     (
-        "Jul  1 09:01:05 gw named[511]: resolved ip-172-31-2-7.ec2.internal and c-73-22-1-9.hsd1.ca.comcast.net",
+        "Jul  1 09:01:05 gw named[511]: resolved "
+        "ip-172-31-2-7.ec2.internal and c-73-22-1-9.hsd1.ca.comcast.net",
         ["172-31-2-7", "73-22-1-9"],
         ["ip-<IP_ADDRESS>.ec2.internal and c-<IP_ADDRESS>.hsd1.ca.comcast.net"],
     ),
@@ -121,7 +129,8 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["from d<IP_ADDRESS>.dynamic.hinet.net"],
     ),
     (
-        "sshd[5023]: reverse mapping checking getaddrinfo for ec2-52-80-34-196.cn-north-1.compute.amazonaws.com.cn",
+        "sshd[5023]: reverse mapping checking getaddrinfo for "
+        "ec2-52-80-34-196.cn-north-1.compute.amazonaws.com.cn",
         ["52-80-34-196"],
         ["for ec2-<IP_ADDRESS>.cn-north-1.compute.amazonaws.com.cn"],
     ),
@@ -147,7 +156,8 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
     ),
     # access-point MACs in association and roaming lines
     (
-        "wpa_supplicant[402]: wlan0: CTRL-EVENT-CONNECTED - Connection to 8c:be:be:12:34:56 completed [id=0 id_str=]",
+        "wpa_supplicant[402]: wlan0: CTRL-EVENT-CONNECTED - Connection "
+        "to 8c:be:be:12:34:56 completed [id=0 id_str=]",
         ["8c:be:be:12:34:56"],
         ["wlan0: CTRL-EVENT-CONNECTED - Connection to mac_", " completed [id=0 id_str=]"],
     ),
@@ -163,14 +173,18 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["GET https://<USERNAME>:<CREDENTIAL>@git.example.com/repo.git 200"],
     ),
     (
-        '10.0.0.7 - - [28/Nov/2026:13:04:05 +0100] "GET /api/v1/register?email=jane.doe@example.com&src=app HTTP/1.1"',
+        '10.0.0.7 - - [28/Nov/2026:13:04:05 +0100] "GET '
+        '/api/v1/register?email=jane.doe@example.com&src=app HTTP/1.1"',
         ["jane.doe@example.com"],
         ["GET /api/v1/register?email=<EMAIL_ADDRESS>&src=app HTTP/1.1"],
     ),
     (
         "Error reading /home/jdoe/.profile, /Users/jdoe/Library/Logs and C:\\Users\\jdoe\\AppData\\Local",
         ["jdoe"],
-        ["/home/<USERNAME>/.profile, /Users/<USERNAME>/Library/Logs and C:\\Users\\<USERNAME>\\AppData\\Local"],
+        [
+            "/home/<USERNAME>/.profile, /Users/<USERNAME>/Library/Logs "
+            "and C:\\Users\\<USERNAME>\\AppData\\Local"
+        ],
     ),
     # a device host name that carries its owner's name without a separator
     (
@@ -207,10 +221,16 @@ def test_eui64_ipv6_is_replaced_with_the_pseudonym_of_its_mac(log_scrubber: Text
             "wlan0: authenticate with 18:2b:3c:4d:5e:6f",
         )
     )
-    assert "3cff:fe4d" not in ipv6 and ipv6.startswith("en0: inet6 mac_") and ipv6.endswith(" prefixlen 64 scopeid 0x4")
+    assert (
+        "3cff:fe4d" not in ipv6
+        and ipv6.startswith("en0: inet6 mac_")
+        and ipv6.endswith(" prefixlen 64 scopeid 0x4")
+    )
     assert ipv6.split()[2] == mac.split()[-1]
     # An IPv6 address without an embedded MAC stays an address.
-    assert scrub(log_scrubber, "inet6 2001:db8::8a2e:370:7334 prefixlen 64") == "inet6 <IP_ADDRESS> prefixlen 64"
+    assert (
+        scrub(log_scrubber, "inet6 2001:db8::8a2e:370:7334 prefixlen 64") == "inet6 <IP_ADDRESS> prefixlen 64"
+    )
 
 
 # Lines whose numbers, hex runs and words name nobody: they must come out unchanged.
@@ -227,7 +247,8 @@ INTACT = [
     "ACPI: PCI Interrupt Link [LNKA] (IRQs 3 4 5 6 7 9 10 *11 12 14 15)",
     "worker 3212 3456 started",  # a valid Danish number, but not grouped as one
     # epoch seconds plus a year are no card number, a block id is no ICCID
-    "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root",
+    "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 "
+    "crond(pam_unix)[2915]: session closed for user root",
     "081111 094008 6 INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: "
     "/user/root/rand/_temporary/part-00013. blk_-8938562437156749152",
     # key names are not values
@@ -274,6 +295,9 @@ def test_card_iban_and_iccid_are_off_by_default_and_can_be_switched_on() -> None
     with pytest.raises(ValueError, match="optional_entities"):
         ScrubSettings(optional_entities=("US_SSN",))
     assert DeidentifyConfig().optional_entities == ()
-    assert DeidentifyConfig(optional_entities=["CREDIT_CARD", "ICCID"]).optional_entities == ("CREDIT_CARD", "ICCID")
+    assert DeidentifyConfig(optional_entities=["CREDIT_CARD", "ICCID"]).optional_entities == (
+        "CREDIT_CARD",
+        "ICCID",
+    )
     with pytest.raises(pydantic.ValidationError):
         DeidentifyConfig(optional_entities=["US_SSN"])
