@@ -44,8 +44,14 @@ class IpAddressRecognizer(IotPatternRecognizer):
     ENTITY = "IP_ADDRESS"
     PATTERNS: ClassVar[list[Pattern]] = [
         # Not part of a longer dotted run (1.2.3.4.5) nor glued to a word (v1.2.3.4) or
-        # to a Windows package name's "~~" (amd64~~6.1.1.0 is a version).
-        Pattern("IPv4", rf"(?<![\w.\-~]|\d\.){_IPV4}(?![\w]|\.\d)", 0.85),
+        # to a Windows package name's "~~" (amd64~~6.1.1.0 is a version); glued to a
+        # word only in a host name, before a domain (host129.206.196.21.example.com).
+        Pattern(
+            "IPv4",
+            r"(?:(?<![\w.\-~]|\d\.)|(?<=[A-Z]{2})(?=[\d.]{7,15}\.[A-Z][\w\-]*\.[A-Z]))"
+            rf"{_IPV4}(?![\w]|\.\d)",
+            0.85,
+        ),
         # In a host name: after a label and a dash (ip-, host-, dsl-, ec2-, wifi2-) or
         # before a domain (10-0-0-5.dyn.example.com); octets may be zero-padded
         # (dsl-082-083-227-067). A bare 1-2-3-4 is more likely a range.
@@ -55,20 +61,14 @@ class IpAddressRecognizer(IotPatternRecognizer):
             0.8,
         ),
         Pattern("IPv4 in host name (before domain)", r"(?<![\w.\-])\d{1,3}(?:-\d{1,3}){3}(?=\.[A-Z])", 0.8),
+        # Twelve digits, three per octet, before a domain: 061092085098.isp.example.net.
+        Pattern("IPv4 in host name (unseparated)", r"(?<![\w.\-])\d{12}(?=\.[A-Z][\w\-]*\.[A-Z])", 0.75),
         # Glued to a short label: d211-116-254-214.dynamic.hinet.net.
         Pattern(
             "IPv4 in host name (glued to label)",
-            r"(?<![\w.\-])[A-Z]{1,8}\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)",
+            r"(?<![\w.\-])[A-Z]{1,8}+\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)",
             0.8,
         ),
-        # Dotted after a word, before a domain: host129.206.196.21.example.com.
-        Pattern(
-            "IPv4 in host name (dotted after label)",
-            rf"(?<![\w.\-])[A-Z]{{2,16}}\K{_IPV4}(?=\.[A-Z][\w\-]*\.[A-Z])",
-            0.8,
-        ),
-        # Twelve digits, three per octet, before a domain: 061092085098.isp.example.net.
-        Pattern("IPv4 in host name (unseparated)", r"(?<![\w.\-])\d{12}(?=\.[A-Z][\w\-]*\.[A-Z])", 0.75),
         # Inside an id between dashes, as HDFS block pool ids carry the name node's
         # address: BP-1347369012-10.190.173.170-1444000000000.
         Pattern("IPv4 inside an id", rf"(?<=\d)-\K{_IPV4}(?=-\d)", 0.8),
@@ -97,6 +97,12 @@ class IpAddressRecognizer(IotPatternRecognizer):
     # A dotted or dashed quad, or a colon form ipaddress can accept: with "::", or eight
     # groups (seven colons). Times (13:04:05) and versions (4.1.7) are half of all log
     # lines and never get here. A mixed form (::ffff:1.2.3.4) holds a quad or "::".
+    # The rarer host-name and id shapes, each searched only where its core occurs.
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
+        "IPv4 in host name (unseparated)": r"\d{12}\.[a-z]",
+        "IPv4 in host name (glued to label)": r"[a-z]\d{1,3}-\d",
+        "IPv4 inside an id": r"\d-\d{1,3}\.\d",
+    }
     TRIGGER = r"\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}|::|(?:[0-9a-f]{1,4}:){7}|\d{12}\.[a-z]"
 
     def validate_result(self, pattern_text: str) -> bool | None:

@@ -123,6 +123,7 @@ class MacAddressRecognizer(IotPatternRecognizer):
         "associated",
     ]
     TRIGGER = r"[0-9a-f]{2}[:\-][0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12}"
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {"MAC in IPv6 (EUI-64)": "ff:fe"}
 
     _NOT_PERSONAL = frozenset({"000000000000", "ffffffffffff", "020000000000"})
 

@@ -95,7 +95,7 @@ class UsernameRecognizer(IotPatternRecognizer):
             0.85,
         ),
         # The user of a URL's authority: "https://anna_k:secret@git.example.com/".
-        Pattern("URL user", r"(?<=://)[^\s/:@?#]{1,64}(?=(?::[^\s/@?#]{0,128})?@[\w\-])", 0.85),
+        Pattern("URL user", r"://\K[^\s/:@?#]{1,64}(?=(?::[^\s/@?#]{0,128})?@[\w\-])", 0.85),
         # Bare "user anna_k": the weakest lead-in, filtered by the word list below.
         Pattern("user <name>", rf"\buser[ \t]+\K{_NAME}", 0.6),
     ]
@@ -115,6 +115,16 @@ class UsernameRecognizer(IotPatternRecognizer):
         r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|"
         r"\\users\\|cron\[|leaserenewer:|/staging/|://[^\s/@]{1,200}@"
     )
+
+    # The patterns for one program's shapes run only on lines that can hold them.
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
+        "cron job owner": r"cron\[",
+        "Hadoop lease renewer": "leaserenewer:",
+        "YARN staging directory": "/staging/",
+        "HDFS home directory": "/user/",
+        "Spark ACL user list": " permissions:",
+        "URL user": "://",
+    }
 
     # System and default accounts: no person behind them.
     SYSTEM_ACCOUNTS = frozenset(
