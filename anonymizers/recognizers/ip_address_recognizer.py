@@ -4,7 +4,10 @@ Residential and mobile IP addresses locate and often identify a household. Besid
 dotted and colon forms (validated with :mod:`ipaddress`, so ``13:04:05`` or
 ``999.1.1.1`` never match), ISPs and clouds spell the address into reverse-DNS names:
 ``host-10-105-160-95.isp.net``, ``ip-10-0-0-12.ec2.internal``,
-``10-0-0-5.dyn.example.com``; only the address part is reported, the ISP domain stays.
+``10-0-0-5.dyn.example.com``, zero-padded (``dsl-082-083-227-067``), unseparated
+(``061092085098.isp.example``), glued to a label (``d211-116-254-214``,
+``ec2-52-80-34-196``, ``host129.206.196.21.example.com``), and inside ids (HDFS's
+``BP-1347-10.190.173.170-14...``); only the address part is reported, the ISP domain stays.
 Version strings are the classic false positive: ``8.12.3`` and ``4.1.7_0012`` never
 have the shape, and a four-part ``1.2.3.4`` is vetoed when a version label sits right
 before it (``firmware 1.2.3.4``, ``v1.2.3.4``). Addresses that identify nobody

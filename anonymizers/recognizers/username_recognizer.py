@@ -3,8 +3,11 @@
 Log lines name people by account: sshd (``Accepted password for bob from``,
 ``Failed password for invalid user anna_k from``, ``Invalid user bob from``), PAM
 (``session opened for user bob(uid=1000)``), sudo (``sudo: bob : TTY=pts/0``),
-key-value pairs (``user=anna_k``, ``login: anna_k``, ``username: "Anna K"``) and home
-directories (``/home/bob``, ``C:\\Users\\anna``). A user name has no shape of its own, so
+key-value pairs (``user=anna_k``, ``ruser=bob``, ``username: "Anna K"``; never a next
+key, as in PAM's ``logname= uid=0``), home directories (``/home/bob``,
+``C:\\Users\\anna``), cron (``CRON[42]: (bob) CMD``), Hadoop and Spark
+(``LeaseRenewer:bob@nn``, ``/staging/bob/``, ``hdfs://nn:9000/user/bob/``,
+``users with view permissions: Set(yarn, bob)``) and a URL's ``bob:secret@host``. A user name has no shape of its own, so
 it is only taken after such a lead-in, and dropped when it is an English word that
 follows "user" in prose (``user session``, ``user interface``), a number (a uid), or a
 well-known system or default account (``root``, ``nobody``, ``admin``): those identify
