@@ -7,8 +7,9 @@ key-value pairs (``user=anna_k``, ``ruser=bob``, ``username: "Anna K"``; never a
 key, as in PAM's ``logname= uid=0``), home directories (``/home/bob``,
 ``C:\\Users\\anna``), cron (``CRON[42]: (bob) CMD``), Hadoop and Spark
 (``LeaseRenewer:bob@nn``, ``/staging/bob/``, ``hdfs://nn:9000/user/bob/``,
-``users with view permissions: Set(yarn, bob)``) and a URL's ``bob:secret@host``. A user name has no shape of its own, so
-it is only taken after such a lead-in, and dropped when it is an English word that
+``users with view permissions: Set(yarn, bob)``) and a URL's ``bob:secret@host``. A
+user name has no shape of its own, so it is only taken after such a lead-in or in such a
+place, and dropped when it is an English word that
 follows "user" in prose (``user session``, ``user interface``), a number (a uid), or a
 well-known system or default account (``root``, ``nobody``, ``admin``): those identify
 nobody and keeping them keeps attack patterns visible to analysts.
