@@ -6,7 +6,7 @@ Log lines name people by account: sshd (``Accepted password for bob from``,
 key-value pairs (``user=anna_k``, ``ruser=bob``, ``username: "Anna K"``; never a next
 key, as in PAM's ``logname= uid=0``), home directories (``/home/bob``,
 ``C:\\Users\\anna``), cron (``CRON[42]: (bob) CMD``), Hadoop and Spark
-(``LeaseRenewer:bob@nn``, ``/staging/bob/``, ``hdfs://nn:9000/user/bob/``,
+(``LeaseRenewer:bob@nn``, ``/staging/bob/``, ``/usercache/bob/``, ``hdfs://nn:9000/user/bob/``,
 ``users with view permissions: Set(yarn, bob)``) and a URL's ``bob:secret@host``. A
 user name has no shape of its own, so it is only taken after such a lead-in or in such a
 place, and dropped when it is an English word that
@@ -80,11 +80,12 @@ class UsernameRecognizer(IotPatternRecognizer):
         # cron names the account a job runs as: "CRON[4242]: (anna_k) CMD (...)".
         Pattern("cron job owner", rf"\bCRON\[\d+\]:[ \t]+\(\K{_NAME}(?=\)[ \t]+CMD\b)", 0.9),
         # Hadoop names users without a lead-in: the HDFS client's lease thread
-        # ("LeaseRenewer:anna_k@namenode:9000"), the YARN staging directory
-        # (".../staging/anna_k/.staging/") and HDFS home directories ("/user/anna_k/",
-        # at a path's root or right after a URL's authority).
+        # ("LeaseRenewer:anna_k@namenode:9000"), YARN's staging and cache directories
+        # (".../staging/anna_k/.staging/", ".../usercache/anna_k/appcache/") and HDFS
+        # home directories ("/user/anna_k/", at a path's root or right after a URL's
+        # authority).
         Pattern("Hadoop lease renewer", r"\bLeaseRenewer:\K[\w.\-]{1,64}(?<=\w)(?=@)", 0.9),
-        Pattern("YARN staging directory", r"/staging/\K[\w.\-]{1,64}(?<=\w)(?=/)", 0.85),
+        Pattern("YARN user directory", r"/(?:staging|usercache)/\K[\w.\-]{1,64}(?<=\w)(?=/)", 0.85),
         Pattern(
             "HDFS home directory",
             r"/user/(?<=(?:^|[\s\"'=(\[,]|://[\w.\-]{1,253}(?::\d{1,5})?)/user/)\K[\w.\-]{1,64}(?<=\w)"
@@ -124,7 +125,7 @@ class UsernameRecognizer(IotPatternRecognizer):
     PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
         "cron job owner": r"cron\[",
         "Hadoop lease renewer": "leaserenewer:",
-        "YARN staging directory": "/staging/",
+        "YARN user directory": "/staging/|/usercache/",
         "HDFS home directory": "/user/",
         "Spark ACL user list": " permissions:",
         "URL user": "://",

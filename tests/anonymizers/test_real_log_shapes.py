@@ -88,6 +88,14 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ],
     ),
     (
+        "17/06/08 13:30:36 INFO storage.DiskBlockManager: Created local directory at "
+        "/opt/hdfs/nodemanager/usercache/jdoe/appcache/application_1485248649253_0147/blockmgr-70293f72",
+        ["jdoe"],
+        [
+            "/opt/hdfs/nodemanager/usercache/<USERNAME>/appcache/application_1485248649253_0147/blockmgr-70293f72"
+        ],
+    ),
+    (
         "17/06/09 20:10:41 INFO input.FileInputFormat: reading "
         "hdfs://namenode:9000/user/jdoe/input/part-00001",
         ["jdoe"],
