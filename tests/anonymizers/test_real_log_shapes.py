@@ -8,10 +8,12 @@ as written. Values are invented.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pydantic
 import pytest
 
-from anonymizers.recognizers.mac_address_recognizer import embedded_mac
+from anonymizers.recognizers.mac_address_recognizer import MacAddressRecognizer, embedded_mac
 from anonymizers.scrubber import ScrubSettings, TextScrubber
 from privlake.config import DeidentifyConfig
 from tests.anonymizers.conftest import TEST_KEY
@@ -309,3 +311,16 @@ def test_card_iban_and_iccid_are_off_by_default_and_can_be_switched_on() -> None
     )
     with pytest.raises(pydantic.ValidationError):
         DeidentifyConfig(optional_entities=["US_SSN"])
+
+
+def test_home_directory_in_json_escaped_windows_path(log_scrubber: TextScrubber) -> None:
+    line = '{"event": "crash", "path": "C:\\\\Users\\\\jdoe\\\\AppData\\\\Local\\\\app.log"}'
+    assert scrub(log_scrubber, line) == line.replace("jdoe", "<USERNAME>")
+
+
+def test_a_pattern_trigger_must_name_a_pattern() -> None:
+    class Misnamed(MacAddressRecognizer):
+        PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {"no such pattern": "ff:fe"}
+
+    with pytest.raises(ValueError, match="PATTERN_TRIGGERS"):
+        Misnamed()
