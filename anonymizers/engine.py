@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -39,7 +39,7 @@ from anonymizers.recognizers import DEFAULT_PHONE_REGIONS, iot_recognizers
 from anonymizers.recognizers._base import YamlPatternRecognizer
 from anonymizers.recognizers.log_person_name_recognizer import LogPersonNameRecognizer
 from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
-from anonymizers.settings import DEFAULT_SPACY_MODEL
+from anonymizers.settings import DEFAULT_SPACY_MODEL, OPTIONAL_ENTITIES
 
 LANGUAGE = "en"
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION")
@@ -60,6 +60,7 @@ ALLOW_LIST_YAML = Path(__file__).with_name("allow_list.yaml")
 #     are not in an EU IoT vendor's logs, and their loose digit patterns eat counters,
 #     serial numbers and timestamps.
 #   CryptoRecognizer: wallet addresses are not in device logs; base58 runs are.
+# Both are optional (``anonymizers.settings.OPTIONAL_ENTITIES``): off unless switched on.
 KEPT_PRESIDIO_RECOGNIZERS: tuple[tuple[Callable[..., EntityRecognizer], str], ...] = (
     (CreditCardRecognizer, r"\d{4}[\- ]?\d{3}"),
     (IbanRecognizer, r"[a-z]{2}\d{2}"),
@@ -322,8 +323,13 @@ def build_nlp_engine(ner: bool, spacy_model: str = DEFAULT_SPACY_MODEL) -> NlpEn
     return engine
 
 
-def load_yaml_recognizers(registry: RecognizerRegistry, path: Path = RECOGNIZERS_YAML) -> None:
-    """Add the YAML recognizers to ``registry`` with their triggers.
+def load_yaml_recognizers(
+    registry: RecognizerRegistry,
+    path: Path = RECOGNIZERS_YAML,
+    optional_entities: Collection[str] = (),
+) -> None:
+    """Add the YAML recognizers to ``registry`` with their triggers; those of an optional
+    entity (``OPTIONAL_ENTITIES``) only when it is in ``optional_entities``.
 
     Equivalent to ``RecognizerRegistry.add_recognizers_from_yaml`` (same file, same
     ``PatternRecognizer.from_dict``), plus the file's ``triggers`` section, which Presidio
@@ -337,6 +343,9 @@ def load_yaml_recognizers(registry: RecognizerRegistry, path: Path = RECOGNIZERS
     if unknown:
         raise ValueError(f"{path}: 'triggers' names recognizers that do not exist: {unknown}")
     for entry in document["recognizers"]:
+        entity = entry.get("supported_entity")
+        if entity in OPTIONAL_ENTITIES and entity not in optional_entities:
+            continue
         entry = dict(entry)
         thresholds = normalize_score_thresholds(entry.pop("score_thresholds", None))
         recognizer = cast(YamlPatternRecognizer, YamlPatternRecognizer.from_dict(entry))
@@ -345,14 +354,24 @@ def load_yaml_recognizers(registry: RecognizerRegistry, path: Path = RECOGNIZERS
         registry.add_recognizer(recognizer)
 
 
-def build_registry(ner: bool, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> RecognizerRegistry:
-    """Our recognizers only: IoT code recognizers, YAML ones, two Presidio ones, NER."""
+def build_registry(
+    ner: bool,
+    phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+    optional_entities: Collection[str] = (),
+) -> RecognizerRegistry:
+    """Our recognizers only: IoT code recognizers, YAML ones, NER, and the optional ones
+    (two of them Presidio's) that ``optional_entities`` switches on."""
+    unknown = sorted(set(optional_entities) - set(OPTIONAL_ENTITIES))
+    if unknown:
+        raise ValueError(f"unknown optional entities {unknown}; expected {list(OPTIONAL_ENTITIES)}")
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     for recognizer in iot_recognizers(phone_regions):
         registry.add_recognizer(recognizer)
-    load_yaml_recognizers(registry)
+    load_yaml_recognizers(registry, optional_entities=optional_entities)
     for recognizer_class, _ in KEPT_PRESIDIO_RECOGNIZERS:
-        registry.add_recognizer(recognizer_class(supported_language=LANGUAGE))
+        kept = recognizer_class(supported_language=LANGUAGE)
+        if kept.supported_entities[0] in optional_entities:
+            registry.add_recognizer(kept)
     # Names in phrases that point at a person ("notified Anna", "unlocked by Ben"), on
     # every column: household members hold no account, and logs run without NER.
     registry.add_recognizer(LogPersonNameRecognizer())
@@ -371,10 +390,12 @@ def build_analyzer(
     ner: bool = False,
     spacy_model: str = DEFAULT_SPACY_MODEL,
     phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+    optional_entities: Collection[str] = (),
 ) -> ScrubAnalyzerEngine:
-    """One ``AnalyzerEngine`` with our recognizers; spaCy NER only when ``ner`` is True."""
+    """One ``AnalyzerEngine`` with our recognizers; spaCy NER only when ``ner`` is True;
+    card, IBAN and ICCID recognizers only when ``optional_entities`` names them."""
     return ScrubAnalyzerEngine(
-        registry=build_registry(ner, phone_regions),
+        registry=build_registry(ner, phone_regions, optional_entities),
         nlp_engine=build_nlp_engine(ner, spacy_model),
         supported_languages=[LANGUAGE],
         context_aware_enhancer=TextWindowContextEnhancer(),

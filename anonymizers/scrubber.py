@@ -52,6 +52,7 @@ from anonymizers.matching import (
 )
 from anonymizers.names import is_ambiguous, is_person
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
+from anonymizers.recognizers.mac_address_recognizer import embedded_mac
 from anonymizers.settings import ScrubSettings
 
 # The entity type under which each identifier kind is found in text: the Spark job
@@ -130,11 +131,13 @@ def _record_needles(value: str, entity_type: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _shared_engine(
-    ner: bool, spacy_model: str, phone_regions: tuple[str, ...]
+    ner: bool, spacy_model: str, phone_regions: tuple[str, ...], optional_entities: tuple[str, ...] = ()
 ) -> tuple[ScrubAnalyzerEngine, EntityPrefilter]:
     """One analyzer per engine configuration per process: columns that differ only in
     threshold or pseudonym mapping share it (and the spaCy model it loaded)."""
-    analyzer = build_analyzer(ner=ner, spacy_model=spacy_model, phone_regions=phone_regions)
+    analyzer = build_analyzer(
+        ner=ner, spacy_model=spacy_model, phone_regions=phone_regions, optional_entities=optional_entities
+    )
     return analyzer, EntityPrefilter.for_analyzer(analyzer)
 
 
@@ -162,7 +165,7 @@ class TextScrubber:
         self.settings = settings
         self._key = key
         self._analyzer, self._prefilter = _shared_engine(
-            settings.ner, settings.spacy_model, settings.phone_regions
+            settings.ner, settings.spacy_model, settings.phone_regions, settings.optional_entities
         )
         self._allowed = load_allow_list()
         self._pseudonym_kinds = dict(settings.pseudonymize_entities)
@@ -402,6 +405,9 @@ class TextScrubber:
         kind = self._pseudonym_kinds.get(entity_type)
         if kind is None:
             return f"<{entity_type}>"
+        if entity_type == "MAC_ADDRESS":
+            # An IPv6 address built from a MAC (EUI-64) joins the device's MAC pseudonym.
+            value = embedded_mac(value) or value
         return self._operator.operate(value, {KeyedPseudonym.KIND: kind, KeyedPseudonym.KEY: self._key})
 
 

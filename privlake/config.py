@@ -204,6 +204,9 @@ class DeidentifyConfig(Strict):
     # First names from the name list (anonymizers/household_names.yaml) in user-authored text:
     # household members, guests and carers, who hold no account.
     household_names: bool = True
+    # Recognizers an IoT log does not need, off by default: their checksums pass on log
+    # numbers (epoch seconds plus a year read as a card, HDFS block ids as an ICCID).
+    optional_entities: tuple[Literal["CREDIT_CARD", "IBAN_CODE", "ICCID"], ...] = ()
     # A bronze column that the policy does not name: fail the run, or quarantine the rows
     # that hold a value in it.
     on_unpolicied_columns: Literal["fail", "quarantine"] = "fail"

@@ -83,6 +83,7 @@ def free_text_plan(
             score_threshold=settings.score_threshold,
             phone_regions=settings.phone_regions,
             max_text_chars=settings.max_text_chars,
+            optional_entities=settings.optional_entities,
         )
         columns.append((name, scrub, spec.deny_columns))
         for deny in spec.deny_columns:

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import regex
 import tldextract
 from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 from anonymizers.recognizers._base import IotPatternRecognizer
+
+# The start of a URL up to its user and the colon before a password.
+_URL_USER = regex.compile(r"://[^\s/:@?#]{1,64}:$")
 
 
 def offline_tld_extractor() -> tldextract.TLDExtract:
@@ -62,6 +66,11 @@ class OfflineEmailRecognizer(IotPatternRecognizer):
     ) -> None:
         super().__init__(patterns, context, supported_language, supported_entity, name)
         self.tld_extractor = tld_extractor or offline_tld_extractor()
+
+    def reject_in_context(self, text: str, start: int, end: int) -> bool:
+        """Veto the password and host of a URL's authority (``https://anna:pw@host``):
+        the user and the password are replaced on their own, the host stays."""
+        return text[start - 1 : start] == ":" and bool(_URL_USER.search(text, max(0, start - 72), start))
 
     def validate_result(self, pattern_text: str) -> bool:
         """True when the domain ends in a public suffix (as Presidio checks), offline."""

@@ -4,7 +4,10 @@ Residential and mobile IP addresses locate and often identify a household. Besid
 dotted and colon forms (validated with :mod:`ipaddress`, so ``13:04:05`` or
 ``999.1.1.1`` never match), ISPs and clouds spell the address into reverse-DNS names:
 ``host-10-105-160-95.isp.net``, ``ip-10-0-0-12.ec2.internal``,
-``10-0-0-5.dyn.example.com``; only the address part is reported, the ISP domain stays.
+``10-0-0-5.dyn.example.com``, zero-padded (``dsl-082-083-227-067``), unseparated
+(``061092085098.isp.example``), glued to a label (``d211-116-254-214``,
+``ec2-52-80-34-196``, ``host129.206.196.21.example.com``), and inside ids (HDFS's
+``BP-1347-10.190.173.170-14...``); only the address part is reported, the ISP domain stays.
 Version strings are the classic false positive: ``8.12.3`` and ``4.1.7_0012`` never
 have the shape, and a four-part ``1.2.3.4`` is vetoed when a version label sits right
 before it (``firmware 1.2.3.4``, ``v1.2.3.4``). Addresses that identify nobody
@@ -43,12 +46,35 @@ class IpAddressRecognizer(IotPatternRecognizer):
 
     ENTITY = "IP_ADDRESS"
     PATTERNS: ClassVar[list[Pattern]] = [
-        # Not part of a longer dotted run (1.2.3.4.5) nor glued to a word (v1.2.3.4).
-        Pattern("IPv4", rf"(?<![\w.\-]|\d\.){_IPV4}(?![\w]|\.\d)", 0.85),
-        # In a host name: after a letter-and-dash label (ip-, host-, dsl-) or before a
-        # domain (10-0-0-5.dyn.example.com). A bare 1-2-3-4 is more likely a range.
-        Pattern("IPv4 in host name (after label)", r"[A-Z]-\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)", 0.8),
+        # Not part of a longer dotted run (1.2.3.4.5) nor glued to a word (v1.2.3.4) or
+        # to a Windows package name's "~~" (amd64~~6.1.1.0 is a version); glued to a
+        # word only in a host name, before a domain (host129.206.196.21.example.com).
+        Pattern(
+            "IPv4",
+            r"(?:(?<![\w.\-~]|\d\.)|(?<=[A-Z]{2})(?=[\d.]{7,15}\.[A-Z][\w\-]*\.[A-Z]))"
+            rf"{_IPV4}(?![\w]|\.\d)",
+            0.85,
+        ),
+        # In a host name: after a label and a dash (ip-, host-, dsl-, ec2-, wifi2-) or
+        # before a domain (10-0-0-5.dyn.example.com); octets may be zero-padded
+        # (dsl-082-083-227-067). A bare 1-2-3-4 is more likely a range.
+        Pattern(
+            "IPv4 in host name (after label)",
+            r"(?:[A-Z]|(?<=[A-Z])\d{1,3})-\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)",
+            0.8,
+        ),
         Pattern("IPv4 in host name (before domain)", r"(?<![\w.\-])\d{1,3}(?:-\d{1,3}){3}(?=\.[A-Z])", 0.8),
+        # Twelve digits, three per octet, before a domain: 061092085098.isp.example.net.
+        Pattern("IPv4 in host name (unseparated)", r"(?<![\w.\-])\d{12}(?=\.[A-Z][\w\-]*\.[A-Z])", 0.75),
+        # Glued to a short label: d211-116-254-214.dynamic.hinet.net.
+        Pattern(
+            "IPv4 in host name (glued to label)",
+            r"(?<![\w.\-])[A-Z]{1,8}+\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)",
+            0.8,
+        ),
+        # Inside an id between dashes, as HDFS block pool ids carry the name node's
+        # address: BP-1347369012-10.190.173.170-1444000000000.
+        Pattern("IPv4 inside an id", rf"(?<=\d)-\K{_IPV4}(?=-\d)", 0.8),
         # At least one digit: "a::b" and "dead::beef" read more like code than addresses.
         Pattern("IPv6", rf"(?<![\w:.])(?=[0-9A-F:]{{0,39}}\d){_IPV6}(?![\w]|:[0-9A-F:]|\.\d)", 0.9),
     ]
@@ -74,13 +100,22 @@ class IpAddressRecognizer(IotPatternRecognizer):
     # A dotted or dashed quad, or a colon form ipaddress can accept: with "::", or eight
     # groups (seven colons). Times (13:04:05) and versions (4.1.7) are half of all log
     # lines and never get here. A mixed form (::ffff:1.2.3.4) holds a quad or "::".
-    TRIGGER = r"\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}|::|(?:[0-9a-f]{1,4}:){7}"
+    # The rarer host-name and id shapes, each searched only where its core occurs.
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
+        "IPv4 in host name (unseparated)": r"\d{12}\.[a-z]",
+        "IPv4 in host name (glued to label)": r"[a-z]\d{1,3}-\d",
+        "IPv4 inside an id": r"\d-\d{1,3}\.\d",
+    }
+    TRIGGER = r"\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}[.\-]\d{1,3}|::|(?:[0-9a-f]{1,4}:){7}|\d{12}\.[a-z]"
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """False for text that is no address; None (keep the pattern score) otherwise."""
         candidate = pattern_text
         if "-" in candidate and "." not in candidate and ":" not in candidate:
-            candidate = candidate.replace("-", ".")
+            # Dashed host-name form; its octets may be zero-padded (082-083-227-067).
+            candidate = ".".join(str(int(octet)) for octet in candidate.split("-"))
+        elif len(candidate) == 12 and candidate.isdigit():
+            candidate = ".".join(str(int(candidate[i : i + 3])) for i in range(0, 12, 3))
         try:
             address = ipaddress.ip_address(candidate)
         except ValueError:

@@ -68,6 +68,8 @@ NOT_NAMES: tuple[str, ...] = (
     "Root", "Installer", "Support", "Team", "Staff", "Customer", "Client", "Kids", "Kid",
     "Children", "Child", "Baby", "Mom", "Mum", "Dad", "Mother", "Father", "Parents",
     "Grandma", "Grandpa", "Granny",
+    # greetings: a salutation repeated or chained ("Bye Bye", "Hello Hi") names nobody
+    "Bye", "Goodbye", "Hello", "Hi", "Hey", "Welcome", "Hallo",
     # system actors, services and brands
     "System", "Server", "Cloud", "Broker", "Backend", "Service", "Services", "Daemon",
     "Kernel", "Watchdog", "Scheduler", "Schedule", "Automation", "Automations", "Scene",

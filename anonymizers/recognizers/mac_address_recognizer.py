@@ -7,10 +7,15 @@ form is the dangerous one: twelve hex digits are also hashes, counters and seria
 fragments. It is accepted on its own only when it mixes letters and digits (a bare
 all-digit or all-letter run is far more often a number or a word than a MAC), and in
 any shape after a key that names a hardware address (``mac=``, ``bssid:``, ``hwaddr``).
+Twelve hex digits that continue a longer hex run (a UUID's last group, a hash split
+by dashes or dots) are no MAC. An IPv6 address whose interface id is built from the
+MAC (EUI-64, ``fe80::1a2b:3cff:fe4d:5e6f``) is reported as that MAC: ``embedded_mac``
+recovers it, so the scrubber gives it the pseudonym of the device's MAC.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
@@ -23,6 +28,22 @@ _MAC_KEYS = (
     r"\b(?:mac|mac[_ \-]?addr(?:ess)?|macaddress|bssid|hwaddr|hw[_ ]addr|ether|"
     r"lladdr|station|sta|client[_ ]mac|wlan[_ ]mac|eth[_ ]mac|eui(?:-?48|-?64)?|ieee(?:[_ ]?addr(?:ess)?)?)"
 )
+
+
+def embedded_mac(text: str) -> str | None:
+    """The MAC in an IPv6 address with an EUI-64 interface id (``fe80::1a2b:3cff:fe4d:5e6f``
+    gives ``18:2b:3c:4d:5e:6f``, the universal/local bit flipped back), else None."""
+    if "ff:fe" not in text.lower():
+        return None
+    try:
+        address = ipaddress.IPv6Address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    interface_id = address.packed[8:]
+    if interface_id[3:5] != b"\xff\xfe":
+        return None
+    mac = bytes((interface_id[0] ^ 0x02, *interface_id[1:3], *interface_id[5:]))
+    return ":".join(f"{byte:02x}" for byte in mac)
 
 
 class MacAddressRecognizer(IotPatternRecognizer):
@@ -51,17 +72,28 @@ class MacAddressRecognizer(IotPatternRecognizer):
             rf"(?<![\w.]){_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}}(?![\w]|\.\w)",
             0.8,
         ),
-        # Bare: needs both letters and digits to be told from numbers and words.
+        # Bare: needs both letters and digits to be told from numbers and words, and
+        # must not continue a hex run (4cbd4a3e-...-1a2b3c4d5e6f, a UUID's tail).
         Pattern(
             "MAC (bare, mixed)",
-            rf"(?<![\w])(?={_HEX}{{0,11}}[A-F])(?={_HEX}{{0,11}}[0-9]){_HEX}{{12}}(?![\w])",
+            rf"(?<![\w]|{_HEX}[\-.:])(?={_HEX}{{0,11}}[A-F])(?={_HEX}{{0,11}}[0-9])"
+            rf"{_HEX}{{12}}(?![\w]|[\-.:]{_HEX})",
             0.55,
         ),
         # Any bare or separated shape right after a hardware-address key.
         Pattern(
             "MAC (bare, after key)",
-            rf"{_MAC_KEYS}{KEY_SEPARATOR_OR_SPACE}\K{_HEX}{{12}}(?![\w])",
+            rf"{_MAC_KEYS}{KEY_SEPARATOR_OR_SPACE}\K{_HEX}{{12}}(?![\w]|[\-.:]{_HEX})",
             0.85,
+        ),
+        # IPv6 with an EUI-64 interface id (xxXX:XXff:feXX:XXXX), which carries the
+        # MAC (checked by ``embedded_mac``). Scored at the maximum, which the IPv6
+        # reading only reaches with a context word ("inet6"): the tie goes to the MAC.
+        Pattern(
+            "MAC in IPv6 (EUI-64)",
+            rf"(?<![\w:.])(?:{_HEX}{{0,4}}:){{2,6}}{_HEX}{{0,2}}ff:fe{_HEX}{{1,2}}:{_HEX}{{1,4}}"
+            r"(?:%[0-9A-Z_.\-]{1,32})?(?![\w:]|\.\d)",
+            1.0,
         ),
         # EUI-64, as Zigbee IEEE addresses: 00:15:8d:00:01:23:45:67. Scored above the
         # IPv6 reading of the same text so the hardware address wins.
@@ -91,11 +123,16 @@ class MacAddressRecognizer(IotPatternRecognizer):
         "associated",
     ]
     TRIGGER = r"[0-9a-f]{2}[:\-][0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12}"
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {"MAC in IPv6 (EUI-64)": "ff:fe"}
 
     _NOT_PERSONAL = frozenset({"000000000000", "ffffffffffff", "020000000000"})
 
     def invalidate_result(self, pattern_text: str) -> bool | None:
-        """Drop addresses that identify no device."""
+        """Drop addresses that identify no device, and EUI-64 IPv6 look-alikes that
+        carry no MAC."""
+        if ":" in pattern_text and any(len(group) > 2 for group in pattern_text.split(":")):
+            mac = embedded_mac(pattern_text)
+            return mac is None or self.invalidate_result(mac)
         digits = "".join(c for c in pattern_text.lower() if c in "0123456789abcdef")
         if pattern_text[:2].lower() == "0x":
             digits = digits[1:]  # the "0" of "0x"; "x" was never kept

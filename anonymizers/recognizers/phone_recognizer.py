@@ -13,17 +13,24 @@ numbers (``+49 30 1234567``, ``0044 20 7946 0958``) score highest; national numb
 need phone punctuation (``030 1234567``, ``(415) 555-0134``); a bare digit run such
 as ``0301234567`` is only checked after a phone word (``tel``, ``call``, ``sms``),
 since bare runs are mostly counters and timestamps.
+
+Validity alone is not enough: some region's plan accepts almost any run of 8 to 12
+digits, so HDFS timestamps (``081109 203615 148``), pid/tid pairs and IRQ lists
+(``3 4 5 6 7 9 10``) would pass. Without a phone word nearby a number must also be
+written as people write numbers (``plausibly_grouped``): its separators sit between
+country code, trunk prefix, area/operator code and subscriber number, and the
+subscriber number is either unbroken or grouped as the region's plan groups it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import phonenumbers
 import regex
-from phonenumbers import Leniency, PhoneNumberMatcher
+from phonenumbers import Leniency, PhoneNumber, PhoneNumberFormat, PhoneNumberMatcher
 from presidio_analyzer import AnalysisExplanation, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
@@ -39,6 +46,7 @@ _DOTTED_RUN = regex.compile(rf"^{_DOTTED_GROUPS}$|^\d+\.\d+$")
 # its port): only what follows it is checked. Without this, every region rejects the
 # whole run in turn.
 _LEADING_DOTTED_RUN = regex.compile(rf"{_DOTTED_GROUPS}[ \t]+")
+_DIGIT_GROUP = regex.compile(r"\d+")
 _PHONE_WORDS = regex.compile(
     r"(?<![a-z])(?:tel|phone|mobile|mobil|cell|handy|call|calling|sms|text|fax|whatsapp|signal|"
     r"contact|number|nr|no|msisdn|caller|dial(?:ed|ing)?)(?![a-z])[^\n]{0,12}$",
@@ -125,28 +133,32 @@ class PhoneRecognizer(IotPatternRecognizer):
                 dotted = _LEADING_DOTTED_RUN.match(candidate)
                 if dotted:
                     candidate, start = candidate[dotted.end() :], start + dotted.end()
-                if not self._is_candidate(text, start, candidate):
+                if not self._is_candidate(candidate):
                     continue
-                for number_start, number_end in self._phone_spans(candidate):
+                # A phone word before the number vouches for any valid number; without
+                # one, the number must be written like one (see the module docstring),
+                # so a bare digit run is not even looked up.
+                vouched = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
+                if not vouched and candidate.isdigit() and not candidate.startswith("00"):
+                    continue
+                spans = self._phone_spans(candidate)
+                for number_start, number_end in spans.valid if vouched else spans.well_written:
                     taken.append((start + number_start, start + number_end))
                     results.append(self._result(start + number_start, start + number_end, pattern))
         return results
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """True when some configured region's numbering plan accepts the whole text."""
-        return any(s == 0 and e == len(pattern_text) for s, e in self._phone_spans(pattern_text))
+        return any(s == 0 and e == len(pattern_text) for s, e in self._phone_spans(pattern_text).valid)
 
-    def _is_candidate(self, text: str, start: int, candidate: str) -> bool:
+    @staticmethod
+    def _is_candidate(candidate: str) -> bool:
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 17:  # E.164 allows 15, plus a "00" exit code
             return False
-        if _ISO_DATE.search(candidate) or _DOTTED_RUN.match(candidate):
-            return False
-        punctuated = candidate[0] in "+(" or candidate.startswith("00") or not candidate.isdigit()
-        # A bare digit run is a phone number only after a phone word.
-        return punctuated or bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
+        return not (_ISO_DATE.search(candidate) or _DOTTED_RUN.match(candidate))
 
-    def _phone_spans(self, candidate: str) -> tuple[tuple[int, int], ...]:
+    def _phone_spans(self, candidate: str) -> PhoneSpans:
         # International numbers carry their country; any region parses them.
         return phone_spans(candidate, self.regions[:1] if candidate[0] == "+" else self.regions)
 
@@ -169,17 +181,80 @@ class PhoneRecognizer(IotPatternRecognizer):
         )
 
 
-@functools.lru_cache(maxsize=8192)
-def phone_spans(candidate: str, regions: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
-    """Spans of the phone numbers in ``candidate`` under the first of ``regions`` that finds any.
+class PhoneSpans(NamedTuple):
+    """Phone numbers in a candidate: ``valid`` under the first region that finds any;
+    ``well_written``, those of the first region whose numbers are also written as phone
+    numbers are (``plausibly_grouped``, and not a bare digit run)."""
 
-    Cached: ``PhoneNumberMatcher`` costs tens of microseconds per region, and a user's
-    number comes back in every log line that mentions it (SMS alerts, contact updates).
+    valid: tuple[tuple[int, int], ...]
+    well_written: tuple[tuple[int, int], ...]
+
+
+@functools.lru_cache(maxsize=8192)
+def phone_spans(candidate: str, regions: tuple[str, ...]) -> PhoneSpans:
+    """The phone numbers in ``candidate`` (see ``PhoneSpans``) under ``regions``, in order.
+
+    Cached per candidate: ``PhoneNumberMatcher`` costs tens of microseconds per region,
+    and a user's number comes back in every log line that mentions it (SMS alerts,
+    contact updates).
     """
+    valid: tuple[tuple[int, int], ...] = ()
     for region in regions:
-        spans = tuple(
-            (m.start, m.end) for m in PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID)
-        )
-        if spans:
-            return spans
-    return ()
+        matches = list(PhoneNumberMatcher(candidate, region, leniency=Leniency.VALID))
+        if not matches:
+            continue
+        spans = tuple((m.start, m.end) for m in matches)
+        valid = valid or spans
+        well_written = tuple((m.start, m.end) for m in matches if _written_as_phone(m.raw_string, m.number))
+        if well_written:
+            return PhoneSpans(valid, well_written)
+    return PhoneSpans(valid, ())
+
+
+def _written_as_phone(raw: str, number: PhoneNumber) -> bool:
+    """Punctuated (or international) and ``plausibly_grouped``: a bare national digit
+    run is a phone number only next to a phone word."""
+    international = raw[0] == "+" or raw.startswith("00")
+    return (international or not raw.isdigit()) and plausibly_grouped(raw, number)
+
+
+def _boundaries(written: str) -> tuple[set[int], int]:
+    """Where ``written`` separates its digit groups, counted in digits from its end,
+    and its number of digits."""
+    groups = [len(group) for group in _DIGIT_GROUP.findall(written)]
+    total = sum(groups)
+    cuts, seen = set(), 0
+    for size in reversed(groups[1:]):
+        seen += size
+        cuts.add(seen)
+    return cuts, total
+
+
+def plausibly_grouped(raw: str, number: PhoneNumber) -> bool:
+    """Whether ``raw``, a valid number, groups its digits as people write ``number``.
+
+    Positions are counted in digits from the end, where every notation of a number
+    agrees. The separators before the subscriber number may fall after the country
+    code, the trunk prefix or within the area/operator code (``+49 (0)30 1234567``,
+    ``0151 23456789``); the subscriber number is unbroken or grouped exactly as the
+    national or international format groups it (``(415) 555-0134``, ``06 12 34 56 78``).
+    """
+    cuts, _ = _boundaries(raw)
+    if not cuts:
+        return True
+    national_significant = phonenumbers.national_significant_number(number)
+    subscriber = len(national_significant) - phonenumbers.length_of_national_destination_code(number)
+    heads = {subscriber, len(national_significant)}
+    subscriber_groupings = []
+    for fmt in (PhoneNumberFormat.NATIONAL, PhoneNumberFormat.INTERNATIONAL):
+        format_cuts, format_total = _boundaries(phonenumbers.format_number(number, fmt))
+        heads.update(cut for cut in format_cuts if cut >= subscriber)
+        heads.add(format_total)
+        subscriber_groupings.append({cut for cut in format_cuts if cut < subscriber})
+    subscriber_cuts = {cut for cut in cuts if cut < subscriber}
+    # Between country code and subscriber number any grouping goes: people split an
+    # operator prefix as they learned it (0151 23456789, where the plan says 01512).
+    heads.update(range(subscriber, len(national_significant) + 1))
+    return (cuts - subscriber_cuts) <= heads and (
+        not subscriber_cuts or subscriber_cuts in subscriber_groupings
+    )

@@ -3,9 +3,13 @@
 Log lines name people by account: sshd (``Accepted password for bob from``,
 ``Failed password for invalid user anna_k from``, ``Invalid user bob from``), PAM
 (``session opened for user bob(uid=1000)``), sudo (``sudo: bob : TTY=pts/0``),
-key-value pairs (``user=anna_k``, ``login: anna_k``, ``username: "Anna K"``) and home
-directories (``/home/bob``, ``C:\\Users\\anna``). A user name has no shape of its own, so
-it is only taken after such a lead-in, and dropped when it is an English word that
+key-value pairs (``user=anna_k``, ``ruser=bob``, ``username: "Anna K"``; never a next
+key, as in PAM's ``logname= uid=0``), home directories (``/home/bob``,
+``C:\\Users\\anna``), cron (``CRON[42]: (bob) CMD``), Hadoop and Spark
+(``LeaseRenewer:bob@nn``, ``/staging/bob/``, ``/usercache/bob/``, ``hdfs://nn:9000/user/bob/``,
+``users with view permissions: Set(yarn, bob)``) and a URL's ``bob:secret@host``. A
+user name has no shape of its own, so it is only taken after such a lead-in or in such a
+place, and dropped when it is an English word that
 follows "user" in prose (``user session``, ``user interface``), a number (a uid), or a
 well-known system or default account (``root``, ``nobody``, ``admin``): those identify
 nobody and keeping them keeps attack patterns visible to analysts.
@@ -23,7 +27,7 @@ from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecogni
 # full stop or colon stays in the text).
 _NAME = r"[\w$][\w.\-@+$]{0,62}(?<=[\w$])"
 _KEY = (
-    r"\b(?:user(?:[_\-]?name)?|user[_\-]?id|login(?:[_\-]?name)?|logname|uname|"
+    r"\b(?:r?user(?:[_\-]?name)?|user[_\-]?id|login(?:[_\-]?name)?|logname|uname|"
     r"account(?:[_\-]?name)?|acct|owner|sender|recipient|nick(?:name)?)"
 )
 _SSH_METHOD = (
@@ -52,7 +56,11 @@ class UsernameRecognizer(IotPatternRecognizer):
             rf"\b(?:for|by|from|of|as)[ \t]+user[ \t]+\K(?!from\b|port\b|id\b){_NAME}",
             0.85,
         ),
-        Pattern("key=value", rf"{_KEY}{KEY_VALUE_SEPARATOR}\K(?<![\"'])(?![\"']){_NAME}", 0.85),
+        # The value is no key itself: in PAM's "logname= uid=0" the next key follows an
+        # empty value.
+        Pattern(
+            "key=value", rf"{_KEY}{KEY_VALUE_SEPARATOR}\K(?<![\"'])(?![\"'])(?![\w.\-@+$]*=){_NAME}", 0.85
+        ),
         Pattern(
             'key="quoted value"', rf"{_KEY}{KEY_VALUE_SEPARATOR}(?<=[\"'])\K[^\"'\r\n]{{1,64}}(?=[\"'])", 0.85
         ),
@@ -66,9 +74,33 @@ class UsernameRecognizer(IotPatternRecognizer):
         ),
         Pattern(
             "home directory",
-            r"(?:/home|/Users|/var/home)/\K[\w.\-]{1,64}(?<=\w)|\\Users\\\K[\w.\-]{1,64}(?<=\w)",
+            r"(?:/home|/Users|/var/home)/\K[\w.\-]{1,64}(?<=\w)|\\{1,2}Users\\{1,2}\K[\w.\-]{1,64}(?<=\w)",
             0.8,
         ),
+        # cron names the account a job runs as: "CRON[4242]: (anna_k) CMD (...)".
+        Pattern("cron job owner", rf"\bCRON\[\d+\]:[ \t]+\(\K{_NAME}(?=\)[ \t]+CMD\b)", 0.9),
+        # Hadoop names users without a lead-in: the HDFS client's lease thread
+        # ("LeaseRenewer:anna_k@namenode:9000"), YARN's staging and cache directories
+        # (".../staging/anna_k/.staging/", ".../usercache/anna_k/appcache/") and HDFS
+        # home directories ("/user/anna_k/", at a path's root or right after a URL's
+        # authority).
+        Pattern("Hadoop lease renewer", r"\bLeaseRenewer:\K[\w.\-]{1,64}(?<=\w)(?=@)", 0.9),
+        Pattern("YARN user directory", r"/(?:staging|usercache)/\K[\w.\-]{1,64}(?<=\w)(?=/)", 0.85),
+        Pattern(
+            "HDFS home directory",
+            r"/user/(?<=(?:^|[\s\"'=(\[,]|://[\w.\-]{1,253}(?::\d{1,5})?)/user/)\K[\w.\-]{1,64}(?<=\w)"
+            r"(?=/|[\s\"'),\]]|$)",
+            0.85,
+        ),
+        # Spark's SecurityManager lists the users allowed to view or modify a job:
+        # "users with view permissions: Set(yarn, anna_k)"; \G continues the list.
+        Pattern(
+            "Spark ACL user list",
+            rf"(?:\busers[ \t]+with[ \t]+(?:view|modify)[ \t]+permissions:[ \t]*Set\(|\G,[ \t]*)\K{_NAME}",
+            0.85,
+        ),
+        # The user of a URL's authority: "https://anna_k:secret@git.example.com/".
+        Pattern("URL user", r"://\K[^\s/:@?#]{1,64}(?=(?::[^\s/@?#]{0,128})?@[\w\-])", 0.85),
         # Bare "user anna_k": the weakest lead-in, filtered by the word list below.
         Pattern("user <name>", rf"\buser[ \t]+\K{_NAME}", 0.6),
     ]
@@ -85,8 +117,19 @@ class UsernameRecognizer(IotPatternRecognizer):
         "sudo",
     ]
     TRIGGER = (
-        r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|\\users\\"
+        r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|"
+        r"\\users\\|cron\[|leaserenewer:|/staging/|://[^\s/@]{1,200}@"
     )
+
+    # The patterns for one program's shapes run only on lines that can hold them.
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
+        "cron job owner": r"cron\[",
+        "Hadoop lease renewer": "leaserenewer:",
+        "YARN user directory": "/staging/|/usercache/",
+        "HDFS home directory": "/user/",
+        "Spark ACL user list": " permissions:",
+        "URL user": "://",
+    }
 
     # System and default accounts: no person behind them.
     SYSTEM_ACCOUNTS = frozenset(
@@ -96,6 +139,8 @@ class UsernameRecognizer(IotPatternRecognizer):
             "systemd-network", "systemd-resolve", "systemd-timesync", "admin", "administrator",
             "guest", "test", "user", "pi", "ubuntu", "ec2-user", "oracle", "postgres", "mysql",
             "ftp", "git", "support", "operator", "default", "anonymous", "unknown",
+            # Hadoop and Spark service accounts
+            "hdfs", "yarn", "mapred", "hive", "hbase", "spark", "hadoop", "zookeeper", "kafka",
         }
     )  # fmt: skip
     # Words that follow "user" in prose and log messages without naming anyone.

@@ -129,7 +129,6 @@ TRUE_POSITIVES = [
     # YAML recognizers
     ("ACCOUNT_ID", "sync account_id=acc_2f9a81 ok", "acc_2f9a81"),
     ("IMSI", "sim imsi: 262011234567890", "262011234567890"),
-    ("ICCID", "sim card 8949226000012345678", "8949226000012345678"),
     ("CREDENTIAL", "wpa psk=hunter22secret configured", "hunter22secret"),
     ("CREDENTIAL", 'api "password": "s3cr3t!" sent', "s3cr3t!"),
     ("CREDENTIAL", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc", "eyJhbGciOiJIUzI1NiJ9.e30.abc"),

@@ -28,3 +28,16 @@ def test_the_scrubber_module_still_exports_its_settings() -> None:
     from anonymizers.settings import ScrubSettings
 
     assert FromScrubber is ScrubSettings
+
+
+def test_the_plan_carries_the_switched_on_optional_recognizers() -> None:
+    from privlake.config import load_config
+    from privlake.freetext import free_text_plan
+
+    config = load_config(None)
+    plan = free_text_plan(config, config.dataset("device_logs"), b"k" * 32, [])
+    assert plan.columns and all(settings.optional_entities == () for _, settings, _ in plan.columns)
+    deidentify = config.deidentify.model_copy(update={"optional_entities": ("ICCID",)})
+    switched_on = config.model_copy(update={"deidentify": deidentify})
+    plan = free_text_plan(switched_on, switched_on.dataset("device_logs"), b"k" * 32, [])
+    assert plan.columns and all(settings.optional_entities == ("ICCID",) for _, settings, _ in plan.columns)
