@@ -27,7 +27,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -310,18 +312,23 @@ class TextScrubber:
             findings[text].extend(
                 Finding(r.start + offset, r.end + offset, r.entity_type, r.score)
                 for r in results
-                if r.end > r.start and not self._ordinary(chunk, r.start, r.end, r.entity_type)
+                if r.end > r.start and not self._ordinary(chunk, r)
             )
         return {text: tuple(found) for text, found in findings.items()}
 
-    def _ordinary(self, text: str, start: int, end: int, entity_type: str) -> bool:
+    def _ordinary(self, text: str, result: RecognizerResult) -> bool:
         """A finding that is only an everyday word: the app's room and scene vocabulary, or
-        a one-word name from NER (PERSON, LOCATION) that is also an ordinary word ("Lampe",
-        "Aurora") where ``names.is_person`` sees no person."""
+        a one-word name from spaCy NER that is also an ordinary word ("Lampe", "Aurora")
+        where ``names.is_person`` sees no person. (The phrase recognizers' names come with
+        their own evidence.)"""
+        start, end = result.start, result.end
         folded = text[start:end].casefold()
         if folded in self._allowed:
             return True
-        if entity_type not in NER_ENTITIES or not is_ambiguous(folded):
+        metadata = result.recognition_metadata or {}
+        if metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY) != SpacyRecognizer.__name__:
+            return False
+        if not is_ambiguous(folded):
             return False
         span = (0, len(text)) if self.settings.labels else None
         return not is_person(text, start, end, folded, span, known=True)

@@ -174,7 +174,8 @@ def test_a_listed_first_name_outside_user_authored_text_stays(log_scrubber: Text
         ("Movie time with Emma", "Movie time with <PERSON>"),
         ("Summer's room", "<PERSON>'s room"),  # an ordinary word with a possessive: a name
         ("Nightlight for grandma May", "Nightlight for grandma <PERSON>"),  # ... or after a title
-        ("Lights for May", "Lights for May"),  # a preposition is not enough for an ordinary word
+        ("Lights for May", "Lights for <PERSON>"),  # ... or after a person word inside a label
+        ("May lights", "May lights"),  # ... but not at its start
         ("Lampe für Tobias", "Lampe für <PERSON>"),  # ... but is for a name that is no word
         ("Roses Zimmer", "<PERSON> Zimmer"),
         # ordinary words that are also first names, with no evidence of a person

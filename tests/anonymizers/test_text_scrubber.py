@@ -240,9 +240,24 @@ def test_set_known_identifiers_is_idempotent_per_version_and_clears_the_cache(
 def test_display_names_are_also_known_by_their_parts(fresh_scrubber: TextScrubber) -> None:
     fresh_scrubber.set_known_identifiers([("Hope Barry", "PERSON"), ("\u5c0f\u6797 \u7ffc", "PERSON")])
     result = scrub_one(
-        fresh_scrubber, "contact set for Hope household; hope is lost; \u5c0f\u6797\u306e\u90e8\u5c4b"
+        fresh_scrubber, "contact set for Barry household; hope is lost; \u5c0f\u6797\u306e\u90e8\u5c4b"
     )
     assert result.text == "contact set for <PERSON> household; hope is lost; <PERSON>\u306e\u90e8\u5c4b"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a first name that is also an ordinary word needs a person around it
+        ("Hope's lamp; Oma Hope; Hope Barry", "<PERSON>'s lamp; Oma <PERSON>; <PERSON>"),
+        ("Hope mode enabled for Hope household", "Hope mode enabled for Hope household"),
+    ],
+)
+def test_a_known_first_name_that_is_an_ordinary_word_needs_a_person_around_it(
+    fresh_scrubber: TextScrubber, text: str, expected: str
+) -> None:
+    fresh_scrubber.set_known_identifiers([("Hope Barry", "PERSON")])
+    assert scrub_one(fresh_scrubber, text).text == expected
 
 
 # --- performance mechanics -----------------------------------------------------------
