@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import ahocorasick
+import phonenumbers
 
 from anonymizers.names import (
     MAX_ENDING_CHARS,
@@ -58,6 +60,10 @@ HOUSEHOLD_NAME_SCORE = 0.55
 # Values shorter than this are not matched as exact identifiers: a one- or two-letter
 # SSID or name identifies nobody, and would replace every occurrence of "ab" in a text.
 MIN_IDENTIFIER_CHARS = 3
+# A known phone is found by its national significant number in any digit run that ends
+# with it, after nothing, a trunk 0, or its country code (with + or 00).
+MIN_PHONE_DIGITS = 6
+_PHONE_RUN = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d .\-/()]{4,20}\d(?!\w)")
 
 
 class Finding(NamedTuple):
@@ -127,20 +133,50 @@ class KnownIdentifierMatcher:
     lower-case forms are ordinary words in logs (``max=100``, ``will retry``).
     """
 
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]], phone_regions: Sequence[str] = ("DE",)) -> None:
         self._automaton = ahocorasick.Automaton()
         forms = name_forms()
         entries: dict[str, _Entry] = {}
+        self._phones: dict[str, str] = {}  # national significant number -> country calling code
         for value, entity_type in pairs:
             if is_missing(value):
                 continue
+            if entity_type == "PHONE_NUMBER":
+                self._add_phone(str(value), phone_regions)
             for known in self._known_forms(str(value).strip(), entity_type):
                 _add_name(entries, known, entity_type, forms)
         for key, entry in entries.items():
             self._automaton.add_word(key, entry)
-        self.size = len(entries)
+        self._phone_lengths = sorted({len(nsn) for nsn in self._phones}, reverse=True)
+        self.size = len(entries) + len(self._phones)
         if entries:
             self._automaton.make_automaton()
+
+    def _add_phone(self, value: str, regions: Sequence[str]) -> None:
+        """Remember a known phone by its digits, so it is found however it is written."""
+        for region in regions:
+            try:
+                number = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                return
+            if phonenumbers.is_possible_number(number):
+                nsn = phonenumbers.national_significant_number(number)
+                if len(nsn) >= MIN_PHONE_DIGITS:
+                    self._phones[nsn] = str(number.country_code)
+                return
+
+    def _phone_findings(self, text: str) -> list[Finding]:
+        """Known phones in any notation: "+49 1524 4024264", "01524/4024264", "(0)1524-40 24 264"."""
+        found = []
+        for match in _PHONE_RUN.finditer(text):
+            digits = "".join(c for c in match.group() if c.isdigit())
+            for length in self._phone_lengths:
+                nsn = digits[-length:]
+                code = self._phones.get(nsn)
+                if code is not None and digits[:-length] in ("", "0", code, "00" + code, code + "0"):
+                    found.append(Finding(match.start(), match.end(), "PHONE_NUMBER", EXACT_MATCH_SCORE))
+                    break
+        return found
 
     @staticmethod
     def _known_forms(value: str, entity_type: str) -> list[str]:
@@ -164,7 +200,7 @@ class KnownIdentifierMatcher:
         """
         if not self.size:
             return []
-        found = []
+        found = self._phone_findings(text) if self._phones else []
         spans = _LazySpans(text, labels)
         for start, end, entry, _ in _forms_in(self._automaton, text, folded, 0, len(text)):
             surface = folded[start:end]

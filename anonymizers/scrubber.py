@@ -205,7 +205,7 @@ class TextScrubber:
         """
         if version is not None and version == self._known_version:
             return
-        self._known = KnownIdentifierMatcher(pairs)
+        self._known = KnownIdentifierMatcher(pairs, self.settings.phone_regions)
         self._known_version = version
         self._cache.clear()  # cached findings were computed without these identifiers
 

@@ -439,3 +439,27 @@ def test_weak_key_is_rejected() -> None:
 
 def test_entity_types_for_every_pseudonym_kind() -> None:
     assert set(ENTITY_TYPE_FOR_KIND) == set(TOKEN_PREFIX)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "invite sent to +49 1524 4024264",
+        "invite sent to 01524/4024264",
+        "call back 0049-1524-40 24 264 later",
+        "sms to (01524) 4024264 failed",
+        "tel:+4915244024264",
+    ],
+)
+def test_a_known_phone_is_found_in_any_notation(fresh_scrubber: TextScrubber, text: str) -> None:
+    """The subject's own phone, as the accounts table holds it, in the notations people write."""
+    fresh_scrubber.set_known_identifiers([("+4915244024264", "PHONE_NUMBER")])
+    result = scrub_one(fresh_scrubber, text).text
+    assert result is not None and "4024264" not in result.replace(" ", "")
+    assert "<PHONE_NUMBER>" in result
+
+
+def test_digits_that_only_share_the_known_phones_tail_stay(fresh_scrubber: TextScrubber) -> None:
+    fresh_scrubber.set_known_identifiers([("+4915244024264", "PHONE_NUMBER")])
+    text = "job 7715244024264 done; ts 2026-11-28 17:32:31"
+    assert scrub_one(fresh_scrubber, text).text == text
