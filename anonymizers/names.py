@@ -36,6 +36,9 @@ ALLOW_LIST_YAML = Path(__file__).with_name("allow_list.yaml")
 STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "tr", "sv", "da", "nb")
 # Longest ending a stem may carry (Czech "kovo", Turkish "nın"): bounds the scan after a stem.
 MAX_ENDING_CHARS = 6
+# A name that is also a function word ("Hans", "Mia", "Per") counts inside a label only when
+# it is at least this common as a name (the list's scale: 1 rare ... 13 very common).
+COMMON_NAME_FREQUENCY = 5
 _VOWELS = frozenset("aeiouyàáâãäåæèéêëěìíîïòóôõöøùúûüůýÿąęėįųıœ")
 
 
@@ -209,7 +212,8 @@ _NAM_DICT_COUNTRIES = (
     "vietnam",
     "other_countries",
 )
-_FIRST_COLUMN = 30  # names end before it, frequencies (one hex digit per country) start at it
+_SORT_COLUMN = 29  # "+" or "-": how a name with umlauts was sorted (names end before it)
+_FIRST_COLUMN = 30  # frequencies (one hex digit per country) start here
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:-[^\W\d_]+)?$")
 
 
@@ -220,25 +224,40 @@ def _frequency(char: str) -> int:
 @functools.lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """First names of the list as written (capitalised), filtered by the YAML's thresholds."""
+    return frozenset(_read_name_list())
+
+
+@functools.lru_cache(maxsize=1)
+def name_frequencies() -> dict[str, int]:
+    """Folded first name -> its highest frequency (1 rare ... 13 very common) in the markets.
+
+    The lists' names come as written; keys here are lower-case, so look names up folded.
+    """
+    return {name.lower(): frequency for name, frequency in _read_name_list().items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _read_name_list() -> dict[str, int]:
     source = load_household_names().name_list
     unknown = [c for c in source.countries if c not in _NAM_DICT_COUNTRIES]
     if unknown:
         raise ValueError(f"{HOUSEHOLD_NAMES_YAML.name}: unknown countries {unknown}")
     columns = [_FIRST_COLUMN + _NAM_DICT_COUNTRIES.index(c) for c in source.countries]
     path = importlib.resources.files(source.package).joinpath(source.file)
-    names: set[str] = set()
+    names: dict[str, int] = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            if line[:1] in "#=" or len(line) <= _FIRST_COLUMN:
-                continue
-            name = line[3:_FIRST_COLUMN].strip()
+            if line[:1] in "#=" or len(line) <= _FIRST_COLUMN or line[_SORT_COLUMN] == "+":
+                continue  # comments, equivalences, and the second copy of names with umlauts
+            name = line[3:_SORT_COLUMN].strip()
             if len(name) < source.min_chars or not _NAME_CHARS.match(name):
                 continue  # "+" joins of Asian names, abbreviations, several words
-            if max(_frequency(line[c]) for c in columns if c < len(line)) >= source.min_frequency:
-                names.add(name)
+            frequency = max(_frequency(line[c]) for c in columns if c < len(line))
+            if frequency >= source.min_frequency:
+                names[name] = max(frequency, names.get(name, 0))
     if not names:
         raise ValueError(f"no first names read from {source.package}/{source.file}")
-    return frozenset(names)
+    return names
 
 
 def _stop_words(language: str) -> set[str]:
@@ -288,15 +307,16 @@ def ordinary_words() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _label_pattern() -> re.Pattern[str]:
+def _label_patterns() -> tuple[re.Pattern[str], ...]:
+    """One pattern per kind of user-authored span; spans of different kinds may nest."""
     keys = "|".join(sorted((re.escape(k) for k in load_household_names().label_keys), key=len, reverse=True))
     quoted = (
         r"\"([^\"\n]{1,120})\"|“([^”\n]{1,120})”|„([^“”\n]{1,120})[“”]|«([^»\n]{1,120})»|「([^」\n]{1,120})」"
         # single quotes may hold apostrophes inside a word ('Murat'ın kamerası')
         r"|(?<!\w)'((?:[^'\n]|'(?=\w)){1,120})'(?!\w)"
-        # brackets around a label, not around key=value pairs: "(Radiador de Pilar)"
-        r"|\(([^()=:\n]{1,80})\)|\[([^\[\]=:\n]{1,80})\]"
     )
+    # brackets around a label, not around key=value pairs: "(Radiador de Pilar)"
+    bracketed = r"\(([^()=:\n]{1,80})\)|\[([^\[\]=:\n]{1,80})\]"
     # MQTT topics and file paths: a segment between slashes (spaces allowed: folder names
     # users chose), or the last segment of a path.
     part = r"[^/\s\"'<>{}()\[\],;=]{1,60}"
@@ -307,17 +327,19 @@ def _label_pattern() -> re.Pattern[str]:
         r"(?![\"“„«「])'?([^,;&|(){}\[\]<>\n\"']{1,120}?)'?"
         r"(?=[ \t]*(?:[,;&|(){}\[\]<>\n\"]|$|[ \t][\w.-]+[:=]))"
     )
-    return re.compile(f"{quoted}|{segment}|{keyed}", re.IGNORECASE)
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in (quoted, bracketed, segment, keyed))
 
 
 def user_authored_spans(text: str) -> list[tuple[int, int]]:
-    """Where a log line holds text a user typed: quoted strings, path and topic segments, and
-    the values of label keys."""
+    """Where a log line holds text a user typed: quoted and bracketed strings, path and topic
+    segments, and the values of label keys; innermost first, so that the span around a
+    name is the label itself ("'Summer mode'" inside "(notify --text 'Summer mode')")."""
     spans = []
-    for match in _label_pattern().finditer(text):
-        group = next(g for g in range(1, (match.lastindex or 0) + 1) if match.group(g) is not None)
-        spans.append((match.start(group), match.end(group)))
-    return spans
+    for pattern in _label_patterns():
+        for match in pattern.finditer(text):
+            group = next(g for g in range(1, (match.lastindex or 0) + 1) if match.group(g) is not None)
+            spans.append((match.start(group), match.end(group)))
+    return sorted(spans, key=lambda span: span[1] - span[0])
 
 
 def _word_before(text: str, start: int, floor: int) -> str:
@@ -365,20 +387,23 @@ def is_person(
     * A brand (``not_names``) never is; a possessive after it ("Jacob's", "Çiçek'in") or a
       title before it ("Oma", "member", "notify") always is.
     * A name that is also an ordinary word needs more: a function word ("Will", "Sara",
-      "Hans") only when it opens its span or sentence ("Will it rain"; not "Lampe Hans"),
+      "Hans") when it opens its span or sentence ("Will it rain"; not "Lampe Hans") or is
+      a rare name ("OpenWrt One"),
       an everyday noun ("Summer", "Luce", "Pilar") unless a person word stands before it
       inside a label ("Radiador de Pilar"; not "Luce soggiorno", "enabled for Ruby").
     * Otherwise an account holder's name always is; a listed first name is in a label,
       after a person word ("für Tobias", "di Elena") or in an inflected form that is no
       other name ("Marias", "Zbigniewa"; "Ann" + "a" is just "Anna").
     """
-    if folded_name in _not_names():
-        return False
+    if folded_name in _not_names() or folded_name in _person_titles():
+        return False  # "Philips", "Oma"
     before = _word_before(text, start, span[0] if span else 0)
     if _possessive_after(text, end) or before in _person_titles():
         return True
-    if folded_name in stop_words() and _at_start(text, start, span):
-        return False
+    if folded_name in stop_words() and (
+        _at_start(text, start, span) or name_frequencies().get(folded_name, 0) < COMMON_NAME_FREQUENCY
+    ):
+        return False  # "Will it rain", "OpenWrt One"; not "Lampe Hans"
     if folded_name in common_nouns() and (
         span is None or _at_start(text, start, span) or before not in _person_words()
     ):

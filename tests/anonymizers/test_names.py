@@ -213,7 +213,9 @@ def test_household_names_can_be_switched_off() -> None:
 def test_user_authored_spans_are_quoted_strings_and_label_values() -> None:
     line = 'scene="Movie night" by app, note=call Anna, friendly_name: Marias Lampe level=3 id="x-1"'
     spans = [line[start:end] for start, end in user_authored_spans(line)]
-    assert spans == ["Movie night", "call Anna", "Marias Lampe", "x-1"]
+    assert sorted(spans) == sorted(["Movie night", "call Anna", "Marias Lampe", "x-1"])
+    nested = "CMD (/usr/local/bin/notify --text 'Summer mode')"
+    assert [nested[start:end] for start, end in user_authored_spans(nested)][0] == "Summer mode"
 
 
 def test_every_form_is_a_key_of_one_automaton() -> None:
