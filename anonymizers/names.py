@@ -99,6 +99,7 @@ class HouseholdNames(_Strict):
     ordinary_words: tuple[str, ...]
     person_words_before: tuple[str, ...]
     person_titles: tuple[str, ...]
+    person_words_after: tuple[str, ...]
     not_names: tuple[str, ...]
     label_keys: tuple[str, ...] = Field(min_length=1)
 
@@ -352,6 +353,16 @@ def _word_before(text: str, start: int, floor: int) -> str:
     return text[begin:end].lower()
 
 
+def _word_after(text: str, end: int) -> str:
+    begin = end
+    while begin < len(text) and text[begin] in " \t":
+        begin += 1
+    stop = begin
+    while stop < len(text) and text[stop].isalnum():
+        stop += 1
+    return text[begin:stop].lower()
+
+
 def _possessive_after(text: str, end: int) -> bool:
     """A possessive or case ending after an apostrophe: "Summer's", "James'", "Çiçek'in"."""
     if end >= len(text) or text[end] not in "'’":
@@ -359,7 +370,11 @@ def _possessive_after(text: str, end: int) -> bool:
     tail = end + 1
     while tail < len(text) and tail - end <= 4 and text[tail].isalpha():
         tail += 1
-    return tail == len(text) or not text[tail].isalpha()
+    if tail < len(text) and text[tail].isalpha():
+        return False  # a longer word after the apostrophe
+    # A bare apostrophe is a possessive only after s, x or z ("James'"); otherwise it is
+    # more likely a closing quote ('Kamera').
+    return tail > end + 1 or text[end - 1] in "sxzSXZ"
 
 
 def _at_start(text: str, start: int, span: tuple[int, int] | None) -> bool:
@@ -384,8 +399,9 @@ def is_person(
     ``span`` is the user-authored span holding it (a label), None elsewhere in a log line;
     ``known``: it is an account holder's name, not a name from the list.
 
-    * A brand (``not_names``) never is; a possessive after it ("Jacob's", "Çiçek'in") or a
-      title before it ("Oma", "member", "notify") always is.
+    * A brand (``not_names``) never is; a possessive after it ("Jacob's", "Çiçek'in"), a
+      title or greeting before it ("Oma", "member", "Buenas noches") or a presence word
+      after it ("Mia home", "Olive dort") always is.
     * A name that is also an ordinary word needs more: a function word ("Will", "Sara",
       "Hans") when it opens its span or sentence ("Will it rain"; not "Lampe Hans") or is
       a rare name ("OpenWrt One"),
@@ -398,7 +414,7 @@ def is_person(
     if folded_name in _not_names() or folded_name in _person_titles():
         return False  # "Philips", "Oma"
     before = _word_before(text, start, span[0] if span else 0)
-    if _possessive_after(text, end) or before in _person_titles():
+    if _possessive_after(text, end) or before in _person_titles() or _word_after(text, end) in _words_after():
         return True
     if folded_name in stop_words() and (
         _at_start(text, start, span) or name_frequencies().get(folded_name, 0) < COMMON_NAME_FREQUENCY
@@ -411,7 +427,8 @@ def is_person(
     if known:
         return True
     inflected = inflected and folded_name not in _folded_first_names()
-    return inflected or before in _person_words() or span is not None
+    # A thing's name before it is evidence too: "Lampe Finn", "Kinderzimmer Ethan".
+    return inflected or before in _person_words() or before in common_nouns() or span is not None
 
 
 def is_ambiguous(folded_name: str) -> bool:
@@ -432,6 +449,11 @@ def _not_names() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _person_titles() -> frozenset[str]:
     return frozenset(w.lower() for w in load_household_names().person_titles)
+
+
+@functools.lru_cache(maxsize=1)
+def _words_after() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_household_names().person_words_after)
 
 
 @functools.lru_cache(maxsize=1)
