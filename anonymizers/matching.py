@@ -24,6 +24,7 @@ from anonymizers.names import (
     first_names,
     is_ambiguous,
     is_person,
+    japanese_names,
     name_forms,
     user_authored_spans,
 )
@@ -221,10 +222,13 @@ class _LazySpans:
         self._text = text
         self._spans: list[tuple[int, int]] | None = [(0, len(text))] if labels else None
 
-    def around(self, start: int, end: int) -> tuple[int, int] | None:
+    def all(self) -> list[tuple[int, int]]:
         if self._spans is None:
             self._spans = user_authored_spans(self._text)
-        return next((s for s in self._spans if s[0] <= start and end <= s[1]), None)
+        return self._spans
+
+    def around(self, start: int, end: int) -> tuple[int, int] | None:
+        return next((s for s in self.all() if s[0] <= start and end <= s[1]), None)
 
 
 class HouseholdNameMatcher:
@@ -259,6 +263,10 @@ class HouseholdNameMatcher:
             surface = folded[start:end]
             if is_person(text, start, end, surface, spans.around(start, end), inflected=inflected):
                 found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
+        found.extend(
+            Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE)
+            for start, end in japanese_names(text, spans.all())
+        )
         return found
 
 

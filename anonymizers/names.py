@@ -23,6 +23,7 @@ import functools
 import importlib.resources
 import importlib.util
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -429,6 +430,38 @@ def is_person(
     inflected = inflected and folded_name not in _folded_first_names()
     # A thing's name before it is evidence too: "Lampe Finn", "Kinderzimmer Ethan".
     return inflected or before in _person_words() or before in common_nouns() or span is not None
+
+
+# Japanese: given names are written in kanji (or hiragana) and are in no name list here, so
+# a run of one to three kanji (two to four hiragana) counts as a name only with grammar
+# around it: an honorific after it (さん, くん, ちゃん, 様), a presence word (帰宅, 外出), a
+# greeting before it (おやすみ, おはよう), or, inside a label, the possessive の or the whole
+# label ("home/presence/理恵"). Room and household words (寝室, 玄関, 子供) are not names.
+_CJK = "\u3040-\u30ff\u3400-\u9fff"
+_JAPANESE_NAME = re.compile(
+    rf"(?<![{_CJK}])(?P<name>[\u3400-\u9fff]{{1,3}}|[\u3040-\u309f]{{2,4}})"
+    rf"(?=(?P<after>さん|くん|ちゃん|様|君|帰宅|外出|の)|[^{_CJK}]|$)"
+)
+_JAPANESE_GREETINGS = ("おやすみ", "おはよう", "ようこそ", "お帰り", "おかえり")
+
+
+def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where ``text`` holds a Japanese given name, by the grammar around it (see above)."""
+    if not any("\u3040" <= char <= "\u9fff" for char in text):
+        return []
+    found = []
+    for match in _JAPANESE_NAME.finditer(text):
+        start, end = match.span("name")
+        name, after = match.group("name"), match.group("after")
+        if name in common_nouns():
+            continue
+        greeted = any(text[:start].endswith(greeting) for greeting in _JAPANESE_GREETINGS)
+        span = next((s for s in spans if s[0] <= start and end <= s[1]), None)
+        label = span is not None and (after == "の" or (span[0] == start and span[1] == end))
+        titled = _word_before(text, start, 0) in _person_titles()
+        if (after is not None and after != "の") or greeted or label or titled:
+            found.append((start, end))
+    return found
 
 
 def is_ambiguous(folded_name: str) -> bool:
