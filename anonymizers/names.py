@@ -40,6 +40,7 @@ MAX_ENDING_CHARS = 6
 # A name that is also a function word ("Hans", "Mia", "Per") counts inside a label only when
 # it is at least this common as a name (the list's scale: 1 rare ... 13 very common).
 COMMON_NAME_FREQUENCY = 5
+_WORDS = re.compile(r"[^\W_]+")
 _VOWELS = frozenset("aeiouyàáâãäåæèéêëěìíîïòóôõöøùúûüůýÿąęėįųıœ")
 
 
@@ -354,6 +355,13 @@ def _word_before(text: str, start: int, floor: int) -> str:
     return text[begin:end].lower()
 
 
+def _titled_phrase(text: str, start: int) -> bool:
+    """ "Luce di Serena", "Cámara de Pilar": a capitalised word, a person word, then the name:
+    the shape of a label even where no quote or key marks it."""
+    words = _WORDS.findall(text, max(0, start - 80), start)
+    return len(words) >= 2 and words[-2][:1].isupper()
+
+
 def _word_after(text: str, end: int) -> str:
     begin = end
     while begin < len(text) and text[begin] in " \t":
@@ -421,8 +429,9 @@ def is_person(
         _at_start(text, start, span) or name_frequencies().get(folded_name, 0) < COMMON_NAME_FREQUENCY
     ):
         return False  # "Will it rain", "OpenWrt One"; not "Lampe Hans"
-    if folded_name in common_nouns() and (
-        span is None or _at_start(text, start, span) or before not in _person_words()
+    if folded_name in common_nouns() and not (
+        before in _person_words()
+        and ((span is not None and not _at_start(text, start, span)) or _titled_phrase(text, start))
     ):
         return False
     if known:
