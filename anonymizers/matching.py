@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -74,6 +75,22 @@ class Finding(NamedTuple):
     end: int
     entity_type: str
     score: float
+
+
+def _plain_letters() -> dict[int, str]:
+    """Latin letters with diacritics -> the letter without them, one character for one."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0]
+        if base != char and base.isascii() and base.isalpha():
+            table[code] = base
+    table.update({ord("ı"): "i", ord("ł"): "l", ord("ø"): "o", ord("đ"): "d"})
+    return table
+
+
+# Used on folded text, so lengths (and offsets) never change.
+PLAIN_LETTERS = _plain_letters()
 
 
 def fold(text: str) -> str:
@@ -244,7 +261,7 @@ class HouseholdNameMatcher:
         forms = name_forms()
         entries: dict[str, _Entry] = {}
         for name in names:
-            _add_name(entries, name, "PERSON", forms)
+            _add_name(entries, name, "PERSON", forms, plain=True)
         for key, entry in entries.items():
             self._automaton.add_word(key, entry)
         self.size = len(entries)
@@ -259,7 +276,9 @@ class HouseholdNameMatcher:
             return []
         found = []
         spans = _LazySpans(text, labels)
-        for start, end, _, inflected in _forms_in(self._automaton, text, folded, 0, len(text)):
+        # Matched without accents, so that "Elodie" finds "Élodie" and "Cicek" finds "Çiçek".
+        plain = folded.translate(PLAIN_LETTERS)
+        for start, end, _, inflected in _forms_in(self._automaton, text, plain, 0, len(text)):
             surface = folded[start:end]
             if is_person(text, start, end, surface, spans.around(start, end), inflected=inflected):
                 found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
@@ -305,8 +324,11 @@ def _forms_in(
         yield start, end, entry, inflected
 
 
-def _add_name(entries: dict[str, _Entry], value: str, entity_type: str, forms: NameForms) -> None:
-    """Add ``value`` (one word of a PERSON value: with its stems and endings) to ``entries``."""
+def _add_name(
+    entries: dict[str, _Entry], value: str, entity_type: str, forms: NameForms, plain: bool = False
+) -> None:
+    """Add ``value`` (one word of a PERSON value: with its stems and endings) to ``entries``;
+    ``plain``: keys and endings without accents (``PLAIN_LETTERS``)."""
     folded = fold(value)
     needs_capital = entity_type == "PERSON" and " " not in value and value[0] != folded[0]
     if entity_type == "PERSON" and " " not in value:
@@ -314,6 +336,9 @@ def _add_name(entries: dict[str, _Entry], value: str, entity_type: str, forms: N
     else:
         stems = [(folded, True, _NO_ENDINGS)]
     for stem, alone, endings in stems:
+        if plain:
+            stem = stem.translate(PLAIN_LETTERS)
+            endings = frozenset(e.translate(PLAIN_LETTERS) for e in endings)
         new = _Entry(len(stem), entity_type, needs_capital, alone, endings)
         existing = entries.get(stem)
         entries[stem] = new if existing is None else _merged(existing, new)

@@ -102,6 +102,7 @@ class HouseholdNames(_Strict):
     person_words_before: tuple[str, ...]
     person_titles: tuple[str, ...]
     person_words_after: tuple[str, ...]
+    device_words: tuple[str, ...]
     not_names: tuple[str, ...]
     label_keys: tuple[str, ...] = Field(min_length=1)
 
@@ -362,6 +363,22 @@ def _titled_phrase(text: str, start: int) -> bool:
     return len(words) >= 2 and words[-2][:1].isupper()
 
 
+_HOST_NAME_CHARS = re.compile(r"[\w.-]*")
+
+
+def _in_device_host_name(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is one part of a host name that names a device
+    ("iPhone-de-Mercedes", "Galaxy-A54-Ayse", "Tatsuya-no-iPhone")."""
+    if not (start > 0 and text[start - 1] in "-_") and not (end < len(text) and text[end] in "-_"):
+        return False
+    begin = start
+    while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "-_"):
+        begin -= 1
+    stop = _HOST_NAME_CHARS.match(text, end)
+    host = text[begin : stop.end() if stop else end].lower()
+    return any(part in _device_words() for part in re.split(r"[-_.]", host))
+
+
 def _word_after(text: str, end: int) -> str:
     begin = end
     while begin < len(text) and text[begin] in " \t":
@@ -409,8 +426,9 @@ def is_person(
     ``known``: it is an account holder's name, not a name from the list.
 
     * A brand (``not_names``) never is; a possessive after it ("Jacob's", "Çiçek'in"), a
-      title or greeting before it ("Oma", "member", "Buenas noches") or a presence word
-      after it ("Mia home", "Olive dort") always is.
+      title or greeting before it ("Oma", "member", "Buenas noches"), a presence word
+      after it ("Mia home", "Olive dort"), or a device's host name around it
+      ("iPhone-de-Mercedes") always is.
     * A name that is also an ordinary word needs more: a function word ("Will", "Sara",
       "Hans") when it opens its span or sentence ("Will it rain"; not "Lampe Hans") or is
       a rare name ("OpenWrt One"),
@@ -423,7 +441,12 @@ def is_person(
     if folded_name in _not_names() or folded_name in _person_titles():
         return False  # "Philips", "Oma"
     before = _word_before(text, start, span[0] if span else 0)
-    if _possessive_after(text, end) or before in _person_titles() or _word_after(text, end) in _words_after():
+    if (
+        _possessive_after(text, end)
+        or before in _person_titles()
+        or _word_after(text, end) in _words_after()
+        or _in_device_host_name(text, start, end)
+    ):
         return True
     if folded_name in stop_words() and (
         _at_start(text, start, span) or name_frequencies().get(folded_name, 0) < COMMON_NAME_FREQUENCY
@@ -491,6 +514,11 @@ def _not_names() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _person_titles() -> frozenset[str]:
     return frozenset(w.lower() for w in load_household_names().person_titles)
+
+
+@functools.lru_cache(maxsize=1)
+def _device_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_household_names().device_words)
 
 
 @functools.lru_cache(maxsize=1)
