@@ -278,9 +278,10 @@ class HouseholdNameMatcher:
         spans = _LazySpans(text, labels)
         # Matched without accents, so that "Elodie" finds "Élodie" and "Cicek" finds "Çiçek".
         plain = folded.translate(PLAIN_LETTERS)
-        for start, end, _, inflected in _forms_in(self._automaton, text, plain, 0, len(text)):
-            surface = folded[start:end]
-            if is_person(text, start, end, surface, spans.around(start, end), inflected=inflected):
+        for start, end, entry, inflected in _forms_in(self._automaton, text, plain, 0, len(text)):
+            surface, stem = folded[start:end], folded[start : start + entry.length]
+            span = spans.around(start, end)
+            if is_person(text, start, end, surface, span, inflected=inflected, stem=stem):
                 found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
         found.extend(
             Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE)

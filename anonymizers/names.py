@@ -102,6 +102,7 @@ class HouseholdNames(_Strict):
     person_words_before: tuple[str, ...]
     person_titles: tuple[str, ...]
     person_words_after: tuple[str, ...]
+    person_keys: tuple[str, ...]
     device_words: tuple[str, ...]
     not_names: tuple[str, ...]
     label_keys: tuple[str, ...] = Field(min_length=1)
@@ -379,14 +380,13 @@ def _in_device_host_name(text: str, start: int, end: int) -> bool:
     return any(part in _device_words() for part in re.split(r"[-_.]", host))
 
 
-def _word_after(text: str, end: int) -> str:
-    begin = end
-    while begin < len(text) and text[begin] in " \t":
-        begin += 1
-    stop = begin
-    while stop < len(text) and text[stop].isalnum():
-        stop += 1
-    return text[begin:stop].lower()
+def _words_after(text: str, end: int) -> set[str]:
+    """The next word after ``end`` and the next two ("home"; "a casa")."""
+    words = _WORDS.findall(text, end, min(len(text), end + 40))[:2]
+    if not words or (end < len(text) and text[end].isalnum()):
+        return set()
+    folded = [w.lower() for w in words]
+    return {folded[0], " ".join(folded)}
 
 
 def _possessive_after(text: str, end: int) -> bool:
@@ -418,57 +418,69 @@ def is_person(
     span: tuple[int, int] | None,
     *,
     inflected: bool = False,
+    stem: str | None = None,
     known: bool = False,
 ) -> bool:
     """Whether the capitalised name at ``text[start:end]`` names a person here.
 
     ``span`` is the user-authored span holding it (a label), None elsewhere in a log line;
-    ``known``: it is an account holder's name, not a name from the list.
+    ``inflected``: the name carries an ending of its ``stem``; ``known``: it is an account
+    holder's name, not a name from the list.
 
-    * A brand (``not_names``) never is; a possessive after it ("Jacob's", "Çiçek'in"), a
-      title or greeting before it ("Oma", "member", "Buenas noches"), a presence word
-      after it ("Mia home", "Olive dort"), or a device's host name around it
-      ("iPhone-de-Mercedes") always is.
+    * A brand (``not_names``) never is; the evidence of ``_person_around`` (a possessive,
+      a title or greeting before it, a presence word after it, a device's host name around
+      it, a person key before its label) always makes it one.
     * A name that is also an ordinary word needs more: a function word ("Will", "Sara",
-      "Hans") when it opens its span or sentence ("Will it rain"; not "Lampe Hans") or is
-      a rare name ("OpenWrt One"),
-      an everyday noun ("Summer", "Luce", "Pilar") unless a person word stands before it
-      inside a label ("Radiador de Pilar"; not "Luce soggiorno", "enabled for Ruby").
+      "Hans") when it opens its span or sentence ("Will it rain"; not "Lampe Hans",
+      "Mias Kamera") or is a rare name ("OpenWrt One"); an everyday noun ("Summer", "Luce",
+      "Pilar") unless a person word or a thing's name stands before it inside a label
+      ("Radiador de Pilar", "Lampe Clara"; not "Luce soggiorno", "enabled for Ruby").
     * Otherwise an account holder's name always is; a listed first name is in a label,
-      after a person word ("für Tobias", "di Elena") or in an inflected form that is no
-      other name ("Marias", "Zbigniewa"; "Ann" + "a" is just "Anna").
+      after a person word ("für Tobias", "di Elena") or a thing's name ("Lampe Finn"), or
+      in an inflected form that is no other name ("Marias"; "Ann" + "a" is just "Anna").
     """
     if folded_name in _not_names() or folded_name in _person_titles():
         return False  # "Philips", "Oma"
     before = _word_before(text, start, span[0] if span else 0)
-    if (
-        _possessive_after(text, end)
-        or before in _person_titles()
-        or _word_after(text, end) in _words_after()
-        or _in_device_host_name(text, start, end)
-    ):
+    if _person_around(text, start, end, span, before):
         return True
-    if folded_name in stop_words() and (
-        _at_start(text, start, span) or name_frequencies().get(folded_name, 0) < COMMON_NAME_FREQUENCY
-    ):
-        return False  # "Will it rain", "OpenWrt One"; not "Lampe Hans"
+    at_start = _at_start(text, start, span)
+    if folded_name in stop_words():
+        common = (
+            name_frequencies().get(stem if inflected and stem else folded_name, 0) >= COMMON_NAME_FREQUENCY
+        )
+        if not common or (at_start and not inflected):
+            return False  # "Will it rain", "OpenWrt One"; not "Lampe Hans", "Mias Kamera"
+    inside_label = span is not None and not at_start
     if folded_name in common_nouns() and not (
-        before in _person_words()
-        and ((span is not None and not _at_start(text, start, span)) or _titled_phrase(text, start))
+        (inside_label and (before in _person_words() or before in common_nouns()))
+        or (before in _person_words() and _titled_phrase(text, start))
     ):
         return False
     if known:
         return True
     inflected = inflected and folded_name not in _folded_first_names()
-    # A thing's name before it is evidence too: "Lampe Finn", "Kinderzimmer Ethan".
     return inflected or before in _person_words() or before in common_nouns() or span is not None
+
+
+def _person_around(text: str, start: int, end: int, span: tuple[int, int] | None, before: str) -> bool:
+    """Evidence of a person around a name, whatever the name is."""
+    if _possessive_after(text, end) or before in _person_titles():
+        return True  # "Jacob's", "Çiçek'in"; "Oma Rose", "Buenas noches Alba"
+    if _words_after(text, end) & _after_words():
+        return True  # "Mia home", "Serena a casa"
+    if _in_device_host_name(text, start, end):
+        return True  # "iPhone-de-Mercedes"
+    # The key or topic word before a label that is just a name: "by":"Serena", presence/Olive
+    return span is not None and span[0] == start and _word_before(text, span[0], 0) in _person_keys()
 
 
 # Japanese: given names are written in kanji (or hiragana) and are in no name list here, so
 # a run of one to three kanji (two to four hiragana) counts as a name only with grammar
 # around it: an honorific after it (さん, くん, ちゃん, 様), a presence word (帰宅, 外出), a
-# greeting before it (おやすみ, おはよう), or, inside a label, the possessive の or the whole
-# label ("home/presence/理恵"). Room and household words (寝室, 玄関, 子供) are not names.
+# greeting before it (おやすみ, おはよう), the possessive の when the name begins a word
+# ("to 和也のエアコン"), a whole label ("home/presence/理恵"), or the evidence any name has
+# (``_person_around``). Room and household words (寝室, 玄関, 子供) are not names.
 _CJK = "\u3040-\u30ff\u3400-\u9fff"
 _JAPANESE_NAME = re.compile(
     rf"(?<![{_CJK}])(?P<name>[\u3400-\u9fff]{{1,3}}|[\u3040-\u309f]{{2,4}})"
@@ -489,9 +501,10 @@ def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
             continue
         greeted = any(text[:start].endswith(greeting) for greeting in _JAPANESE_GREETINGS)
         span = next((s for s in spans if s[0] <= start and end <= s[1]), None)
-        label = span is not None and (after == "の" or (span[0] == start and span[1] == end))
-        titled = _word_before(text, start, 0) in _person_titles()
-        if (after is not None and after != "の") or greeted or label or titled:
+        token_start = start == 0 or not text[start - 1].isalnum()
+        label = span is not None and span[0] == start and span[1] == end
+        around = _person_around(text, start, end, span, _word_before(text, start, 0))
+        if (after is not None and (after != "の" or token_start)) or greeted or label or around:
             found.append((start, end))
     return found
 
@@ -522,8 +535,13 @@ def _device_words() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _words_after() -> frozenset[str]:
+def _after_words() -> frozenset[str]:
     return frozenset(w.lower() for w in load_household_names().person_words_after)
+
+
+@functools.lru_cache(maxsize=1)
+def _person_keys() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_household_names().person_keys)
 
 
 @functools.lru_cache(maxsize=1)
