@@ -509,6 +509,11 @@ def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
     return found
 
 
+def is_listed_name(word: str) -> bool:
+    """Whether ``word`` (as written) is a first name of the list."""
+    return word.lower() in name_frequencies()
+
+
 def is_ambiguous(folded_name: str) -> bool:
     """A name that is also an ordinary word, so that ``is_person`` must see its context."""
     return folded_name in common_nouns() or folded_name in stop_words() or folded_name in _not_names()

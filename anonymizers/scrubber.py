@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import threading
 import traceback
 from collections import OrderedDict
@@ -52,7 +53,7 @@ from anonymizers.matching import (
     is_missing,
     on_word_boundaries,
 )
-from anonymizers.names import is_ambiguous, is_person
+from anonymizers.names import is_ambiguous, is_listed_name, is_person
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.recognizers.mac_address_recognizer import embedded_mac
 from anonymizers.settings import ScrubSettings
@@ -69,6 +70,7 @@ ENTITY_TYPE_FOR_KIND: dict[str, str] = {
     "username": "USERNAME",
     "ssid": "WIFI_SSID",
 }
+_WORD = re.compile(r"[^\W\d_]+")
 # Texts longer than this are not cached: templated lines are short, and long texts
 # (stack traces, documents) rarely repeat and would crowd the cache.
 CACHE_MAX_TEXT_CHARS = 2048
@@ -317,10 +319,11 @@ class TextScrubber:
         return {text: tuple(found) for text, found in findings.items()}
 
     def _ordinary(self, text: str, result: RecognizerResult) -> bool:
-        """A finding that is only an everyday word: the app's room and scene vocabulary, or
-        a one-word name from spaCy NER that is also an ordinary word ("Lampe", "Aurora")
-        where ``names.is_person`` sees no person. (The phrase recognizers' names come with
-        their own evidence.)"""
+        """A finding that is only everyday words: the app's room and scene vocabulary, or a
+        name from spaCy NER whose words are ordinary words ("Lampe", "Aurora", "Sol de
+        tarde") where ``names.is_person`` sees no person: NER on a short label takes most
+        capitalised words for names. (The phrase recognizers' names come with their own
+        evidence.)"""
         start, end = result.start, result.end
         folded = text[start:end].casefold()
         if folded in self._allowed:
@@ -328,10 +331,16 @@ class TextScrubber:
         metadata = result.recognition_metadata or {}
         if metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY) != SpacyRecognizer.__name__:
             return False
-        if not is_ambiguous(folded):
-            return False
         span = (0, len(text)) if self.settings.labels else None
-        return not is_person(text, start, end, folded, span, known=True)
+        words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text[start:end])]
+        ambiguous = [(a, b) for a, b in words if is_ambiguous(text[a:b].casefold())]
+        if not ambiguous:
+            return False
+        if any(is_person(text, a, b, text[a:b].casefold(), span, known=True) for a, b in ambiguous):
+            return False
+        # No ambiguous word is a name here; keep the finding only if another word is a
+        # listed first name ("Anna Lichterkette" stays a name, "Lichterkette Rose" does not).
+        return not any(is_listed_name(text[a:b]) for a, b in words if (a, b) not in ambiguous)
 
     def _ner_artifacts(self, jobs: list[tuple[str, int, str, list[str]]]) -> dict[int, NlpArtifacts]:
         """spaCy output for the chunks that may hold names, computed with ``nlp.pipe``."""
