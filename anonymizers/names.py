@@ -487,6 +487,9 @@ _JAPANESE_NAME = re.compile(
     rf"(?=(?P<after>さん|くん|ちゃん|様|君|帰宅|外出|の)|[^{_CJK}]|$)"
 )
 _JAPANESE_GREETINGS = ("おやすみ", "おはよう", "ようこそ", "お帰り", "おかえり")
+_GREETED_NAME = re.compile(
+    rf"(?:{'|'.join(_JAPANESE_GREETINGS)})(?P<name>[\u3400-\u9fff]{{1,3}})(?![\u3400-\u9fff])"
+)
 
 
 def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -506,6 +509,9 @@ def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
         around = _person_around(text, start, end, span, _word_before(text, start, 0))
         if (after is not None and (after != "の" or token_start)) or greeted or label or around:
             found.append((start, end))
+    found.extend(
+        m.span("name") for m in _GREETED_NAME.finditer(text) if m.group("name") not in common_nouns()
+    )
     return found
 
 

@@ -232,3 +232,59 @@ def test_every_form_is_a_key_of_one_automaton() -> None:
         "Schmidts",
     ]
     assert household_matcher().size >= len(first_names())
+
+
+# --- evidence around a name ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ('mqtt: publish home/Cocina/state {"state":"on","by":"Serena"}', "Serena"),  # a person key
+        ('mqtt: home/presence/Olive payload {"home":true}', "Olive"),  # a presence topic
+        ("geofence: Tobias left home radius 150m", "Tobias"),  # a presence word after it
+        ("scene=Mia home", "Mia"),
+        ("scene=Serena a casa", "Serena"),  # two words after it
+        ("Client iPhone-de-Mercedes disconnected.", "Mercedes"),  # a device's host name
+        ("lease 1795849825 192.168.2.214 Galaxy-A54-Ayse *", "Ayse"),
+        ("Server startup complete. Host name is PC-Antoine.local.", "Antoine"),
+        ('D/HomeApp(3769): rename 3D49 -> "Çiçek için ışık"', "Çiçek"),  # a Turkish postposition
+        ("renamed 0x00158d000c71b5ca to Luce di Serena", "Serena"),  # a label-shaped phrase
+        ("scene=Buenas noches Alba", "Alba"),  # a greeting before it
+        ("scene=Lampe d'Élodie", "Élodie"),  # an elided article; matched without accents
+        ("host Galaxy-A54-Cicek joined", "Cicek"),  # ... and the other way round
+    ],
+)
+def test_evidence_around_a_household_name(log_scrubber: TextScrubber, line: str, name: str) -> None:
+    result = scrubbed(log_scrubber, line)
+    assert name not in result
+    assert "<PERSON>" in result
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "OpenWrt One",  # a function word that is only a rare name
+        "Lichterkette Rose",  # spaCy's name made only of ordinary words
+        "Sol de tarde",
+        "Lampada viola",
+    ],
+)
+def test_labels_made_of_ordinary_words_stay(label: str) -> None:
+    scrubber = TextScrubber(ScrubSettings(labels=True, ner=True), TEST_KEY)
+    assert scrubbed(scrubber, label) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("おやすみ颯太", "おやすみ<PERSON>"),  # a greeting
+        ("颯太くんの部屋", "<PERSON>くんの部屋"),  # an honorific
+        ("Successfully renamed to 和也のエアコン", "Successfully renamed to <PERSON>のエアコン"),
+        ("geofence: 美穂 left home radius 150m", "geofence: <PERSON> left home radius 150m"),
+        ("玄関のライト", "玄関のライト"),  # a room word is no name
+        ("電池の残量 20%", "電池の残量 20%"),
+    ],
+)
+def test_japanese_given_names_by_their_grammar(log_scrubber: TextScrubber, text: str, expected: str) -> None:
+    assert scrubbed(log_scrubber, text) == expected
