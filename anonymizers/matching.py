@@ -23,6 +23,7 @@ from anonymizers.names import (
     MAX_ENDING_CHARS,
     NameForms,
     first_names,
+    has_japanese,
     is_ambiguous,
     is_person,
     japanese_names,
@@ -283,10 +284,11 @@ class HouseholdNameMatcher:
             span = spans.around(start, end)
             if is_person(text, start, end, surface, span, inflected=inflected, stem=stem):
                 found.append(Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE))
-        found.extend(
-            Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE)
-            for start, end in japanese_names(text, spans.all())
-        )
+        if has_japanese(text):
+            found.extend(
+                Finding(start, end, "PERSON", HOUSEHOLD_NAME_SCORE)
+                for start, end in japanese_names(text, spans.all())
+            )
         return found
 
 

@@ -486,16 +486,19 @@ _JAPANESE_NAME = re.compile(
     rf"(?<![{_CJK}])(?P<name>[\u3400-\u9fff]{{1,3}}|[\u3040-\u309f]{{2,4}})"
     rf"(?=(?P<after>さん|くん|ちゃん|様|君|帰宅|外出|の)|[^{_CJK}]|$)"
 )
+_JAPANESE_CHAR = re.compile("[\u3040-\u30ff\u3400-\u9fff]")
 _JAPANESE_GREETINGS = ("おやすみ", "おはよう", "ようこそ", "お帰り", "おかえり")
 _GREETED_NAME = re.compile(
     rf"(?:{'|'.join(_JAPANESE_GREETINGS)})(?P<name>[\u3400-\u9fff]{{1,3}})(?![\u3400-\u9fff])"
 )
 
 
+def has_japanese(text: str) -> bool:
+    return _JAPANESE_CHAR.search(text) is not None
+
+
 def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Where ``text`` holds a Japanese given name, by the grammar around it (see above)."""
-    if not any("\u3040" <= char <= "\u9fff" for char in text):
-        return []
     found = []
     for match in _JAPANESE_NAME.finditer(text):
         start, end = match.span("name")

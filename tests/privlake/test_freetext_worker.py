@@ -19,7 +19,8 @@ def test_a_worker_exempts_its_engines_from_the_garbage_collector_and_still_colle
         inputs = ["message", "account_id", "device_serial", "mac_address", "ip_address", "wifi_networks"]
         batch = [
             pa.array(["sshd: Failed password for bob from 10.0.0.5 port 22"]),
-            pa.array(["acct-0001"]), pa.array(["SN-0001"]), pa.array(["a4:c1:38:00:00:01"]), pa.array(["10.0.0.5"]),
+            pa.array(["acct-0001"]), pa.array(["SN-0001"]),
+            pa.array(["a4:c1:38:00:00:01"]), pa.array(["10.0.0.5"]),
             pa.array([["HomeNet"]], pa.list_(pa.string())),
         ]
         result = scrub_arrays(plan, inputs, *batch).to_pylist()[0]
