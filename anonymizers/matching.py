@@ -19,17 +19,14 @@ from typing import NamedTuple
 import ahocorasick
 import phonenumbers
 
-from anonymizers.names import (
-    MAX_ENDING_CHARS,
-    NameForms,
-    first_names,
+from anonymizers.name_context import (
     has_japanese,
     is_ambiguous,
     is_person,
     japanese_names,
-    name_forms,
     user_authored_spans,
 )
+from anonymizers.names import MAX_ENDING_CHARS, NameForms, first_names, name_forms
 
 # Tie-break between findings of equal score and length on the same text: the more
 # specific (and joinable) type names the replacement. Unknown types rank last.

@@ -53,7 +53,8 @@ from anonymizers.matching import (
     is_missing,
     on_word_boundaries,
 )
-from anonymizers.names import is_ambiguous, is_listed_name, is_person
+from anonymizers.name_context import is_ambiguous, is_person
+from anonymizers.names import is_listed_name
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.recognizers.mac_address_recognizer import embedded_mac
 from anonymizers.settings import ScrubSettings

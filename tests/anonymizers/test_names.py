@@ -11,13 +11,13 @@ from __future__ import annotations
 import pytest
 
 from anonymizers.matching import KnownIdentifierMatcher, fold, household_matcher
+from anonymizers.name_context import user_authored_spans
 from anonymizers.names import (
     NameForms,
     first_names,
     load_household_names,
     load_inflections,
     ordinary_words,
-    user_authored_spans,
 )
 from anonymizers.scrubber import ScrubSettings, TextScrubber
 from tests.anonymizers.conftest import TEST_KEY
