@@ -93,7 +93,7 @@ def _in_device_host_name(text: str, start: int, end: int) -> bool:
         begin -= 1
     stop = _HOST_NAME_CHARS.match(text, end)
     host = text[begin : stop.end() if stop else end].lower()
-    return any(part in _device_words() for part in re.split(r"[-_.]", host))
+    return any(part in _words("device_words") for part in re.split(r"[-_.]", host))
 
 
 def _words_after(text: str, end: int) -> set[str]:
@@ -151,11 +151,12 @@ def is_person(
       "Mias Kamera") or is a rare name ("OpenWrt One"); an everyday noun ("Summer", "Luce",
       "Pilar") unless a person word or a thing's name stands before it inside a label
       ("Radiador de Pilar", "Lampe Clara"; not "Luce soggiorno", "enabled for Ruby").
-    * Otherwise an account holder's name always is; a listed first name is in a label,
-      after a person word ("für Tobias", "di Elena") or a thing's name ("Lampe Finn"), or
-      in an inflected form that is no other name ("Marias"; "Ann" + "a" is just "Anna").
+    * Otherwise an account holder's name always is; a listed first name is in a label
+      (unless it is a rare name), after a person word ("für Tobias", "di Elena") or a
+      thing's name ("Lampe Finn"), or in an inflected form that is no other name
+      ("Marias"; "Ann" + "a" is just "Anna").
     """
-    if folded_name in _not_names() or folded_name in _person_titles():
+    if folded_name in _words("not_names") or folded_name in _words("person_titles"):
         return False  # "Philips", "Oma"
     before = _word_before(text, start, span[0] if span else 0)
     if _person_around(text, start, end, span, before):
@@ -169,26 +170,29 @@ def is_person(
             return False  # "Will it rain", "OpenWrt One"; not "Lampe Hans", "Mias Kamera"
     inside_label = span is not None and not at_start
     if folded_name in common_nouns() and not (
-        (inside_label and (before in _person_words() or before in common_nouns()))
-        or (before in _person_words() and _titled_phrase(text, start))
+        (inside_label and (before in _words("person_words_before") or before in common_nouns()))
+        or (before in _words("person_words_before") and _titled_phrase(text, start))
     ):
         return False
     if known:
         return True
     inflected = inflected and folded_name not in _folded_first_names()
-    return inflected or before in _person_words() or before in common_nouns() or span is not None
+    # A thing's name before it is evidence too ("Lampe Finn", "Kinderzimmer Ethan"); a rare
+    # name ("Beet" in "Erika im Beet") is not a name just for being in a label.
+    evident = inflected or before in _words("person_words_before") or before in common_nouns()
+    return evident or (span is not None and name_frequencies().get(folded_name, 0) > 1)
 
 
 def _person_around(text: str, start: int, end: int, span: tuple[int, int] | None, before: str) -> bool:
     """Evidence of a person around a name, whatever the name is."""
-    if _possessive_after(text, end) or before in _person_titles():
+    if _possessive_after(text, end) or before in _words("person_titles"):
         return True  # "Jacob's", "Çiçek'in"; "Oma Rose", "Buenas noches Alba"
-    if _words_after(text, end) & _after_words():
+    if _words_after(text, end) & _words("person_words_after"):
         return True  # "Mia home", "Serena a casa"
     if _in_device_host_name(text, start, end):
         return True  # "iPhone-de-Mercedes"
     # The key or topic word before a label that is just a name: "by":"Serena", presence/Olive
-    return span is not None and span[0] == start and _word_before(text, span[0], 0) in _person_keys()
+    return span is not None and span[0] == start and _word_before(text, span[0], 0) in _words("person_keys")
 
 
 # Japanese: given names are written in kanji (or hiragana) and are in no name list here, so
@@ -236,7 +240,7 @@ def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
 
 def is_ambiguous(folded_name: str) -> bool:
     """A name that is also an ordinary word, so that ``is_person`` must see its context."""
-    return folded_name in common_nouns() or folded_name in stop_words() or folded_name in _not_names()
+    return folded_name in common_nouns() or folded_name in stop_words() or folded_name in _words("not_names")
 
 
 @functools.lru_cache(maxsize=1)
@@ -244,31 +248,7 @@ def _folded_first_names() -> frozenset[str]:
     return frozenset(name.lower() for name in first_names())
 
 
-@functools.lru_cache(maxsize=1)
-def _not_names() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_household_names().not_names)
-
-
-@functools.lru_cache(maxsize=1)
-def _person_titles() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_household_names().person_titles)
-
-
-@functools.lru_cache(maxsize=1)
-def _device_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_household_names().device_words)
-
-
-@functools.lru_cache(maxsize=1)
-def _after_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_household_names().person_words_after)
-
-
-@functools.lru_cache(maxsize=1)
-def _person_keys() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_household_names().person_keys)
-
-
-@functools.lru_cache(maxsize=1)
-def _person_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_household_names().person_words_before)
+@functools.lru_cache(maxsize=8)
+def _words(field: str) -> frozenset[str]:
+    """One word list of ``household_names.yaml``, folded."""
+    return frozenset(w.lower() for w in getattr(load_household_names(), field))
