@@ -73,6 +73,11 @@ def _word_before(text: str, start: int, floor: int) -> str:
     return text[begin:end].lower()
 
 
+def _words_before(text: str, start: int) -> str:
+    """The two words before ``start`` ("welcome home", "buenas noches")."""
+    return " ".join(w.lower() for w in _WORDS.findall(text, max(0, start - 40), start)[-2:])
+
+
 def _titled_phrase(text: str, start: int) -> bool:
     """ "Luce di Serena", "Cámara de Pilar": a capitalised word, a person word, then the name:
     the shape of a label even where no quote or key marks it."""
@@ -156,14 +161,17 @@ def is_person(
       thing's name ("Lampe Finn"), or in an inflected form that is no other name
       ("Marias"; "Ann" + "a" is just "Anna").
     """
-    if folded_name in _words("not_names") or folded_name in _words("person_titles"):
-        return False  # "Philips", "Oma"
+    if not known and (folded_name in _words("not_names") or folded_name in _words("person_titles")):
+        return False  # "Philips", "Oma" (an account holder may be called Ring or Philips)
     before = _word_before(text, start, span[0] if span else 0)
-    if _person_around(text, start, end, span, before):
+    if _person_around(text, start, end, span, before) or _words_before(text, start) in _words(
+        "person_titles"
+    ):
         return True
     at_start = _at_start(text, start, span)
     if folded_name in stop_words():
-        common = (
+        # An account holder's name is a name whatever the list says ("Diez", a surname).
+        common = known or (
             name_frequencies().get(stem if inflected and stem else folded_name, 0) >= COMMON_NAME_FREQUENCY
         )
         if not common or (at_start and not inflected):

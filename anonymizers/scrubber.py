@@ -54,7 +54,6 @@ from anonymizers.matching import (
     on_word_boundaries,
 )
 from anonymizers.name_context import is_ambiguous, is_person
-from anonymizers.names import is_listed_name
 from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.recognizers.mac_address_recognizer import embedded_mac
 from anonymizers.settings import ScrubSettings
@@ -312,36 +311,43 @@ class TextScrubber:
                 )
             except Exception as exc:
                 raise _failure("Presidio analysis", exc, first_index[text], len(text)) from None
-            findings[text].extend(
-                Finding(r.start + offset, r.end + offset, r.entity_type, r.score)
-                for r in results
-                if r.end > r.start and not self._ordinary(chunk, r)
-            )
+            for r in results:
+                kept = self._kept(chunk, r) if r.end > r.start else None
+                if kept is not None:
+                    findings[text].append(Finding(kept[0] + offset, kept[1] + offset, r.entity_type, r.score))
         return {text: tuple(found) for text, found in findings.items()}
 
-    def _ordinary(self, text: str, result: RecognizerResult) -> bool:
-        """A finding that is only everyday words: the app's room and scene vocabulary, or a
-        name from spaCy NER whose words are ordinary words ("Lampe", "Aurora", "Sol de
-        tarde") where ``names.is_person`` sees no person: NER on a short label takes most
-        capitalised words for names. (The phrase recognizers' names come with their own
-        evidence.)"""
+    def _kept(self, text: str, result: RecognizerResult) -> tuple[int, int] | None:
+        """The part of a Presidio finding to replace, or None for none of it.
+
+        The app's room and scene vocabulary is never replaced. spaCy NER on a short label
+        takes most capitalised words for names: its finding loses the ordinary words at
+        its edges (the room vocabulary, everyday nouns and stop words) that
+        ``name_context.is_person`` does not take for a person, so "Kinderzimmer Hannchen"
+        keeps "Hannchen" and "Sol de tarde" or "Aurora" keep nothing. (The phrase
+        recognizers' names come with their own evidence.)
+        """
         start, end = result.start, result.end
-        folded = text[start:end].casefold()
-        if folded in self._allowed:
-            return True
+        if text[start:end].casefold() in self._allowed:
+            return None
         metadata = result.recognition_metadata or {}
         if metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY) != SpacyRecognizer.__name__:
-            return False
+            return start, end
         span = (0, len(text)) if self.settings.labels else None
         words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text[start:end])]
-        ambiguous = [(a, b) for a, b in words if is_ambiguous(text[a:b].casefold())]
-        if not ambiguous:
-            return False
-        if any(is_person(text, a, b, text[a:b].casefold(), span, known=True) for a, b in ambiguous):
-            return False
-        # No ambiguous word is a name here; keep the finding only if another word is a
-        # listed first name ("Anna Lichterkette" stays a name, "Lichterkette Rose" does not).
-        return not any(is_listed_name(text[a:b]) for a, b in words if (a, b) not in ambiguous)
+
+        def ordinary(word: tuple[int, int]) -> bool:
+            folded = text[word[0] : word[1]].casefold()
+            return is_ambiguous(folded) and not is_person(text, word[0], word[1], folded, span, known=True)
+
+        count = len(words)
+        while words and ordinary(words[0]):
+            words.pop(0)
+        while words and ordinary(words[-1]):
+            words.pop()
+        if not words or (len(words) < count and not any(text[a].isupper() for a, _ in words)):
+            return None  # nothing left, or only lower-case words ("Sol de tarde")
+        return words[0][0], words[-1][1]
 
     def _ner_artifacts(self, jobs: list[tuple[str, int, str, list[str]]]) -> dict[int, NlpArtifacts]:
         """spaCy output for the chunks that may hold names, computed with ``nlp.pipe``."""
