@@ -176,6 +176,20 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["3c:22:fb:12:34:56"],
         ["hostapd: wlan0: STA mac_", " IEEE 802.11: associated (aid 1)"],
     ),
+    # a DHCPv6 DUID-LLT (RFC 8415) ends in the client's MAC; its type and time stay
+    (
+        "dnsmasq-dhcp[2231]: DHCPREPLY(br0) 2001:db8:1::1a7e "
+        "00:01:00:01:2c:7e:91:3f:8c:be:be:12:34:56 android-phone",
+        ["8c:be:be:12:34:56"],
+        ["DHCPREPLY(br0) <IP_ADDRESS> 00:01:00:01:2c:7e:91:3f:mac_"],
+    ),
+    # zigbee2mqtt's IEEE addresses (an IEEE company id in the first octets), with no
+    # context word near them
+    (
+        "Zigbee2MQTT:info  2026-11-28 17:32:31: Successfully renamed - 0x00124b00441c9ae5 to kitchen_lamp",
+        ["0x00124b00441c9ae5"],
+        ["Successfully renamed - mac_", " to kitchen_lamp"],
+    ),
     # user names and e-mail addresses in URLs, home directories
     (
         "git-remote-https: GET https://jdoe:s3cr3t@git.example.com/repo.git 200",
@@ -249,6 +263,12 @@ INTACT = [
     "session 4cbd4a3e-8a10-4c1b-9f3e-1a2b3c4d5e6f started",
     "esp32: chip id 5e4f3a2b1c0d9e8f7a6b5c4d, sha1 3f786850e387550fdab836ed7e6dc881de23001b",
     "trace 3f786850e387.550fdab836ed.7e6dc881de23 dropped",
+    # memory addresses, padded numbers and Matter fabric ids in the EUI-64 0x form
+    "E/AndroidRuntime(4242): FATAL EXCEPTION at 0x0000007b2c3d4e5f",
+    "BUG: unable to handle page fault for address: 0xffff888003a1b2c0",
+    "segfault at 0x7ffd5e3a1b20 ip 0x55d1c3a2b4f1 sp 0x7ffd5e3a1a00",
+    "CHIP:CTL: Commissioning complete for node ID 0x00000000000A1B2C: success",
+    "CHIP:DL: Fabric index 1 fabric id 0x341B6C72F113513E committed",
     # timestamps, pid/tid pairs and IRQ lists are no phone numbers
     "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block "
     "blk_38865049064139660 terminating",
