@@ -14,6 +14,7 @@ import pydantic
 import pytest
 
 from anonymizers.recognizers.mac_address_recognizer import MacAddressRecognizer, embedded_mac
+from anonymizers.recognizers.phone_recognizer import PhoneRecognizer
 from anonymizers.scrubber import ScrubSettings, TextScrubber
 from privlake.config import DeidentifyConfig
 from tests.anonymizers.conftest import TEST_KEY
@@ -276,6 +277,9 @@ INTACT = [
     "03-17 16:13:38.811 1702 17022 D WindowManager: printFreezingDisplayLogs",
     "ACPI: PCI Interrupt Link [LNKA] (IRQs 3 4 5 6 7 9 10 *11 12 14 15)",
     "worker 3212 3456 started",  # a valid Danish number, but not grouped as one
+    # versions, addresses and zero-padded counters are no phone numbers
+    "frame 0000012345 dropped after 1795888284 s",
+    "batch 00123456789 committed",
     # epoch seconds plus a year are no card number, a block id is no ICCID
     "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 "
     "crond(pam_unix)[2915]: session closed for user root",
@@ -309,12 +313,40 @@ def test_look_alikes_stay_intact(log_scrubber: TextScrubber, line: str) -> None:
         ("callback 06 12 34 56 78 queued", "06 12 34 56 78"),
         # Grouped against the plan, but a phone word vouches for it.
         ("sms to 3212 3456 failed", "3212 3456"),
+        # Chunked for reading out (three or more groups of two to five digits).
+        ("invite sent to 0151 649 35466", "0151 649 35466"),
+        ("ticket opened by a customer (07504 802 264) about a device", "07504 802 264"),
+        ("verification code sent to 0034 670 633 896 (template otp_v3)", "0034 670 633 896"),
+        # A bare mobile number with its trunk prefix.
+        ("verification code sent to 0738101935 (template otp_v3)", "0738101935"),
+        ("invite sent to 09064633032", "09064633032"),
+        # Dotted notation.
+        ("verification code sent to 303.316.9691 (template otp_v3)", "303.316.9691"),
+        # International notation, even where the plan has not allocated the block.
+        ('mqtt: home/presence payload {"home":true,"phone":"+33694712343"}', "+33694712343"),
+        ("ticket opened by a customer (+12121977265) about a device", "+12121977265"),
+        ("code sent to +33 (0)6 94 71 23 43 (template otp_v3)", "+33 (0)6 94 71 23 43"),
+        # Exactly the region's national notation, though not allocated.
+        ("invite sent to 07.21.89.37.87", "07.21.89.37.87"),
+        ("invite sent to 303-170-1292", "303-170-1292"),
     ],
 )
 def test_phone_numbers_written_as_numbers_are_still_found(
     log_scrubber: TextScrubber, line: str, phone: str
 ) -> None:
     assert scrub(log_scrubber, line) == line.replace(phone, "<PHONE_NUMBER>")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ota: running firmware 1.0.7.20, update 10.4.12.1 available",
+        "dnsmasq-dhcp[4242]: DHCPACK(br0) 192.168.178.136 from 10.100.200.150",
+        "kernel: [ 12345.678901] usb 1-1.4: new device 2024.11.19 10.20.30.40",
+    ],
+)
+def test_dotted_versions_and_addresses_are_no_phone_numbers(line: str) -> None:
+    assert PhoneRecognizer().analyze(line, ["PHONE_NUMBER"]) == []
 
 
 def test_card_iban_and_iccid_are_off_by_default_and_can_be_switched_on() -> None:
