@@ -211,6 +211,37 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
             "and C:\\Users\\<USERNAME>\\AppData\\Local"
         ],
     ),
+    # user names in home-server log formats and paths
+    (
+        "nextcloud: PROPFIND /remote.php/dav/files/jdoe/Photos/ 207 (a1b2c3)",
+        ["jdoe"],
+        ["PROPFIND /remote.php/dav/files/<USERNAME>/Photos/ 207 (a1b2c3)"],
+    ),
+    (
+        'mqtt: owntracks/jdoe/phone {"_type":"location","acc":12,"batt":81,"tst":1795888284}',
+        ["jdoe"],
+        ['mqtt: owntracks/<USERNAME>/phone {"_type":"location","acc":12,"batt":81,"tst":1795888284}'],
+    ),
+    (
+        "mosquitto[51991]: New client connected from 10.0.0.7:57522 as ec472c7b (p2, c1, k60, u'j.doe').",
+        ["j.doe"],
+        ["as ec472c7b (p2, c1, k60, u'<USERNAME>')."],
+    ),
+    (
+        "smbd[1234]: jdoe opened file Documents/report.pdf read=Yes write=No (numopen=1)",
+        ["jdoe"],
+        ["smbd[1234]: <USERNAME> opened file Documents/report.pdf read=Yes write=No (numopen=1)"],
+    ),
+    (
+        'vsftpd: [pid 4242] [jdoe] OK UPLOAD: Client "10.0.0.7", "/mnt/usb/clip-1.mp4", 1048576 bytes',
+        ["jdoe"],
+        ['vsftpd: [pid 4242] [<USERNAME>] OK UPLOAD: Client "<IP_ADDRESS>"'],
+    ),
+    (
+        'mqtt-bridge: topic \'home/lamp/set\' payload {"brightness":180,"requested_by":"jdoe"}',
+        ["jdoe"],
+        ['payload {"brightness":180,"requested_by":"<USERNAME>"}'],
+    ),
     # a device host name that carries its owner's name without a separator
     (
         "Jul  1 09:01:05 janesMacBook-Pro kernel[0]: AirPort: Link Up on en0",
@@ -278,6 +309,10 @@ INTACT = [
     "ACPI: PCI Interrupt Link [LNKA] (IRQs 3 4 5 6 7 9 10 *11 12 14 15)",
     "worker 3212 3456 started",  # a valid Danish number, but not grouped as one
     # versions, addresses and zero-padded counters are no phone numbers
+    # the words around the home-server shapes, and their system accounts
+    "nextcloud: PROPFIND /remote.php/dav/files/ 207",
+    "smbd[1234]: root opened file share/config.ini read=Yes write=No (numopen=1)",
+    'vsftpd: [pid 4242] [ftp] OK LOGIN: Client "::1"',
     "frame 0000012345 dropped after 1795888284 s",
     "batch 00123456789 committed",
     # epoch seconds plus a year are no card number, a block id is no ICCID
