@@ -191,6 +191,18 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["0x00124b00441c9ae5"],
         ["Successfully renamed - mac_", " to kitchen_lamp"],
     ),
+    # network names in ESP-IDF's station event and a controller's station line
+    (
+        "I (34354) wifi:connected with Familie Meier, 2.OG, aid = 2, channel 6, BW20, "
+        "bssid = 50:c7:bf:79:ad:f2",
+        ["Familie Meier, 2.OG"],
+        ["I (34354) wifi:connected with <WIFI_SSID>, aid = 2, channel 6, BW20, bssid = mac_"],
+    ),
+    (
+        'controller: STA 32:b6:31:99:29:d9 associated with AP 3c:07:54:c6:c3:91 on "Novak-5G" ch 36 rssi -54',
+        ["Novak-5G"],
+        ['on "<WIFI_SSID>" ch 36 rssi -54'],
+    ),
     # user names and e-mail addresses in URLs, home directories
     (
         "git-remote-https: GET https://jdoe:s3cr3t@git.example.com/repo.git 200",
@@ -309,6 +321,8 @@ INTACT = [
     "ACPI: PCI Interrupt Link [LNKA] (IRQs 3 4 5 6 7 9 10 *11 12 14 15)",
     "worker 3212 3456 started",  # a valid Danish number, but not grouped as one
     # versions, addresses and zero-padded counters are no phone numbers
+    # a quoted name after an access point that is not its network
+    'controller: AP upgraded to "6.6.55" by schedule',
     # the words around the home-server shapes, and their system accounts
     "nextcloud: PROPFIND /remote.php/dav/files/ 207",
     "smbd[1234]: root opened file share/config.ini read=Yes write=No (numopen=1)",
