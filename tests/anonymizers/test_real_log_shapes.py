@@ -191,6 +191,12 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["0x00124b00441c9ae5"],
         ["Successfully renamed - mac_", " to kitchen_lamp"],
     ),
+    # an address after an update word in a line not about firmware (dynamic DNS)
+    (
+        "ddclient[812]: SUCCESS: home.example.org: update 81.35.190.244 good",
+        ["81.35.190.244"],
+        ["home.example.org: update <IP_ADDRESS> good"],
+    ),
     # network names in ESP-IDF's station event and a controller's station line
     (
         "I (34354) wifi:connected with Familie Meier, 2.OG, aid = 2, channel 6, BW20, "
@@ -321,6 +327,9 @@ INTACT = [
     "ACPI: PCI Interrupt Link [LNKA] (IRQs 3 4 5 6 7 9 10 *11 12 14 15)",
     "worker 3212 3456 started",  # a valid Danish number, but not grouped as one
     # versions, addresses and zero-padded counters are no phone numbers
+    # the version an OTA line offers is no address
+    "ota: running firmware 1.0.7.20, update 10.4.12.1 available (lumi.sensor_motion.aq2)",
+    "fw: upgrade to 4.1.7.12 scheduled",
     # a quoted name after an access point that is not its network
     'controller: AP upgraded to "6.6.55" by schedule',
     # the words around the home-server shapes, and their system accounts
