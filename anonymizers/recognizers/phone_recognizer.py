@@ -25,8 +25,9 @@ People also write numbers in ways the plan's format does not spell out, and thes
 notations are accepted as well (``well_written``):
 
 - a valid number in three or more groups of two to five digits (``0151 649 35466``,
-  ``07504 802 264``, ``652 228 728``): how people chunk a number to read it out. IRQ
-  lists have one-digit groups, pid/tid pairs and HDFS timestamps two groups or six digits;
+  ``07504 802 264``, ``652 228 728``): how people chunk a number to read it out, starting
+  with the trunk prefix or the national format's first group. IRQ lists have one-digit
+  groups, pid/tid pairs and HDFS timestamps two groups or six digits;
 - a valid *mobile* number written bare with its trunk prefix (``0738101935``,
   ``09064633032``): a single leading zero, ten or eleven digits. Counters are not
   zero-padded to one zero, and epoch seconds do not start with one;
@@ -260,13 +261,21 @@ def _written_as_phone(raw: str, number: PhoneNumber) -> bool:
     international = raw[0] == "+" or raw.startswith("00")
     if raw.isdigit() and not international:
         return bool(_BARE_TRUNK_NUMBER.match(raw)) and phonenumbers.number_type(number) in _MOBILE_TYPES
-    return plausibly_grouped(raw, number) or _chunked_for_reading(raw)
+    return plausibly_grouped(raw, number) or _chunked_for_reading(raw, number, international)
 
 
-def _chunked_for_reading(raw: str) -> bool:
-    """Three or more groups of two to five digits (``0151 649 35466``)."""
-    groups = [len(group) for group in _DIGIT_GROUP.findall(raw)]
-    return len(groups) >= 3 and all(2 <= size <= 5 for size in groups)
+def _chunked_for_reading(raw: str, number: PhoneNumber, international: bool) -> bool:
+    """Three or more groups of two to five digits (``0151 649 35466``), starting as a
+    dialled number starts: an international prefix, the trunk prefix, or the first
+    group of the national format (``652 228 728`` as ``652 22 87 28``), so that lists of
+    4-digit numbers (``3512 4512 5512``) that some plan accepts stay."""
+    groups = _DIGIT_GROUP.findall(raw)
+    if len(groups) < 3 or not all(2 <= len(group) <= 5 for group in groups):
+        return False
+    if international or raw[0] == "0":
+        return True
+    national = _DIGIT_GROUP.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+    return bool(national) and national[0] == groups[0]
 
 
 def _in_phone_notation(candidate: str, regions: tuple[str, ...]) -> bool:

@@ -336,6 +336,7 @@ INTACT = [
     "nextcloud: PROPFIND /remote.php/dav/files/ 207",
     "smbd[1234]: root opened file share/config.ini read=Yes write=No (numopen=1)",
     'vsftpd: [pid 4242] [ftp] OK LOGIN: Client "::1"',
+    "crc 3512 4512 5512 ok",  # a valid Italian mobile, but a list of numbers
     "frame 0000012345 dropped after 1795888284 s",
     "batch 00123456789 committed",
     # epoch seconds plus a year are no card number, a block id is no ICCID
