@@ -33,6 +33,7 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "PL",
     "SE",
     "DK",
+    "CZ",
     "TR",
     "JP",
     "NL",

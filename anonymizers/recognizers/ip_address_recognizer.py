@@ -10,7 +10,8 @@ dotted and colon forms (validated with :mod:`ipaddress`, so ``13:04:05`` or
 ``BP-1347-10.190.173.170-14...``); only the address part is reported, the ISP domain stays.
 Version strings are the classic false positive: ``8.12.3`` and ``4.1.7_0012`` never
 have the shape, and a four-part ``1.2.3.4`` is vetoed when a version label sits right
-before it (``firmware 1.2.3.4``, ``v1.2.3.4``). Addresses that identify nobody
+before it (``firmware 1.2.3.4``, ``v1.2.3.4``), or an update word in a line about
+firmware (``running firmware 7.57, update 1.0.5.17 available``). Addresses that identify nobody
 (loopback, unspecified, broadcast, netmasks) are not reported.
 """
 
@@ -38,6 +39,12 @@ _VERSION_LABEL = regex.compile(
     r"[\s:=_\-]{0,3}|\bv)$",
     regex.IGNORECASE,
 )
+# "update 1.0.5.17", "upgrade to 4.1.7.12": a version when the line is about firmware
+# (``_FIRMWARE_LINE`` before it); a dynamic-DNS "update 10.0.0.5" is about an address.
+_UPDATE_LABEL = regex.compile(
+    r"\b(?:update|upgrade|updating|upgrading)(?:[ \t]+to)?[\s:=]{1,3}$", regex.IGNORECASE
+)
+_FIRMWARE_LINE = regex.compile(r"\b(?:firmware|fw|ota)\b", regex.IGNORECASE)
 _NETMASK_OCTETS = frozenset({"0", "128", "192", "224", "240", "248", "252", "254", "255"})
 
 
@@ -123,10 +130,17 @@ class IpAddressRecognizer(IotPatternRecognizer):
         return None if _identifies_someone(address, candidate) else False
 
     def reject_in_context(self, text: str, start: int, end: int) -> bool:
-        """Veto dotted quads labelled as versions: ``firmware 1.2.3.4``, ``v2.0.0.1``."""
+        """Veto dotted quads labelled as versions: ``firmware 1.2.3.4``, ``v2.0.0.1``, and
+        ``update 1.2.3.4`` in a line about firmware (``running firmware 1.1, update 1.0.5.17``)."""
         if text[start:end].count(".") != 3:
             return False
-        return bool(_VERSION_LABEL.search(text, max(0, start - 12), start))
+        if _VERSION_LABEL.search(text, max(0, start - 12), start):
+            return True
+        line_start = text.rfind("\n", 0, start) + 1
+        return bool(
+            _UPDATE_LABEL.search(text, max(line_start, start - 16), start)
+            and _FIRMWARE_LINE.search(text, line_start, start)
+        )
 
 
 def _identifies_someone(address: ipaddress.IPv4Address | ipaddress.IPv6Address, text: str) -> bool:

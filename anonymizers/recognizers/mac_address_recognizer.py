@@ -10,12 +10,23 @@ any shape after a key that names a hardware address (``mac=``, ``bssid:``, ``hwa
 Twelve hex digits that continue a longer hex run (a UUID's last group, a hash split
 by dashes or dots) are no MAC. An IPv6 address whose interface id is built from the
 MAC (EUI-64, ``fe80::1a2b:3cff:fe4d:5e6f``) is reported as that MAC: ``embedded_mac``
-recovers it, so the scrubber gives it the pseudonym of the device's MAC.
+recovers it, so the scrubber gives it the pseudonym of the device's MAC. A DHCPv6
+client id of the link-layer kinds (RFC 8415: DUID-LLT ``00:01:00:01:<time>:<MAC>``,
+DUID-LL ``00:03:00:01:<MAC>``, hardware type 1, Ethernet) ends in the client's MAC,
+which is replaced; the type and time stay. zigbee2mqtt prints IEEE (EUI-64) addresses
+as ``0x`` and sixteen hex digits, which memory addresses and zero-padded numbers share:
+the form counts without a context word only when its first octet is what IEEE assigns
+to a company (unicast, universally administered: the two low bits clear) and its first
+two octets are not zero (a padded number, a user-space pointer); kernel pointers
+(``0xffff...``) and PIE/stack addresses (``0x55...``, ``0x7f...``) have the low bit set.
+Matter's 64-bit fabric ids (``fabric id 0x...``) are chosen by the administrator, not
+assigned by IEEE: that form after ``fabric id`` is no hardware address.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern
@@ -28,6 +39,10 @@ _MAC_KEYS = (
     r"\b(?:mac|mac[_ \-]?addr(?:ess)?|macaddress|bssid|hwaddr|hw[_ ]addr|ether|"
     r"lladdr|station|sta|client[_ ]mac|wlan[_ ]mac|eth[_ ]mac|eui(?:-?48|-?64)?|ieee(?:[_ ]?addr(?:ess)?)?)"
 )
+
+
+# Matter (CHIP) logs a fabric's 64-bit id after these words; see the module docstring.
+_FABRIC_ID_BEFORE = re.compile(r"\bfabric[ _]?id[ \t]*[:=]?[ \t]*$", re.IGNORECASE)
 
 
 def embedded_mac(text: str) -> str | None:
@@ -102,9 +117,18 @@ class MacAddressRecognizer(IotPatternRecognizer):
             rf"(?<![\w]|{_HEX}:){_HEX}{{2}}(?::{_HEX}{{2}}){{7}}(?![\w]|:{_HEX})",
             0.95,
         ),
-        # zigbee2mqtt's 0x00158d0001a2b3c4; weak alone (kernel addresses look alike),
-        # confirmed by context (ieee, zigbee, device, joined).
-        Pattern("EUI-64 (0x)", rf"\b0x{_HEX}{{16}}\b", 0.4),
+        # zigbee2mqtt's 0x00158d0001a2b3c4. Memory addresses and padded numbers share the
+        # shape: ``invalidate_result`` drops those whose first octets no IEEE company id
+        # has (see the module docstring); context (ieee, zigbee, joined) raises the rest.
+        Pattern("EUI-64 (0x)", rf"\b0x{_HEX}{{16}}\b", 0.6),
+        # The MAC at the end of a DHCPv6 DUID-LLT (type 1, hardware type 1, four bytes
+        # of time) or DUID-LL (type 3, hardware type 1).
+        Pattern(
+            "MAC in DHCPv6 DUID",
+            rf"(?<![\w:])(?:00:01:00:01:(?:{_HEX}{{2}}:){{4}}|00:03:00:01:)\K"
+            rf"{_HEX}{{2}}(?::{_HEX}{{2}}){{5}}(?![\w]|:{_HEX})",
+            0.9,
+        ),
     ]
     CONTEXT: ClassVar[list[str]] = [
         "mac",
@@ -123,7 +147,17 @@ class MacAddressRecognizer(IotPatternRecognizer):
         "associated",
     ]
     TRIGGER = r"[0-9a-f]{2}[:\-][0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12}"
-    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {"MAC in IPv6 (EUI-64)": "ff:fe"}
+    PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
+        "MAC in IPv6 (EUI-64)": "ff:fe",
+        "EUI-64 (0x)": "0x[0-9a-f]{16}",
+        "MAC in DHCPv6 DUID": "00:0[13]:00:01:",
+    }
+
+    def reject_in_context(self, text: str, start: int, end: int) -> bool:
+        """A Matter fabric id (``fabric id 0x...``) is no IEEE address."""
+        if not text.startswith("0x", start):
+            return False
+        return _FABRIC_ID_BEFORE.search(text, max(0, start - 16), start) is not None
 
     _NOT_PERSONAL = frozenset({"000000000000", "ffffffffffff", "020000000000"})
 
@@ -136,4 +170,6 @@ class MacAddressRecognizer(IotPatternRecognizer):
         digits = "".join(c for c in pattern_text.lower() if c in "0123456789abcdef")
         if pattern_text[:2].lower() == "0x":
             digits = digits[1:]  # the "0" of "0x"; "x" was never kept
+            if int(digits[:2], 16) & 0x03 or digits[:4] == "0000":
+                return True  # no company's EUI-64: a pointer or a padded number
         return digits in self._NOT_PERSONAL or set(digits) <= {"0"}

@@ -20,6 +20,29 @@ digits, so HDFS timestamps (``081109 203615 148``), pid/tid pairs and IRQ lists
 written as people write numbers (``plausibly_grouped``): its separators sit between
 country code, trunk prefix, area/operator code and subscriber number, and the
 subscriber number is either unbroken or grouped as the region's plan groups it.
+
+People also write numbers in ways the plan's format does not spell out, and these
+notations are accepted as well (``well_written``):
+
+- a valid number in three or more groups of two to five digits (``0151 649 35466``,
+  ``07504 802 264``, ``652 228 728``): how people chunk a number to read it out, starting
+  with the trunk prefix or the national format's first group. IRQ lists have one-digit
+  groups, pid/tid pairs and HDFS timestamps two groups or six digits;
+- a valid *mobile* number written bare with its trunk prefix (``0738101935``,
+  ``09064633032``): a single leading zero, ten or eleven digits. Counters are not
+  zero-padded to one zero, and epoch seconds do not start with one;
+- the international notation (``+33639738618``, ``+1 (212) 197-7265``, ``0034 750 426 230``
+  with separators): a ``+`` or ``00`` and a country code mark a phone number whether or
+  not today's plan allocates the block (plans change, and the metadata lags), so a
+  number of a possible length for its country counts;
+- a national number of a possible length that is not valid, when written exactly in
+  its region's national notation (``07 24 87 39 49``, ``303-170-1292``): the same digits
+  in the same groups as ``phonenumbers`` formats them, starting with the trunk prefix
+  where the region has one, in three or more groups.
+
+Dotted notation (``07.21.89.37.87``, ``206.548.0184``) is a candidate when every group
+has at least two digits and the run is no IPv4 address (versions such as ``1.0.5.17``
+have one-digit groups, or too few digits).
 """
 
 from __future__ import annotations
@@ -40,8 +63,15 @@ from anonymizers.settings import DEFAULT_PHONE_REGIONS
 _ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$")
 # Versions and IPv4 (8.12.3, 10.0.0.1): three or more dotted groups of digits.
 _DOTTED_GROUPS = r"\d{1,4}(?:\.\d{1,4}){2,}"
-# A dotted run, or a decimal such as a kernel uptime (12345.678901), is no phone number.
+# A dotted run, or a decimal such as a kernel uptime (12345.678901), is no phone number,
+# unless written as dotted phone numbers are: every group two digits or more, and not
+# four groups of at most three digits (an IPv4 address).
 _DOTTED_RUN = regex.compile(rf"^{_DOTTED_GROUPS}$|^\d+\.\d+$")
+_DOTTED_PHONE = regex.compile(r"^\d{2,5}(?:\.\d{2,5}){2,4}$")
+_IPV4_SHAPE = regex.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+# A bare national mobile number with its trunk prefix (see the module docstring).
+_BARE_TRUNK_NUMBER = regex.compile(r"^0[1-9]\d{8,9}$")
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE})
 # A dotted run glued by a space to the digits after it ("192.168.1.20 22", an address and
 # its port): only what follows it is checked. Without this, every region rejects the
 # whole run in turn.
@@ -139,7 +169,12 @@ class PhoneRecognizer(IotPatternRecognizer):
                 # one, the number must be written like one (see the module docstring),
                 # so a bare digit run is not even looked up.
                 vouched = bool(_PHONE_WORDS.search(text, max(0, start - 40), start))
-                if not vouched and candidate.isdigit() and not candidate.startswith("00"):
+                if (
+                    not vouched
+                    and candidate.isdigit()
+                    and not candidate.startswith("00")
+                    and not _BARE_TRUNK_NUMBER.match(candidate)
+                ):
                     continue
                 spans = self._phone_spans(candidate)
                 for number_start, number_end in spans.valid if vouched else spans.well_written:
@@ -156,7 +191,11 @@ class PhoneRecognizer(IotPatternRecognizer):
         digits = sum(c.isdigit() for c in candidate)
         if not 7 <= digits <= 17:  # E.164 allows 15, plus a "00" exit code
             return False
-        return not (_ISO_DATE.search(candidate) or _DOTTED_RUN.match(candidate))
+        if _ISO_DATE.search(candidate):
+            return False
+        if _DOTTED_RUN.match(candidate):
+            return bool(_DOTTED_PHONE.match(candidate)) and not _IPV4_SHAPE.match(candidate)
+        return True
 
     def _phone_spans(self, candidate: str) -> PhoneSpans:
         # International numbers carry their country; any region parses them.
@@ -208,14 +247,59 @@ def phone_spans(candidate: str, regions: tuple[str, ...]) -> PhoneSpans:
         well_written = tuple((m.start, m.end) for m in matches if _written_as_phone(m.raw_string, m.number))
         if well_written:
             return PhoneSpans(valid, well_written)
+    whole = ((0, len(candidate)),)
+    if _in_phone_notation(candidate, regions):
+        return PhoneSpans(whole, whole)
     return PhoneSpans(valid, ())
 
 
 def _written_as_phone(raw: str, number: PhoneNumber) -> bool:
-    """Punctuated (or international) and ``plausibly_grouped``: a bare national digit
-    run is a phone number only next to a phone word."""
+    """Punctuated (or international) and grouped as people group numbers
+    (``plausibly_grouped`` or chunked for reading), or a bare mobile number with its
+    trunk prefix; other bare national digit runs are phone numbers only next to a phone
+    word."""
     international = raw[0] == "+" or raw.startswith("00")
-    return (international or not raw.isdigit()) and plausibly_grouped(raw, number)
+    if raw.isdigit() and not international:
+        return bool(_BARE_TRUNK_NUMBER.match(raw)) and phonenumbers.number_type(number) in _MOBILE_TYPES
+    return plausibly_grouped(raw, number) or _chunked_for_reading(raw, number, international)
+
+
+def _chunked_for_reading(raw: str, number: PhoneNumber, international: bool) -> bool:
+    """Three or more groups of two to five digits (``0151 649 35466``), starting as a
+    dialled number starts: an international prefix, the trunk prefix, or the first
+    group of the national format (``652 228 728`` as ``652 22 87 28``), so that lists of
+    4-digit numbers (``3512 4512 5512``) that some plan accepts stay."""
+    groups = _DIGIT_GROUP.findall(raw)
+    if len(groups) < 3 or not all(2 <= len(group) <= 5 for group in groups):
+        return False
+    if international or raw[0] == "0":
+        return True
+    national = _DIGIT_GROUP.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+    return bool(national) and national[0] == groups[0]
+
+
+def _in_phone_notation(candidate: str, regions: tuple[str, ...]) -> bool:
+    """A number no plan calls valid, written in phone notation (see the module docstring):
+    international with a possible length for its country, or exactly as its region's
+    national format writes it."""
+    international = candidate[0] == "+" or (candidate.startswith("00") and not candidate.isdigit())
+    groups = _DIGIT_GROUP.findall(candidate)
+    if not international and len(groups) < 3:
+        return False
+    for region in regions[:1] if international else regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+            continue
+        if international:
+            return True
+        trunk = phonenumbers.ndd_prefix_for_region(region, True) or ""
+        national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+        if _DIGIT_GROUP.findall(national) == groups and (trunk == "1" or candidate.startswith(trunk)):
+            return True
+    return False
 
 
 def _boundaries(written: str) -> tuple[set[int], int]:

@@ -7,7 +7,12 @@ key-value pairs (``user=anna_k``, ``ruser=bob``, ``username: "Anna K"``; never a
 key, as in PAM's ``logname= uid=0``), home directories (``/home/bob``,
 ``C:\\Users\\anna``), cron (``CRON[42]: (bob) CMD``), Hadoop and Spark
 (``LeaseRenewer:bob@nn``, ``/staging/bob/``, ``/usercache/bob/``, ``hdfs://nn:9000/user/bob/``,
-``users with view permissions: Set(yarn, bob)``) and a URL's ``bob:secret@host``. A
+``users with view permissions: Set(yarn, bob)``), a URL's ``bob:secret@host``, and the
+documented log and path formats of home servers: Nextcloud's WebDAV paths
+(``/remote.php/dav/files/bob/``), OwnTracks' MQTT topics (``owntracks/bob/phone``),
+mosquitto's connect line (``(p2, c1, k60, u'bob')``), Samba's file access line
+(``bob opened file ...``, ``bob closed file ...``) and vsftpd's log (``[bob] OK UPLOAD:``),
+and JSON or key-value fields that name who did something (``"requested_by":"bob"``). A
 user name has no shape of its own, so it is only taken after such a lead-in or in such a
 place, and dropped when it is an English word that
 follows "user" in prose (``user session``, ``user interface``), a number (a uid), or a
@@ -28,7 +33,9 @@ from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecogni
 _NAME = r"[\w$][\w.\-@+$]{0,62}(?<=[\w$])"
 _KEY = (
     r"\b(?:r?user(?:[_\-]?name)?|user[_\-]?id|login(?:[_\-]?name)?|logname|uname|"
-    r"account(?:[_\-]?name)?|acct|owner|sender|recipient|nick(?:name)?)"
+    r"account(?:[_\-]?name)?|acct|owner|sender|recipient|nick(?:name)?|"
+    # who did it: "requested_by", "createdBy", "triggered-by"
+    r"(?:requested|created|modified|updated|changed|deleted|triggered|initiated|approved|invited)[_\-]?by)"
 )
 _SSH_METHOD = (
     r"(?:password|publickey|keyboard-interactive/pam|keyboard-interactive|hostbased|none|gssapi-with-mic)"
@@ -101,6 +108,26 @@ class UsernameRecognizer(IotPatternRecognizer):
         ),
         # The user of a URL's authority: "https://anna_k:secret@git.example.com/".
         Pattern("URL user", r"://\K[^\s/:@?#]{1,64}(?=(?::[^\s/@?#]{0,128})?@[\w\-])", 0.85),
+        # Home-server formats (see the module docstring). Nextcloud's WebDAV collections
+        # of one user: files, trash bin, versions, uploads, calendars, address books.
+        Pattern(
+            "Nextcloud WebDAV user",
+            r"/remote\.php/dav/(?:files|trashbin|versions|uploads|calendars|(?:principals|addressbooks)/users)/"
+            r"\K[^/\s\"'?#]{1,64}(?=[/\s\"'?#]|$)",
+            0.85,
+        ),
+        # OwnTracks publishes to owntracks/<user>/<device>.
+        Pattern("OwnTracks topic user", r"\bowntracks/\K[^/\s\"'#+]{1,64}(?=/)", 0.85),
+        # mosquitto: "New client connected from 10.0.0.5:51234 as id (p2, c1, k60, u'bob')."
+        Pattern("mosquitto client user", r"\(p\d,[ \t]*c\d,[ \t]*k\d+,[ \t]*u'\K[^'\r\n]{1,64}(?='\))", 0.9),
+        # Samba (source3/smbd): "bob opened file docs/a.pdf read=Yes write=No (numopen=1)".
+        Pattern(
+            "Samba file access user",
+            rf"(?<![\w.\-@+$]){_NAME}(?=[ \t]+(?:opened|closed)[ \t]+file[ \t])",
+            0.85,
+        ),
+        # vsftpd: "[pid 4242] [bob] OK UPLOAD: Client ...", "[bob] FAIL LOGIN: ...".
+        Pattern("vsftpd user", rf"\[\K{_NAME}(?=\][ \t]+(?:OK|FAIL)[ \t]+[A-Z]+:)", 0.9),
         # Bare "user anna_k": the weakest lead-in, filtered by the word list below.
         Pattern("user <name>", rf"\buser[ \t]+\K{_NAME}", 0.6),
     ]
@@ -118,7 +145,8 @@ class UsernameRecognizer(IotPatternRecognizer):
     ]
     TRIGGER = (
         r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|"
-        r"\\users\\|cron\[|leaserenewer:|/staging/|://[^\s/@]{1,200}@"
+        r"\\users\\|cron\[|leaserenewer:|/staging/|://[^\s/@]{1,200}@|ed[_\-]?by|/remote\.php/dav/|"
+        r"owntracks/|, u'| opened file | closed file |\] ok |\] fail "
     )
 
     # The patterns for one program's shapes run only on lines that can hold them.
@@ -129,6 +157,11 @@ class UsernameRecognizer(IotPatternRecognizer):
         "HDFS home directory": "/user/",
         "Spark ACL user list": " permissions:",
         "URL user": "://",
+        "Nextcloud WebDAV user": r"/remote\.php/dav/",
+        "OwnTracks topic user": "owntracks/",
+        "mosquitto client user": ", u'",
+        "Samba file access user": " opened file | closed file ",
+        "vsftpd user": r"\] ok |\] fail ",
     }
 
     # System and default accounts: no person behind them.
@@ -156,7 +189,7 @@ class UsernameRecognizer(IotPatternRecognizer):
             "updated", "registered", "canceled", "cancelled", "defined", "level", "group",
             "groups", "home", "manager", "service", "tap", "pressed", "clicked", "selected",
             "list", "info", "config", "count", "switch", "switched", "context", "token",
-            "permissions", "role", "roles",
+            "permissions", "role", "roles", "client",
         }
     )  # fmt: skip
 

@@ -7,7 +7,11 @@ something that names it: a key (``SSID "…"``, ``ssid=…``, ``ESSID:"…"``), 
 lead-in (``wifi network '…'``, ``associated with '…'``) or ``connected to …``. Quoted
 values are taken whole (spaces included); unquoted ones run to the next delimiter.
 ``connected to X`` on its own is weak (``connected to broker``) and needs Wi-Fi
-context nearby (``wlan0``, ``wpa``, ``ssid``) to count. Placeholders such as
+context nearby (``wlan0``, ``wpa``, ``ssid``) to count. Two program formats name the
+network without a key: ESP-IDF's station event (``wifi:connected with <ssid>, aid = 2,
+channel 6``; the SSID runs to ``, aid =``, so it may hold spaces and commas), and a
+controller's station line, where the quoted name after an access point and ``on`` is the
+network it serves (``associated with AP 3c:07:54:c6:c3:91 on "HomeNet"``). Placeholders such as
 ``<unknown ssid>`` or ``off/any`` are not reported.
 """
 
@@ -75,6 +79,15 @@ class WifiSsidRecognizer(IotPatternRecognizer):
             rf"{_SSID_KEY}[ \t]{{0,3}}[:=]?[ \t]{{1,3}}\K{_NOT_AN_SSID}(?![\"'<])[^\s\"',;|)\]}}>]{{1,32}}",
             0.6,
         ),
+        # ESP-IDF (esp_wifi): "wifi:connected with HomeNet, aid = 2, channel 6, BW20, bssid = ...".
+        Pattern(
+            "SSID (ESP-IDF connected with)",
+            r"\bwifi:connected[ \t]+with[ \t]+\K[^\r\n]{1,32}?(?=, aid = \d)",
+            0.9,
+        ),
+        # A controller's station line: the quoted network an access point (named by its
+        # MAC) serves, "associated with AP 3c:07:54:c6:c3:91 on \"HomeNet\"".
+        _quoted(r"\bAP[ \t]+[0-9a-f]{2}(?:[:\-.]?[0-9a-f]{2}){5}[ \t]+on", "SSID (quoted, AP on)", 0.6),
         # "wlan0: connected to HomeNet": weak, Wi-Fi context must confirm it.
         Pattern(
             "SSID (one token after connected to)",
@@ -97,7 +110,10 @@ class WifiSsidRecognizer(IotPatternRecognizer):
         "ap",
         "802.11",
     ]
-    TRIGGER = r"ssid|wi-?fi|wlan|wireless|connect|network|associat|join|access|name|found|see|saw|scan"
+    TRIGGER = (
+        r"ssid|wi-?fi|wlan|wireless|connect|network|associat|join|access|name|found|see|saw|scan|"
+        r"(?<![a-z])ap "
+    )
 
     _PLACEHOLDERS = frozenset(
         {"<unknown ssid>", "unknown ssid", "<hidden>", "hidden", "off/any", "any", "none", "null", "n/a"}

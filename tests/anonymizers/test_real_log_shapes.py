@@ -14,6 +14,7 @@ import pydantic
 import pytest
 
 from anonymizers.recognizers.mac_address_recognizer import MacAddressRecognizer, embedded_mac
+from anonymizers.recognizers.phone_recognizer import PhoneRecognizer
 from anonymizers.scrubber import ScrubSettings, TextScrubber
 from privlake.config import DeidentifyConfig
 from tests.anonymizers.conftest import TEST_KEY
@@ -176,6 +177,38 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
         ["3c:22:fb:12:34:56"],
         ["hostapd: wlan0: STA mac_", " IEEE 802.11: associated (aid 1)"],
     ),
+    # a DHCPv6 DUID-LLT (RFC 8415) ends in the client's MAC; its type and time stay
+    (
+        "dnsmasq-dhcp[2231]: DHCPREPLY(br0) 2001:db8:1::1a7e "
+        "00:01:00:01:2c:7e:91:3f:8c:be:be:12:34:56 android-phone",
+        ["8c:be:be:12:34:56"],
+        ["DHCPREPLY(br0) <IP_ADDRESS> 00:01:00:01:2c:7e:91:3f:mac_"],
+    ),
+    # zigbee2mqtt's IEEE addresses (an IEEE company id in the first octets), with no
+    # context word near them
+    (
+        "Zigbee2MQTT:info  2026-11-28 17:32:31: Successfully renamed - 0x00124b00441c9ae5 to kitchen_lamp",
+        ["0x00124b00441c9ae5"],
+        ["Successfully renamed - mac_", " to kitchen_lamp"],
+    ),
+    # an address after an update word in a line not about firmware (dynamic DNS)
+    (
+        "ddclient[812]: SUCCESS: home.example.org: update 81.35.190.244 good",
+        ["81.35.190.244"],
+        ["home.example.org: update <IP_ADDRESS> good"],
+    ),
+    # network names in ESP-IDF's station event and a controller's station line
+    (
+        "I (34354) wifi:connected with Familie Meier, 2.OG, aid = 2, channel 6, BW20, "
+        "bssid = 50:c7:bf:79:ad:f2",
+        ["Familie Meier, 2.OG"],
+        ["I (34354) wifi:connected with <WIFI_SSID>, aid = 2, channel 6, BW20, bssid = mac_"],
+    ),
+    (
+        'controller: STA 32:b6:31:99:29:d9 associated with AP 3c:07:54:c6:c3:91 on "Novak-5G" ch 36 rssi -54',
+        ["Novak-5G"],
+        ['on "<WIFI_SSID>" ch 36 rssi -54'],
+    ),
     # user names and e-mail addresses in URLs, home directories
     (
         "git-remote-https: GET https://jdoe:s3cr3t@git.example.com/repo.git 200",
@@ -195,6 +228,37 @@ CAUGHT: list[tuple[str, list[str], list[str]]] = [
             "/home/<USERNAME>/.profile, /Users/<USERNAME>/Library/Logs "
             "and C:\\Users\\<USERNAME>\\AppData\\Local"
         ],
+    ),
+    # user names in home-server log formats and paths
+    (
+        "nextcloud: PROPFIND /remote.php/dav/files/jdoe/Photos/ 207 (a1b2c3)",
+        ["jdoe"],
+        ["PROPFIND /remote.php/dav/files/<USERNAME>/Photos/ 207 (a1b2c3)"],
+    ),
+    (
+        'mqtt: owntracks/jdoe/phone {"_type":"location","acc":12,"batt":81,"tst":1795888284}',
+        ["jdoe"],
+        ['mqtt: owntracks/<USERNAME>/phone {"_type":"location","acc":12,"batt":81,"tst":1795888284}'],
+    ),
+    (
+        "mosquitto[51991]: New client connected from 10.0.0.7:57522 as ec472c7b (p2, c1, k60, u'j.doe').",
+        ["j.doe"],
+        ["as ec472c7b (p2, c1, k60, u'<USERNAME>')."],
+    ),
+    (
+        "smbd[1234]: jdoe opened file Documents/report.pdf read=Yes write=No (numopen=1)",
+        ["jdoe"],
+        ["smbd[1234]: <USERNAME> opened file Documents/report.pdf read=Yes write=No (numopen=1)"],
+    ),
+    (
+        'vsftpd: [pid 4242] [jdoe] OK UPLOAD: Client "10.0.0.7", "/mnt/usb/clip-1.mp4", 1048576 bytes',
+        ["jdoe"],
+        ['vsftpd: [pid 4242] [<USERNAME>] OK UPLOAD: Client "<IP_ADDRESS>"'],
+    ),
+    (
+        'mqtt-bridge: topic \'home/lamp/set\' payload {"brightness":180,"requested_by":"jdoe"}',
+        ["jdoe"],
+        ['payload {"brightness":180,"requested_by":"<USERNAME>"}'],
     ),
     # a device host name that carries its owner's name without a separator
     (
@@ -249,6 +313,12 @@ INTACT = [
     "session 4cbd4a3e-8a10-4c1b-9f3e-1a2b3c4d5e6f started",
     "esp32: chip id 5e4f3a2b1c0d9e8f7a6b5c4d, sha1 3f786850e387550fdab836ed7e6dc881de23001b",
     "trace 3f786850e387.550fdab836ed.7e6dc881de23 dropped",
+    # memory addresses, padded numbers and Matter fabric ids in the EUI-64 0x form
+    "E/AndroidRuntime(4242): FATAL EXCEPTION at 0x0000007b2c3d4e5f",
+    "BUG: unable to handle page fault for address: 0xffff888003a1b2c0",
+    "segfault at 0x7ffd5e3a1b20 ip 0x55d1c3a2b4f1 sp 0x7ffd5e3a1a00",
+    "CHIP:CTL: Commissioning complete for node ID 0x00000000000A1B2C: success",
+    "CHIP:DL: Fabric index 1 fabric id 0x341B6C72F113513E committed",
     # timestamps, pid/tid pairs and IRQ lists are no phone numbers
     "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block "
     "blk_38865049064139660 terminating",
@@ -256,6 +326,19 @@ INTACT = [
     "03-17 16:13:38.811 1702 17022 D WindowManager: printFreezingDisplayLogs",
     "ACPI: PCI Interrupt Link [LNKA] (IRQs 3 4 5 6 7 9 10 *11 12 14 15)",
     "worker 3212 3456 started",  # a valid Danish number, but not grouped as one
+    # versions, addresses and zero-padded counters are no phone numbers
+    # the version an OTA line offers is no address
+    "ota: running firmware 1.0.7.20, update 10.4.12.1 available (lumi.sensor_motion.aq2)",
+    "fw: upgrade to 4.1.7.12 scheduled",
+    # a quoted name after an access point that is not its network
+    'controller: AP upgraded to "6.6.55" by schedule',
+    # the words around the home-server shapes, and their system accounts
+    "nextcloud: PROPFIND /remote.php/dav/files/ 207",
+    "smbd[1234]: root opened file share/config.ini read=Yes write=No (numopen=1)",
+    'vsftpd: [pid 4242] [ftp] OK LOGIN: Client "::1"',
+    "crc 3512 4512 5512 ok",  # a valid Italian mobile, but a list of numbers
+    "frame 0000012345 dropped after 1795888284 s",
+    "batch 00123456789 committed",
     # epoch seconds plus a year are no card number, a block id is no ICCID
     "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 "
     "crond(pam_unix)[2915]: session closed for user root",
@@ -289,12 +372,40 @@ def test_look_alikes_stay_intact(log_scrubber: TextScrubber, line: str) -> None:
         ("callback 06 12 34 56 78 queued", "06 12 34 56 78"),
         # Grouped against the plan, but a phone word vouches for it.
         ("sms to 3212 3456 failed", "3212 3456"),
+        # Chunked for reading out (three or more groups of two to five digits).
+        ("invite sent to 0151 649 35466", "0151 649 35466"),
+        ("ticket opened by a customer (07504 802 264) about a device", "07504 802 264"),
+        ("verification code sent to 0034 670 633 896 (template otp_v3)", "0034 670 633 896"),
+        # A bare mobile number with its trunk prefix.
+        ("verification code sent to 0738101935 (template otp_v3)", "0738101935"),
+        ("invite sent to 09064633032", "09064633032"),
+        # Dotted notation.
+        ("verification code sent to 303.316.9691 (template otp_v3)", "303.316.9691"),
+        # International notation, even where the plan has not allocated the block.
+        ('mqtt: home/presence payload {"home":true,"phone":"+33694712343"}', "+33694712343"),
+        ("ticket opened by a customer (+12121977265) about a device", "+12121977265"),
+        ("code sent to +33 (0)6 94 71 23 43 (template otp_v3)", "+33 (0)6 94 71 23 43"),
+        # Exactly the region's national notation, though not allocated.
+        ("invite sent to 07.21.89.37.87", "07.21.89.37.87"),
+        ("invite sent to 303-170-1292", "303-170-1292"),
     ],
 )
 def test_phone_numbers_written_as_numbers_are_still_found(
     log_scrubber: TextScrubber, line: str, phone: str
 ) -> None:
     assert scrub(log_scrubber, line) == line.replace(phone, "<PHONE_NUMBER>")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ota: running firmware 1.0.7.20, update 10.4.12.1 available",
+        "dnsmasq-dhcp[4242]: DHCPACK(br0) 192.168.178.136 from 10.100.200.150",
+        "kernel: [ 12345.678901] usb 1-1.4: new device 2024.11.19 10.20.30.40",
+    ],
+)
+def test_dotted_versions_and_addresses_are_no_phone_numbers(line: str) -> None:
+    assert PhoneRecognizer().analyze(line, ["PHONE_NUMBER"]) == []
 
 
 def test_card_iban_and_iccid_are_off_by_default_and_can_be_switched_on() -> None:
