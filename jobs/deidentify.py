@@ -137,6 +137,31 @@ def known_subject_identifiers(
     )
 
 
+# Identifier kinds whose values over the whole day join the known identifiers of free text:
+# a device's serial shows up in other devices' lines (a hub logging its sensors, "seen with
+# new SIM on <serial>"), often in lower case, where no shape tells it from a hex id.
+DAY_WIDE_KINDS = {"device_serial": "DEVICE_SERIAL"}
+
+
+def days_device_identifiers(bronze: DataFrame, dataset: DatasetConfig) -> list[tuple[str, str]]:
+    """(value, entity type) of every serial the day's rows carry in a free-text deny column."""
+    columns = sorted(
+        {
+            deny
+            for spec in dataset.columns.values()
+            if spec.role == "free_text"
+            for deny in spec.deny_columns
+            if dataset.columns[deny].kind in DAY_WIDE_KINDS and dataset.columns[deny].type == "string"
+        }
+    )
+    pairs: set[tuple[str, str]] = set()
+    for column in columns:
+        entity = DAY_WIDE_KINDS[str(dataset.columns[column].kind)]
+        values = bronze.where(F.col(column).isNotNull()).select(column).distinct().collect()
+        pairs.update((str(row[0]), entity) for row in values if str(row[0]).strip())
+    return sorted(pairs)
+
+
 def deidentify(
     spark: SparkSession, config: PrivlakeConfig, dataset_name: str, day: dt.date, key: PseudonymKey
 ) -> RunRecord:
@@ -155,7 +180,8 @@ def deidentify(
             "or set deidentify.on_unpolicied_columns: quarantine"
         )
     record = RunRecord(job="deidentify", dataset=dataset.name, day=day, key_id=key.key_id)
-    plan = free_text_plan(config, dataset, key.secret, known_subject_identifiers(spark, config, day))
+    known = known_subject_identifiers(spark, config, day) + days_device_identifiers(all_bronze, dataset)
+    plan = free_text_plan(config, dataset, key.secret, known)
     flagged = (
         bronze.transform(flag_unpolicied, extra)
         .transform(scrub_free_text, plan)

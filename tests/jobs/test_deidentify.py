@@ -91,6 +91,19 @@ def test_silver_has_joinable_pseudonyms_and_no_raw_values(spark: SparkSession, l
     assert accounts[0].birth_year == 1985
 
 
+def test_another_devices_serial_in_a_line_is_replaced_in_any_case(spark: SparkSession, lake: Path) -> None:
+    """A serial the day's rows carry is known to every line: a hub logging its tracker."""
+    config = load_config()
+    key = pseudonym_key(config)
+    tracker = {**LOG, "event_id": "e2", "device_serial": "0F1E2D3C4B5A6978", "message": "gps fix"}
+    hub = {**LOG, "message": "lte: IMEI seen with new SIM on 0f1e2d3c4b5a6978 (trace 9f8e7d6c5b4a3928)"}
+    write_bronze(spark, lake, "device_logs", [hub, tracker])
+    deidentify(spark, config, "device_logs", DAY, key)
+    message = silver(spark, lake, "device_logs").where(F.col("event_id") == "e1").first().message
+    serial = pseudonymize("0F1E2D3C4B5A6978", "device_serial", key.secret)
+    assert message == f"lte: IMEI seen with new SIM on {serial} (trace 9f8e7d6c5b4a3928)"
+
+
 def test_rerun_is_idempotent(spark: SparkSession, lake: Path) -> None:
     config = load_config()
     key = pseudonym_key(config)
