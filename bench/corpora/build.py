@@ -50,6 +50,7 @@ PERSONAL_TYPES = (
     "WIFI_SSID",
     "GPS_COORDINATE",
     "ACCOUNT_ID",
+    "DEVICE_NAME",
 )
 LOOKALIKE_TYPES = (
     "TIMESTAMP",
@@ -66,7 +67,8 @@ LOOKALIKE_TYPES = (
 )
 # Composite slots: what a user typed (a room, device or scene label) or what a device calls
 # itself on the network. Their truth is the name inside them (PERSON), the ordinary word
-# (ORDINARY_WORD) or the hex id (HEX_ID); a label without either plants nothing.
+# (ORDINARY_WORD) or a vendor-default host name (DEVICE_NAME); a label without either
+# plants nothing.
 COMPOSITE_TYPES = ("USER_LABEL", "HOSTNAME")
 SlotType = Literal[
     "PERSON",
@@ -742,16 +744,20 @@ def hostname(ctx: RowContext) -> tuple[str, list[Planted]]:
     if rng.random() < 0.65:
         text, name = fill_named(rng, ctx.hh.locale, rng.choice(ctx.hh.locale.hostnames), _someone(ctx, 0.5))
         return text, ([Planted("PERSON", name, "pii")] if name else [])
+    # Vendor-default host names are per-device identifiers, planted as personal values (a
+    # review after the first scoring; they were look-alikes at first): Android's DHCP name
+    # carries the device's ANDROID_ID, an ESP chip's name the last three bytes of its MAC
+    # (it would re-link the MAC's pseudonym), Windows' DESKTOP- name is random per machine.
     kind = rng.randrange(4)
     if kind == 0:
         hexid = _hex(rng, 16)
-        return f"android-{hexid}", [Planted("HEX_ID", f"android-{hexid}", "lookalike")]
+        return f"android-{hexid}", [Planted("DEVICE_NAME", f"android-{hexid}", "pii")]
     if kind == 1:
         chip = _hex(rng, 6).upper()
-        return f"ESP_{chip}", [Planted("HEX_ID", f"ESP_{chip}", "lookalike")]
+        return f"ESP_{chip}", [Planted("DEVICE_NAME", f"ESP_{chip}", "pii")]
     if kind == 2:
         tag = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(7))
-        return f"DESKTOP-{tag}", [Planted("HEX_ID", f"DESKTOP-{tag}", "lookalike")]
+        return f"DESKTOP-{tag}", [Planted("DEVICE_NAME", f"DESKTOP-{tag}", "pii")]
     return rng.choice(["Chromecast", "LGwebOSTV", "SonosZP", "raspberrypi", "HomePod", "Shelly1PM"]), []
 
 
