@@ -435,3 +435,23 @@ def test_a_pattern_trigger_must_name_a_pattern() -> None:
 
     with pytest.raises(ValueError, match="PATTERN_TRIGGERS"):
         Misnamed()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "avahi-daemon[16734]: Server startup complete. Host name is ESP_A841BA.local.",
+        "controller: STA 54EF44273E01 (DESKTOP-E4TK9Y5) associated with AP",
+        "dnsmasq: lease 192.168.1.9 LAPTOP-AB12CD34",
+        "mdns: tasmota-2A3B4C-1234 announced",
+    ],
+)
+def test_default_device_host_names_are_device_identifiers(scrubber: TextScrubber, line: str) -> None:
+    """Windows', ESP's and Tasmota's default host names are unique per device (ESP's holds MAC bytes)."""
+    result = scrubber.scrub([line])[0]
+    assert result.entities.get("DEVICE_NAME") == 1, result.text
+
+
+@pytest.mark.parametrize("line", ["desktop-abc sync done", "ESP_32 board revision 3", "WIN-ACME licence"])
+def test_words_like_default_host_names_stay(scrubber: TextScrubber, line: str) -> None:
+    assert scrubber.scrub([line])[0].text == line
