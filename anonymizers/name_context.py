@@ -169,16 +169,19 @@ def is_person(
     ):
         return True
     at_start = _at_start(text, start, span)
+    thing_before = before in _things()
+    thing_after = at_start and bool(_words_after(text, end) & _things())  # "Mia desk light"
     if folded_name in stop_words():
         # An account holder's name is a name whatever the list says ("Diez", a surname).
         common = known or (
             name_frequencies().get(stem if inflected and stem else folded_name, 0) >= COMMON_NAME_FREQUENCY
         )
-        if not common or (at_start and not inflected):
+        if not common or (at_start and not inflected and not thing_after):
             return False  # "Will it rain", "OpenWrt One"; not "Lampe Hans", "Mias Kamera"
     inside_label = span is not None and not at_start
     if folded_name in common_nouns() and not (
-        (inside_label and (before in _words("person_words_before") or before in common_nouns()))
+        (inside_label and (before in _words("person_words_before") or thing_before))
+        or (span is not None and thing_after)
         or (before in _words("person_words_before") and _titled_phrase(text, start))
     ):
         return False
@@ -187,7 +190,7 @@ def is_person(
     inflected = inflected and folded_name not in _folded_first_names()
     # A thing's name before it is evidence too ("Lampe Finn", "Kinderzimmer Ethan"); a rare
     # name ("Beet" in "Erika im Beet") is not a name just for being in a label.
-    evident = inflected or before in _words("person_words_before") or before in common_nouns()
+    evident = inflected or before in _words("person_words_before") or thing_before
     return evident or (span is not None and name_frequencies().get(folded_name, 0) > 1)
 
 
@@ -254,6 +257,12 @@ def is_ambiguous(folded_name: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def _folded_first_names() -> frozenset[str]:
     return frozenset(name.lower() for name in first_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _things() -> frozenset[str]:
+    """Room, furniture and device nouns (the YAML's ``thing_words``)."""
+    return _words("thing_words")
 
 
 @functools.lru_cache(maxsize=8)

@@ -99,6 +99,7 @@ class HouseholdNames(_Strict):
     person_titles: tuple[str, ...]
     person_words_after: tuple[str, ...]
     person_keys: tuple[str, ...]
+    thing_words: tuple[str, ...]
     device_words: tuple[str, ...]
     not_names: tuple[str, ...]
     label_keys: tuple[str, ...] = Field(min_length=1)
@@ -282,16 +283,19 @@ def _stop_words(language: str) -> set[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def common_nouns() -> frozenset[str]:
-    """Folded first names that are also everyday nouns, adjectives or verbs ("summer",
-    "rose", "luce", "kamera"): the YAML's ``ordinary_words`` and the app's room and scene
-    vocabulary (``allow_list.yaml``)."""
-    words = {w.lower() for w in load_household_names().ordinary_words}
+def room_words() -> frozenset[str]:
+    """The words of the app's room and scene vocabulary (``allow_list.yaml``), folded."""
     allowed = _load_yaml(ALLOW_LIST_YAML)
     if not isinstance(allowed, dict) or not isinstance(allowed.get("words"), list):
         raise ValueError(f"{ALLOW_LIST_YAML.name}: expected a 'words' list")
-    words.update(w.lower() for phrase in allowed["words"] for w in str(phrase).split())
-    return frozenset(words)
+    return frozenset(w.lower() for phrase in allowed["words"] for w in str(phrase).split())
+
+
+@functools.lru_cache(maxsize=1)
+def common_nouns() -> frozenset[str]:
+    """Folded first names that are also everyday nouns, adjectives or verbs ("summer",
+    "rose", "luce", "kamera"): the YAML's ``ordinary_words`` and the room vocabulary."""
+    return frozenset(w.lower() for w in load_household_names().ordinary_words) | room_words()
 
 
 @functools.lru_cache(maxsize=1)

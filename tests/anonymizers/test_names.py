@@ -252,6 +252,8 @@ def test_every_form_is_a_key_of_one_automaton() -> None:
         ("renamed 0x00158d000c71b5ca to Luce di Serena", "Serena"),  # a label-shaped phrase
         ("scene=Buenas noches Alba", "Alba"),  # a greeting before it
         ("scene=Lampe d'Élodie", "Élodie"),  # an elided article; matched without accents
+        ("scene=Stanza Rosa", "Rosa"),  # a thing's name before an ordinary-word name
+        ("scene=Mia desk lamp", "Mia"),  # ... or after one that opens a label
         ("host Galaxy-A54-Cicek joined", "Cicek"),  # ... and the other way round
     ],
 )
