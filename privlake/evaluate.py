@@ -285,7 +285,7 @@ def entity_floor(entity_type: str) -> str:
         return "0 survive"
     if entity_type == "PERSON":
         return f"≤ {MAX_PERSON_SURVIVAL:.0%} survive"
-    return f"columns 0; free text ≤ {MAX_FREE_TEXT_SURVIVAL:.0%} (all)"
+    return f"columns 0; free text ≤ {MAX_FREE_TEXT_SURVIVAL:.1%} (all)"
 
 
 def floors_met(report: EvaluationReport) -> list[str]:
@@ -303,7 +303,7 @@ def floors_met(report: EvaluationReport) -> list[str]:
     if free_text.survival is not None and free_text.survival > MAX_FREE_TEXT_SURVIVAL:
         violations.append(
             f"free text: {free_text.survived} of {free_text.planted} planted values survive "
-            f"({_pct(free_text.survival)}; floor: ≤ {MAX_FREE_TEXT_SURVIVAL:.0%})"
+            f"({_pct(free_text.survival)}; floor: ≤ {MAX_FREE_TEXT_SURVIVAL:.1%})"
         )
     for entity in ZERO_SURVIVOR_ENTITIES:
         counts = report.by_entity.get(entity)
@@ -321,7 +321,7 @@ def floors_met(report: EvaluationReport) -> list[str]:
     if overall.intact_share is not None and overall.intact_share < MIN_LOOKALIKES_INTACT:
         violations.append(
             f"look-alikes: {overall.intact} of {overall.lookalikes} intact "
-            f"({_pct(overall.intact_share)}; floor: ≥ {MIN_LOOKALIKES_INTACT:.0%})"
+            f"({_pct(overall.intact_share)}; floor: ≥ {MIN_LOOKALIKES_INTACT:.1%})"
         )
     return violations
 

@@ -128,6 +128,14 @@ class UsernameRecognizer(IotPatternRecognizer):
         ),
         # vsftpd: "[pid 4242] [bob] OK UPLOAD: Client ...", "[bob] FAIL LOGIN: ...".
         Pattern("vsftpd user", rf"\[\K{_NAME}(?=\][ \t]+(?:OK|FAIL)[ \t]+[A-Z]+:)", 0.9),
+        # "... by hugo31;": an account name after "by" that is shaped like one (letters and a
+        # number, first_last, first.last), not a word ("by automation") or a version ("v2.1").
+        Pattern(
+            "by <account name>",
+            r"\bby[ \t]+\K(?:[a-z]{2,24}[0-9]{1,4}|[a-z]{1,24}_[a-z0-9]{1,24}|[a-z]{2,24}\.[a-z]{2,24})"
+            r"(?=[;,)]|\s|$)",
+            0.6,
+        ),
         # Bare "user anna_k": the weakest lead-in, filtered by the word list below.
         Pattern("user <name>", rf"\buser[ \t]+\K{_NAME}", 0.6),
     ]
@@ -146,7 +154,7 @@ class UsernameRecognizer(IotPatternRecognizer):
     TRIGGER = (
         r"user|login|logname|uname|account|acct|owner|sender|recipient|nick|for |sudo|logged|/home/|"
         r"\\users\\|cron\[|leaserenewer:|/staging/|://[^\s/@]{1,200}@|ed[_\-]?by|/remote\.php/dav/|"
-        r"owntracks/|, u'| opened file | closed file |\] ok |\] fail "
+        r"owntracks/|, u'| opened file | closed file |\] ok |\] fail | by "
     )
 
     # The patterns for one program's shapes run only on lines that can hold them.
@@ -162,6 +170,7 @@ class UsernameRecognizer(IotPatternRecognizer):
         "mosquitto client user": ", u'",
         "Samba file access user": " opened file | closed file ",
         "vsftpd user": r"\] ok |\] fail ",
+        "by <account name>": " by ",
     }
 
     # System and default accounts: no person behind them.

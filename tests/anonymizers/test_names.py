@@ -248,6 +248,7 @@ def test_every_form_is_a_key_of_one_automaton() -> None:
         ("Client iPhone-de-Mercedes disconnected.", "Mercedes"),  # a device's host name
         ("lease 1795849825 192.168.2.214 Galaxy-A54-Ayse *", "Ayse"),
         ("Server startup complete. Host name is PC-Antoine.local.", "Antoine"),
+        ("avahi: Host name is Sofia-dator.local.", "Sofia"),  # "computer" in Swedish
         ('D/HomeApp(3769): rename 3D49 -> "Çiçek için ışık"', "Çiçek"),  # a Turkish postposition
         ("renamed 0x00158d000c71b5ca to Luce di Serena", "Serena"),  # a label-shaped phrase
         ("scene=Buenas noches Alba", "Alba"),  # a greeting before it

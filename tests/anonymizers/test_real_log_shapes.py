@@ -455,3 +455,23 @@ def test_default_device_host_names_are_device_identifiers(scrubber: TextScrubber
 @pytest.mark.parametrize("line", ["desktop-abc sync done", "ESP_32 board revision 3", "WIN-ACME licence"])
 def test_words_like_default_host_names_stay(scrubber: TextScrubber, line: str) -> None:
     assert scrubber.scrub([line])[0].text == line
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("HomeApp: member added to home by noah35; invite sent", "noah35"),
+        ("share accepted by ahmet_s, 2 devices", "ahmet_s"),
+        ("scene edited by lena.lindstrom; synced", "lena.lindstrom"),
+    ],
+)
+def test_an_account_name_after_by_is_a_user_name(scrubber: TextScrubber, line: str, kept: str) -> None:
+    result = scrubber.scrub([line])[0]
+    assert kept not in (result.text or "") and result.entities.get("USERNAME") == 1
+
+
+@pytest.mark.parametrize(
+    "line", ["triggered by automation; ok", "updated by v2.1 firmware", "enabled by default"]
+)
+def test_words_after_by_stay(scrubber: TextScrubber, line: str) -> None:
+    assert scrubber.scrub([line])[0].text == line
