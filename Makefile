@@ -44,7 +44,7 @@ demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, 
 test: setup ## run the test suite
 	$(BIN)/pytest
 
-eval: setup ## evaluation suite: generate -> ingest -> deidentify, score silver against the ground truth
+eval: setup ## evaluation suite on two corpora (generator, bench/corpora): ingest -> deidentify, score silver against the ground truth
 	$(BIN)/python -m bench.eval
 
 bench: setup ## benchmark: copy vs Presidio's Spark sample vs privlake (200k rows; writes bench/results/)
