@@ -6,8 +6,10 @@ account ids by default) by the keyed pseudonym their structured column gets, eve
 else by a typed token such as ``<EMAIL_ADDRESS>``. Findings come from three sources,
 merged before one right-to-left replacement pass: the record's own identifier values
 (exact, case-insensitive: its serial, MAC, SSIDs, IP, e-mail), a global automaton of
-known subject identifiers (all accounts' e-mails, phones, user names, display names),
-and Presidio with the IoT recognizers (plus spaCy NER when the column asks for it).
+known subject identifiers (all accounts' e-mails, phones, user names, display names, the
+names in their inflected forms; ``anonymizers.matching``), first names of people with no
+account where the context shows a person (``anonymizers.name_context``), and Presidio
+with the IoT recognizers (plus spaCy NER when the column asks for it).
 Templated device logs repeat, and most lines hold nothing Presidio can find, so the
 scrubber caches results by text, runs Presidio only on recognizers whose cheap trigger
 occurs in the text (none at all for most lines), deduplicates within a batch and batches
