@@ -3,7 +3,7 @@
 ``TextScrubber.scrub`` takes a batch of texts (log lines, user-chosen names) and returns
 each with its personal data replaced: identifiers the analysts join on (serials, MACs,
 account ids by default) by the keyed pseudonym their structured column gets, everything
-else by a typed token such as ``<EMAIL_ADDRESS>``. Findings come from three sources,
+else by a typed token such as ``<EMAIL_ADDRESS>``. Findings come from four sources,
 merged before one right-to-left replacement pass: the record's own identifier values
 (exact, case-insensitive: its serial, MAC, SSIDs, IP, e-mail), a global automaton of
 known subject identifiers (all accounts' e-mails, phones, user names, display names, the
