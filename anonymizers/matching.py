@@ -348,8 +348,7 @@ def _merged(existing: _Entry, new: _Entry) -> _Entry:
     """One entry for a key known twice: the more specific type; the forms of both are kept."""
     outranked = _outranks(existing.entity_type, existing.needs_capital, new.entity_type, new.needs_capital)
     keep = existing if outranked else new
-    endings = existing.endings | new.endings if new.endings - existing.endings else existing.endings
-    return keep._replace(alone=existing.alone or new.alone, endings=endings)
+    return keep._replace(alone=existing.alone or new.alone, endings=existing.endings | new.endings)
 
 
 def _outranks(known_type: str, known_needs_capital: bool, entity_type: str, needs_capital: bool) -> bool:

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from anonymizers.names import (
     COMMON_NAME_FREQUENCY,
     common_nouns,
-    first_names,
     load_household_names,
     name_frequencies,
     stop_words,
@@ -187,7 +186,7 @@ def is_person(
         return False
     if known:
         return True
-    inflected = inflected and folded_name not in _folded_first_names()
+    inflected = inflected and folded_name not in name_frequencies()
     # A thing's name before it is evidence too ("Lampe Finn", "Kinderzimmer Ethan"); a rare
     # name ("Beet" in "Erika im Beet") is not a name just for being in a label.
     evident = inflected or before in _words("person_words_before") or thing_before
@@ -252,11 +251,6 @@ def japanese_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
 def is_ambiguous(folded_name: str) -> bool:
     """A name that is also an ordinary word, so that ``is_person`` must see its context."""
     return folded_name in common_nouns() or folded_name in stop_words() or folded_name in _words("not_names")
-
-
-@functools.lru_cache(maxsize=1)
-def _folded_first_names() -> frozenset[str]:
-    return frozenset(name.lower() for name in first_names())
 
 
 @functools.lru_cache(maxsize=1)
