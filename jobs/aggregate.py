@@ -26,7 +26,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.retention import run_settings, session_settings
 from privlake.aggregates import (
     SUBJECT,
     SUPPRESSION_TABLE,
@@ -41,12 +40,12 @@ from privlake.aggregates import (
 )
 from privlake.config import PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
+from privlake.delta import ensure_table, replace_partition, run_settings, session_settings, table_exists
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.privacy.denylist import RESTRICTIONS_TABLE
 from privlake.risk import MEASURES, RISK_TABLE, risk_schema, risk_summary
 from privlake.spark import get_spark
-from privlake.tables import ensure_table, replace_partition, table_exists
 
 
 class MissingSilverError(PrivlakeError):

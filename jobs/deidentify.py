@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 
 from jobs.ingest import quarantine_schema
 from privlake.config import DatasetConfig, PrivlakeConfig
+from privlake.delta import ensure_table, replace_partition, table_exists
 from privlake.errors import PrivlakeError
 from privlake.freetext import ENTITIES, SCRUB_ERROR, free_text_plan, scrub_free_text
 from privlake.policy import deidentify_columns, generalization_failures
@@ -30,7 +31,6 @@ from privlake.privacy.denylist import RESTRICTED, SubjectScreen
 from privlake.pseudonym import PseudonymKey
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import LINEAGE_COLUMNS, non_personal_columns
-from privlake.tables import ensure_table, replace_partition, table_exists
 
 KEY_ID_COLUMN = "pseudonym_key_id"
 GENERALIZATION_FAILED = "_generalization_failed"

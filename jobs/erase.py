@@ -61,24 +61,28 @@ from pyspark.sql import types as T
 from rich.console import Console
 
 from jobs.retention import (
-    Commit,
     Target,
-    commit_tag,
     decoded_landing_file,
-    deletion_vectors_pending,
     encoded_landing_file,
     gold_tables,
-    key_match,
     line_subjects,
     row_key,
-    run_settings,
-    session_settings,
     subject_pseudonym,
-    table_detail,
-    table_history,
 )
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
+from privlake.delta import (
+    Commit,
+    commit_tag,
+    deletion_vectors_pending,
+    key_match,
+    run_settings,
+    session_settings,
+    table_detail,
+    table_exists,
+    table_history,
+    with_conflict_retry,
+)
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
@@ -126,7 +130,6 @@ from privlake.pseudonym import PseudonymKey
 from privlake.retention_rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import FileStore, file_store
-from privlake.tables import table_exists, with_conflict_retry
 
 ACTION: Final = "erase"
 TABLE_ZONES = ("bronze", "restricted", "quarantine", "silver")

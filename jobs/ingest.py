@@ -45,6 +45,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from privlake.config import DatasetConfig, PrivlakeConfig
+from privlake.delta import ensure_table, replace_partition
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.keys import pseudonym_key
@@ -63,7 +64,6 @@ from privlake.privacy.mentions import ErasedIdentifiers, redacted_text
 from privlake.privacy.resolution import identifier_columns
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
-from privlake.tables import ensure_table, replace_partition
 
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
 # The raw line's column; a name no dataset column can take (datasets may have "value").

@@ -38,9 +38,10 @@ from jobs.erase import (
     recompute_gold,
     rows_of_subjects,
 )
-from jobs.retention import commit_tag, key_match, row_key, table_history
+from jobs.retention import row_key
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
+from privlake.delta import commit_tag, key_match, table_exists, table_history, with_conflict_retry
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
@@ -70,7 +71,6 @@ from privlake.privacy.resolution import SILVER_KEY_ID_COLUMN, resolve
 from privlake.pseudonym import PseudonymKey
 from privlake.schema import bronze_schema, non_personal_columns
 from privlake.spark import get_spark
-from privlake.tables import table_exists, with_conflict_retry
 
 RESTRICTION_PREFIX = "restriction:"
 
@@ -200,7 +200,7 @@ def release_subject_rows(
             )
 
         if not table_exists(spark, bronze_path):
-            from privlake.tables import ensure_table
+            from privlake.delta import ensure_table
 
             ensure_table(spark, bronze_path, bronze_schema(dataset), ["dt"], non_personal_columns(dataset))
         with_conflict_retry(insert, f"unrestrict: rows back into bronze/{dataset.name}")

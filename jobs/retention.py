@@ -32,8 +32,7 @@ import gzip
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -47,6 +46,20 @@ from rich.table import Table
 
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
+from privlake.delta import (
+    append,
+    commit_tag,
+    deletion_vectors_pending,
+    ensure_table,
+    key_match,
+    purgeable_commits,
+    run_settings,
+    session_settings,
+    table_detail,
+    table_exists,
+    table_history,
+    with_conflict_retry,
+)
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.landing import join_lines, line_record, split_lines
@@ -63,34 +76,9 @@ from privlake.retention_rules import (
 from privlake.schema import non_personal_columns
 from privlake.spark import get_spark
 from privlake.storage import FileStore, StoredFile, file_store
-from privlake.tables import append, ensure_table, table_exists, with_conflict_retry
 
 EVIDENCE_TABLE = "retention_evidence"
 RULES_ENV = "PRIVLAKE_RETENTION_RULES"
-# Delta writes this session setting into the commitInfo of every commit it makes.
-COMMIT_TAG_CONF = "spark.databricks.delta.commitInfo.userMetadata"
-LISTING_PARALLELISM_CONF = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
-SNAPSHOT_PARTITIONS_CONF = "spark.databricks.delta.snapshotPartitions"
-# Operation metrics that mean a commit left unreferenced files behind (data files, change
-# data, replaced deletion vectors); MERGE names them with a "Target" infix.
-REMOVAL_METRICS = (
-    "numRemovedFiles",
-    "numTargetFilesRemoved",
-    "numAddedChangeFiles",
-    "numTargetChangeFilesAdded",
-    "numDeletionVectorsUpdated",
-    "numDeletionVectorsRemoved",
-    "numTargetDeletionVectorsUpdated",
-    "numTargetDeletionVectorsRemoved",
-)
-RISKY_WITHOUT_METRICS = ("DELETE", "MERGE", "UPDATE", "OPTIMIZE", "REORG", "TRUNCATE", "REPLACE TABLE")
-# ... and that it hid rows behind new deletion vectors, which only REORG ... PURGE removes.
-DELETION_VECTOR_METRICS = (
-    "numDeletionVectorsAdded",
-    "numDeletionVectorsUpdated",
-    "numTargetDeletionVectorsAdded",
-    "numTargetDeletionVectorsUpdated",
-)
 # Zones whose tables hold personal data: their history is purged on every run, ruled or not,
 # because erasure relies on the next retention run to purge what it deleted without --purge.
 HISTORY_ZONES = ("bronze", "silver", "quarantine", "restricted")
@@ -471,138 +459,6 @@ def execute_landing(report: TargetReport, store: FileStore, key: Callable[[], by
 # --- Delta tables ------------------------------------------------------------------------
 
 
-@contextmanager
-def session_settings(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
-    """Set Spark session settings for the block, then put the previous values back."""
-    previous = {k: spark.conf.get(k, None) for k in settings}
-    for name, value in settings.items():
-        spark.conf.set(name, value)
-    try:
-        yield
-    finally:
-        for name, old in previous.items():
-            if old is None:
-                spark.conf.unset(name)
-            else:
-                spark.conf.set(name, old)
-
-
-def commit_tag(spark: SparkSession, tag: str) -> AbstractContextManager[None]:
-    """Tag every Delta commit made inside the block (auditors find them in the history)."""
-    return session_settings(spark, {COMMIT_TAG_CONF: tag})
-
-
-def run_settings(spark: SparkSession, config: PrivlakeConfig) -> dict[str, str]:
-    """Sizing for many small tables, unless the configuration sets it: Spark's and Delta's
-    defaults (10,000 listing tasks, 50 state partitions) make one VACUUM of a tiny table take
-    tens of seconds on a laptop."""
-    parallelism = str(max(2, spark.sparkContext.defaultParallelism))
-    defaults = {LISTING_PARALLELISM_CONF: parallelism, SNAPSHOT_PARTITIONS_CONF: parallelism}
-    return {k: v for k, v in defaults.items() if k not in config.spark.conf}
-
-
-@dataclass(frozen=True)
-class Commit:
-    """One entry of a Delta table's history."""
-
-    version: int
-    millis: int
-    operation: str
-    parameters: dict[str, str]
-    metrics: dict[str, int]
-    tag: str | None
-
-    @property
-    def removes_files(self) -> bool:
-        """Whether the commit left files (data, change data, deletion vectors) for VACUUM."""
-        if self.metrics:
-            return any(self.metrics.get(m, 0) > 0 for m in REMOVAL_METRICS)
-        # history metrics switched off: assume the worst for commits that can remove files
-        return self.parameters.get("mode") == "Overwrite" or self.operation in RISKY_WITHOUT_METRICS
-
-    @property
-    def adds_deletion_vectors(self) -> bool:
-        return any(self.metrics.get(m, 0) > 0 for m in DELETION_VECTOR_METRICS)
-
-
-def table_history(spark: SparkSession, path: str) -> list[Commit]:
-    """The table's history, newest first (one small read of the log, no data)."""
-    from delta.tables import DeltaTable
-
-    rows = (
-        DeltaTable.forPath(spark, path)
-        .history()
-        .select(
-            "version",
-            F.unix_millis("timestamp").alias("millis"),
-            "operation",
-            "operationParameters",
-            "operationMetrics",
-            "userMetadata",
-        )
-        .collect()
-    )
-    commits = [
-        Commit(
-            version=int(r["version"]),
-            millis=int(r["millis"]),
-            operation=str(r["operation"]),
-            parameters={k: str(v) for k, v in (r["operationParameters"] or {}).items()},
-            metrics={k: int(v) for k, v in (r["operationMetrics"] or {}).items() if str(v).isdigit()},
-            tag=r["userMetadata"],
-        )
-        for r in rows
-    ]
-    return sorted(commits, key=lambda c: c.version, reverse=True)
-
-
-def purgeable_commits(history: Sequence[Commit], hours: int, now: dt.datetime) -> list[Commit]:
-    """Commits whose removed files a VACUUM with ``hours`` of retention would delete now.
-
-    A completed VACUUM deleted what was removed more than its own retention before it
-    started; what was removed later is still on storage, and is due once it is ``hours``
-    old. Deciding from the history costs one log read, where ``VACUUM DRY RUN`` lists the
-    whole table with a dozen Spark jobs, and it keeps a run with nothing due commit-free.
-    """
-    horizon = -1
-    for end in history:
-        if end.operation == "VACUUM END" and end.parameters.get("status") == "COMPLETED":
-            start = next(
-                (c for c in history if c.operation == "VACUUM START" and c.version < end.version), None
-            )
-            if start is not None:
-                kept = start.parameters.get("specifiedRetentionMillis") or start.parameters.get(
-                    "defaultRetentionMillis", "0"
-                )
-                horizon = start.millis - int(kept if kept.isdigit() else 0)
-            break
-    # Delta's VACUUM compares with the clock too: this is about storage, not the cut-off.
-    due = int(now.timestamp() * 1000) - hours * 3_600_000
-    return [
-        c
-        for c in history
-        if c.removes_files and not c.operation.startswith("VACUUM") and horizon <= c.millis <= due
-    ]
-
-
-def deletion_vectors_pending(history: Sequence[Commit]) -> bool:
-    """Whether a commit since the last REORG ... PURGE wrote deletion vectors."""
-    for commit in history:  # newest first
-        if commit.operation == "REORG":
-            return False
-        if commit.adds_deletion_vectors:
-            return True
-    return False
-
-
-def table_detail(spark: SparkSession, path: str) -> tuple[list[str], dict[str, str]]:
-    from delta.tables import DeltaTable
-
-    row = DeltaTable.forPath(spark, path).detail().select("partitionColumns", "properties").first()
-    assert row is not None
-    return list(row["partitionColumns"] or []), dict(row["properties"] or {})
-
-
 def plan_table(
     spark: SparkSession, target: Target, key: Callable[[], bytes], history_hours: int, now: dt.datetime
 ) -> TargetReport:
@@ -672,10 +528,6 @@ def row_key(target: Target) -> list[str]:
         return ["stage", "source_file", "line_number", "dt"]
     assert target.dataset is not None
     return [target.dataset.key, "dt"]
-
-
-def key_match(columns: Sequence[str]) -> str:
-    return " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in columns)
 
 
 def delete_expired(spark: SparkSession, report: TargetReport, key: Callable[[], bytes]) -> None:

@@ -53,7 +53,7 @@ class DemoSteps:
 
 
 def zone_contents(spark: SparkSession, config: PrivlakeConfig) -> list[tuple[str, str, str, int]]:
-    from privlake.tables import table_exists
+    from privlake.delta import table_exists
 
     rows = []
     for zone in ZONES:

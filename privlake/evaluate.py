@@ -354,7 +354,7 @@ def silver_rows(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> di
     """The day's silver rows of every dataset that has a silver table, as strings."""
     from pyspark.sql import functions as F
 
-    from privlake.tables import table_exists
+    from privlake.delta import table_exists
 
     tables: dict[str, list[Row]] = {}
     for name in config.datasets:

@@ -50,7 +50,7 @@ class RegisteredTable:
 
 def zone_tables(spark: SparkSession, config: PrivlakeConfig, zone: str) -> list[RegisteredTable]:
     """The Delta tables under ``<warehouse>/<zone>`` (any file system Spark can list)."""
-    from privlake.tables import table_exists
+    from privlake.delta import table_exists
 
     jvm = spark.sparkContext._jvm
     assert jvm is not None

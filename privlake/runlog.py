@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
+from privlake.delta import append, ensure_table
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
-from privlake.tables import append, ensure_table
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

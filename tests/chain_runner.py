@@ -29,12 +29,12 @@ from jobs.erase import erase
 from jobs.ingest import ingest
 from jobs.retention import retention
 from privlake.config import PrivlakeConfig, load_config
+from privlake.delta import table_exists
 from privlake.keys import pseudonym_key
 from privlake.privacy.manifest import build_request
 from privlake.retention_rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import file_store
-from privlake.tables import table_exists
 
 # Columns that name the file a row came from: they differ between roots by design.
 PATH_COLUMNS = {"_source_file", "source_file"}

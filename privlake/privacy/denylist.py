@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from privlake.config import DatasetConfig, PrivlakeConfig
+from privlake.delta import ensure_table, table_exists, with_conflict_retry
 from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column
-from privlake.tables import ensure_table, table_exists, with_conflict_retry
 
 if TYPE_CHECKING:
     from delta.tables import DeltaMergeBuilder

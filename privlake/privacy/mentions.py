@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 import phonenumbers
 
 from privlake.config import PrivlakeConfig
+from privlake.delta import ensure_table, table_exists, with_conflict_retry
 from privlake.frames import json_frame
 from privlake.privacy.identifiers import PERSON_NAME, REDACTED, keyed_hash, normalize_phone
 from privlake.pseudonym import TOKEN_HEX_DIGITS, hmac_hex_column, pseudonym_column, pseudonymize
-from privlake.tables import ensure_table, table_exists, with_conflict_retry
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 import phonenumbers
 
 from privlake.config import DatasetConfig, IpPrefix, PrivlakeConfig
+from privlake.delta import table_exists
 from privlake.privacy.identifiers import PERSON_NAME, keyed_hash
 from privlake.privacy.manifest import SubjectIdentifier
 from privlake.pseudonym import TOKEN_PREFIX, pseudonym_column, pseudonymize
-from privlake.tables import table_exists
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession

@@ -22,7 +22,7 @@ def default_report_path(day: dt.date, folder: Path = Path("reports")) -> Path:
 
 def write_report(spark: SparkSession, config: PrivlakeConfig, day: dt.date, out: Path) -> Path:
     """Collect the day's numbers, render the page and write it to ``out``."""
-    from jobs.retention import run_settings, session_settings
+    from privlake.delta import run_settings, session_settings
     from privlake.report.data import collect_report_data
     from privlake.report.html import render_report
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from privlake.aggregates import SUPPRESSION_TABLE
 from privlake.config import PrivlakeConfig
+from privlake.delta import table_exists
 from privlake.privacy.denylist import DENY_LIST_TABLE, RESTRICTIONS_TABLE
 from privlake.privacy.ledger import LEDGER_TABLE
 from privlake.query import zone_tables
 from privlake.risk import RISK_TABLE
-from privlake.tables import table_exists
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

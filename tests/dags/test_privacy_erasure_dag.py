@@ -10,9 +10,9 @@ import pytest
 from pyspark.sql import SparkSession
 
 from privlake.config import load_config
+from privlake.delta import ensure_table
 from privlake.privacy.ledger import request_history
 from privlake.schema import non_personal_columns
-from privlake.tables import ensure_table
 from tests.conftest import REPO, bronze_frame
 
 

@@ -35,6 +35,7 @@ import jobs.erase
 from jobs.erase import ErasureFailed, ErasureResult, current_version_files, erase
 from jobs.ingest import SCREENINGS, SubjectListsChanged, ingest
 from privlake.config import PrivlakeConfig, load_config
+from privlake.delta import ensure_table, table_exists
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
     DENY_LIST_TABLE,
@@ -49,7 +50,6 @@ from privlake.privacy.verify import scan_lake
 from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord
 from privlake.schema import bronze_schema, non_personal_columns
-from privlake.tables import ensure_table, table_exists
 from tests.conftest import bronze_frame
 
 DAY = dt.date(2026, 11, 28)

@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from jobs.erase import erase
 from jobs.ingest import ingest, redact_mentions
 from privlake.config import load_config
+from privlake.delta import ensure_table
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, add_subjects
 from privlake.privacy.identifiers import REDACTED, MentionPattern
@@ -28,7 +29,6 @@ from privlake.privacy.resolution import SubjectProfile
 from privlake.privacy.verify import scan_lake
 from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord, record_run, runs_schema
-from privlake.tables import ensure_table
 
 DAY, LATE_DAY = dt.date(2026, 11, 28), dt.date(2026, 11, 29)
 ERASED, WITNESS, RESTRICTED = "acc-0000000001", "acc-0000000002", "acc-0000000003"

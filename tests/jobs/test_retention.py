@@ -23,13 +23,13 @@ from rich.console import Console
 
 from jobs.retention import EVIDENCE_TABLE, RetentionReport, TargetReport, print_report, retention
 from privlake.config import PrivlakeConfig, load_config
+from privlake.delta import ensure_table, replace_partition, table_version
 from privlake.keys import pseudonym_key
 from privlake.policy import deidentify_columns
 from privlake.pseudonym import pseudonymize
 from privlake.retention_rules import load_rules
 from privlake.schema import bronze_schema, non_personal_columns
 from privlake.storage import S3FileStore, s3_client
-from privlake.tables import ensure_table, replace_partition, table_version
 from tests.conftest import CONFIG, bronze_frame, write_config
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from privlake import tables
-from privlake.tables import COMMIT_TAG_PREFIX, append, ensure_table, replace_partition
+from privlake import delta as lake_delta
+from privlake.delta import COMMIT_TAG_PREFIX, append, ensure_table, replace_partition
 
 WRITERS = 4
 
@@ -68,12 +68,12 @@ def test_a_commit_older_than_the_recent_history_is_still_found(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Other writers may commit many times between a write and its count.
-    monkeypatch.setattr(tables, "RECENT_COMMITS", 2)
+    monkeypatch.setattr(lake_delta, "RECENT_COMMITS", 2)
     path = str(tmp_path / "events")
     schema = "day string, n int"
     rows = spark.createDataFrame([("a", 1), ("a", 2)], schema)
     rows.write.format("delta").option("userMetadata", "privlake-write:older").save(path)
     for day in ("b", "c", "d"):
         spark.createDataFrame([(day, 0)], schema).write.format("delta").mode("append").save(path)
-    assert tables.rows_committed_with_tag(spark, path, "privlake-write:older") == 2
-    assert tables.rows_committed_with_tag(spark, path, "privlake-write:never") == 0
+    assert lake_delta.rows_committed_with_tag(spark, path, "privlake-write:older") == 2
+    assert lake_delta.rows_committed_with_tag(spark, path, "privlake-write:never") == 0
