@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pyspark.sql import functions as F
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaMergeBuilder
     from pyspark.sql import Column, DataFrame, Row, SparkSession
     from pyspark.sql.types import StructType
 
@@ -360,21 +361,29 @@ class Moved:
     deleted: int
 
 
-def _merge_metric(result: DataFrame | None, name: str) -> int:
-    """A count from the one-row frame a MERGE returns (its commit's metrics)."""
-    row = result.first() if result is not None else None
-    return int(row[name] or 0) if row is not None and name in row.asDict() else 0
-
-
 def _tagged(spark: SparkSession, tag: str | None) -> AbstractContextManager[None]:
     return commit_tag(spark, tag) if tag is not None else session_settings(spark, {})
 
 
-def _condition(keys: Sequence[str], condition: Column | str | None) -> Column:
-    match = F.expr(key_match(keys))
-    if condition is None:
-        return match
-    return match & (F.expr(condition) if isinstance(condition, str) else condition)
+def _merge(
+    spark: SparkSession,
+    path: str,
+    source: DataFrame,
+    condition: Column,
+    clause: Callable[[DeltaMergeBuilder], DeltaMergeBuilder],
+    tag: str | None,
+    what: str,
+) -> Row | None:
+    """MERGE ``source`` (as ``s``) into the table at ``path`` (as ``t``) with one clause,
+    under ``tag``, retried on conflicts; the commit's metrics row."""
+    from delta.tables import DeltaTable
+
+    def merge() -> DataFrame:
+        builder = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), condition)
+        return clause(builder).execute()
+
+    with _tagged(spark, tag):
+        return with_conflict_retry(merge, what).first()
 
 
 def delete_selected(
@@ -400,22 +409,20 @@ def delete_selected(
     (``commit_tag``); None leaves whatever tag the session already sets. Retried when a
     concurrent writer commits first; re-running deletes nothing more.
     """
-    from delta.tables import DeltaTable
-
     keys = selected.select(*key_columns).distinct()
-
-    def delete() -> DataFrame:
-        return (
-            DeltaTable.forPath(spark, path)
-            .alias("t")
-            .merge(keys.alias("s"), _condition(key_columns, condition))
-            .whenMatchedDelete()
-            .execute()
-        )
-
-    with _tagged(spark, tag):
-        result = with_conflict_retry(delete, what or f"delete selected rows from {path}")
-    return _merge_metric(result, "num_deleted_rows")
+    match = F.expr(key_match(key_columns))
+    if condition is not None:
+        match = match & (F.expr(condition) if isinstance(condition, str) else condition)
+    metrics = _merge(
+        spark,
+        path,
+        keys,
+        match,
+        lambda merge: merge.whenMatchedDelete(),
+        tag,
+        what or f"delete selected rows from {path}",
+    )
+    return int(metrics["num_deleted_rows"] or 0) if metrics is not None else 0
 
 
 def insert_missing(
@@ -432,20 +439,16 @@ def insert_missing(
     nothing again and the history records the join condition only (see ``delete_selected``
     for why that matters, and for ``tag``). The table must exist with ``rows``' columns
     (``ensure_table``; ``same_schema`` checks the shape)."""
-    from delta.tables import DeltaTable
-
-    def insert() -> DataFrame:
-        return (
-            DeltaTable.forPath(spark, path)
-            .alias("t")
-            .merge(rows.alias("s"), key_match(key_columns))
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    with _tagged(spark, tag):
-        result = with_conflict_retry(insert, what or f"insert missing rows into {path}")
-    return _merge_metric(result, "num_inserted_rows")
+    metrics = _merge(
+        spark,
+        path,
+        rows,
+        F.expr(key_match(key_columns)),
+        lambda merge: merge.whenNotMatchedInsertAll(),
+        tag,
+        what or f"insert missing rows into {path}",
+    )
+    return int(metrics["num_inserted_rows"] or 0) if metrics is not None else 0
 
 
 def move_selected(
