@@ -20,8 +20,7 @@ HELP = "bronze -> de-identified silver Delta table"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", required=True, help="a dataset of conf/datasets/")
-    parser.add_argument("--date", required=True, type=entry.date_argument, help="bronze date YYYY-MM-DD")
+    entry.add_dataset_date_arguments(parser, "bronze")
 
 
 def run(args: argparse.Namespace) -> int:

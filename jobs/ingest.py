@@ -19,8 +19,7 @@ HELP = "landing JSON Lines -> bronze Delta table"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", required=True, help="a dataset of conf/datasets/")
-    parser.add_argument("--date", required=True, type=entry.date_argument, help="landing date YYYY-MM-DD")
+    entry.add_dataset_date_arguments(parser, "landing")
 
 
 def run(args: argparse.Namespace) -> int:

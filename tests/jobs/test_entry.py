@@ -29,32 +29,15 @@ DAY = "2026-11-28"
 ENV = {**os.environ, "COLUMNS": "100", "PRIVLAKE_LOG_FILE": ""}  # argparse wraps help at COLUMNS
 
 
-def by_cli(job: ModuleType, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(PRIVLAKE), entry.job_name(job), *args],
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def by_spark_submit(job: ModuleType, *args: str) -> subprocess.CompletedProcess[str]:
-    application = Path(str(job.__file__)).relative_to(REPO)
-    return subprocess.run(
-        [sys.executable, str(application), *args],
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
 
 
 def same_outcome(job: ModuleType, *args: str) -> subprocess.CompletedProcess[str]:
     """Run both ways; the exit code, standard output and standard error must be equal."""
-    cli, submitted = by_cli(job, *args), by_spark_submit(job, *args)
+    application = Path(str(job.__file__)).relative_to(REPO)  # jobs/<job>.py
+    cli = run([str(PRIVLAKE), entry.job_name(job), *args])
+    submitted = run([sys.executable, str(application), *args])
     assert (cli.returncode, cli.stdout, cli.stderr) == (
         submitted.returncode,
         submitted.stdout,
