@@ -44,8 +44,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
-import importlib.util
 import json
 import re
 import sys
@@ -403,11 +401,8 @@ def recompute_gold(spark: SparkSession, config: PrivlakeConfig, days: Sequence[d
     the erased silver removes their contribution, including where it kept a group at k."""
     if not gold_tables(spark, config):
         return "no gold tables yet: nothing to recompute"
-    if importlib.util.find_spec("jobs.aggregate") is None:
-        return "gold tables exist but jobs/aggregate.py is not installed: run `privlake aggregate` for them"
-    aggregate: Callable[[SparkSession, PrivlakeConfig, dt.date], object] = importlib.import_module(
-        "jobs.aggregate"
-    ).aggregate
+    from privlake.gold import aggregate
+
     for day in days:
         aggregate(spark, config, day)
     return f"recomputed from the erased silver tables for {len(days)} date(s)"

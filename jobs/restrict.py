@@ -221,7 +221,7 @@ def restrict(
     spark: SparkSession, config: PrivlakeConfig, request: PrivacyRequest, key: PseudonymKey
 ) -> ErasureResult:
     """Restrict (or, for ``action == "unrestrict"``, lift) processing of the request's subjects."""
-    from jobs.deidentify import deidentify
+    from privlake.deidentification import deidentify
 
     if request.action not in ("restrict", "unrestrict"):
         raise RestrictionError(

@@ -22,11 +22,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 import jobs.erase
-from jobs.deidentify import deidentify
 from jobs.erase import ErasureResult, erase
-from jobs.ingest import ingest
 from privlake.config import PrivlakeConfig, load_config
+from privlake.deidentification import deidentify
 from privlake.generate import Subject, build_subjects, generate_day
+from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, listed_subjects
 from privlake.privacy.evidence import evidence_path

@@ -33,9 +33,9 @@ from pyspark.sql import functions as F
 
 import jobs.erase
 from jobs.erase import ErasureFailed, ErasureResult, current_version_files, erase
-from jobs.ingest import SCREENINGS, SubjectListsChanged, ingest
 from privlake.config import PrivlakeConfig, load_config
 from privlake.delta import ensure_table, table_exists
+from privlake.ingestion import SCREENINGS, SubjectListsChanged, ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import (
     DENY_LIST_TABLE,

@@ -17,11 +17,11 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.deidentify import deidentify
 from jobs.erase import ErasureResult
-from jobs.ingest import ingest
 from jobs.restrict import restrict
 from privlake.config import PrivlakeConfig, load_config
+from privlake.deidentification import deidentify
+from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, listed_subjects
 from privlake.privacy.ledger import COMPLETED, RESTRICTED, UNRESTRICTED, request_history
