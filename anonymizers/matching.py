@@ -27,6 +27,7 @@ from anonymizers.name_context import (
     user_authored_spans,
 )
 from anonymizers.names import MAX_ENDING_CHARS, NameForms, first_names, name_forms
+from anonymizers.phones import phone_readings
 
 # Tie-break between findings of equal score and length on the same text: the more
 # specific (and joinable) type names the replacement. Unknown types rank last.
@@ -170,16 +171,12 @@ class KnownIdentifierMatcher:
 
     def _add_phone(self, value: str, regions: Sequence[str]) -> None:
         """Remember a known phone by its digits, so it is found however it is written."""
-        for region in regions:
-            try:
-                number = phonenumbers.parse(value, region)
-            except phonenumbers.NumberParseException:
-                return
+        # The first (preferred) region's reading only.
+        for _, number in phone_readings(value, regions[:1]):
             if phonenumbers.is_possible_number(number):
                 nsn = phonenumbers.national_significant_number(number)
                 if len(nsn) >= MIN_PHONE_DIGITS:
                     self._phones[nsn] = str(number.country_code)
-                return
 
     def _phone_findings(self, text: str) -> list[Finding]:
         """Known phones in any notation: "+49 1524 4024264", "01524/4024264", "(0)1524-40 24 264"."""
