@@ -28,29 +28,12 @@ from anonymizers.name_context import (
 )
 from anonymizers.names import MAX_ENDING_CHARS, NameForms, first_names, name_forms
 from anonymizers.phones import phone_readings
+from anonymizers.registry import entity_priority
 
 # Tie-break between findings of equal score and length on the same text: the more
-# specific (and joinable) type names the replacement. Unknown types rank last.
-ENTITY_PRIORITY: tuple[str, ...] = (
-    "ACCOUNT_ID",
-    "DEVICE_SERIAL",
-    "MAC_ADDRESS",
-    "IMEI",
-    "IMSI",
-    "ICCID",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "IP_ADDRESS",
-    "USERNAME",
-    "WIFI_SSID",
-    "DEVICE_NAME",
-    "GPS_COORDINATE",
-    "CREDENTIAL",
-    "IBAN_CODE",
-    "CREDIT_CARD",
-    "PERSON",
-    "LOCATION",
-)
+# specific (and joinable) type names the replacement (the registry's `entity_priority`,
+# recognizers.yaml). Unknown types rank last.
+ENTITY_PRIORITY: tuple[str, ...] = entity_priority()
 RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
 EXACT_MATCH_SCORE = 1.0
 # A first name from the name list with evidence of a person: just above the score

@@ -77,30 +77,48 @@ class RecognizerEntry(BaseModel):
 
 
 class RecognizerRegistryFile(BaseModel):
-    """The whole file: the recognizers in registration order."""
+    """The whole file: the recognizers in registration order, and the entity types' ranks."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     recognizers: tuple[RecognizerEntry, ...]
+    entity_priority: tuple[str, ...]
 
     @model_validator(mode="after")
-    def _unique_names(self) -> RecognizerRegistryFile:
+    def _consistent(self) -> RecognizerRegistryFile:
         names = [entry.name for entry in self.recognizers]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"recognizer names must be unique; repeated: {repeated}")
+        if len(set(self.entity_priority)) != len(self.entity_priority):
+            raise ValueError("entity_priority names an entity type twice")
+        unranked = sorted(
+            {e for entry in self.recognizers for e in entry.entities} - set(self.entity_priority)
+        )
+        if unranked:
+            raise ValueError(f"entity_priority lacks the entity types {unranked}")
         return self
 
 
 @functools.cache
-def load_registry(path: Path = RECOGNIZERS_YAML) -> tuple[RecognizerEntry, ...]:
-    """The registry's entries, in order."""
+def load_registry_file(path: Path = RECOGNIZERS_YAML) -> RecognizerRegistryFile:
+    """The whole registry file, validated."""
     with path.open(encoding="utf-8") as stream:
         document = yaml.safe_load(stream)
     try:
-        return RecognizerRegistryFile.model_validate(document).recognizers
+        return RecognizerRegistryFile.model_validate(document)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
+
+
+def load_registry(path: Path = RECOGNIZERS_YAML) -> tuple[RecognizerEntry, ...]:
+    """The registry's entries, in order."""
+    return load_registry_file(path).recognizers
+
+
+def entity_priority(path: Path = RECOGNIZERS_YAML) -> tuple[str, ...]:
+    """Entity types, most specific first (the tie-break between equal findings)."""
+    return load_registry_file(path).entity_priority
 
 
 def optional_entities(path: Path = RECOGNIZERS_YAML) -> tuple[str, ...]:

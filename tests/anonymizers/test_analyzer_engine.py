@@ -18,7 +18,7 @@ from anonymizers.engine import (
     build_recognizer,
     triggers_of,
 )
-from anonymizers.registry import RecognizerEntry, load_registry
+from anonymizers.registry import RecognizerEntry, RecognizerRegistryFile, load_registry
 from anonymizers.scrubber import ScrubSettings, TextScrubber
 from anonymizers.settings import OPTIONAL_ENTITIES
 
@@ -133,6 +133,14 @@ def test_registry_entry_must_match_its_recognizer() -> None:
     needs = next(e for e in load_registry() if e.arguments)
     with pytest.raises(ValueError, match="unknown setting"):
         build_recognizer(needs, {})
+
+
+def test_every_entity_type_has_a_rank() -> None:
+    imei = next(e for e in load_registry() if e.supported_entity == "IMEI")
+    with pytest.raises(ValueError, match=r"entity_priority lacks the entity types \['IMEI'\]"):
+        RecognizerRegistryFile(recognizers=(imei,), entity_priority=("MAC_ADDRESS",))
+    with pytest.raises(ValueError, match="unique"):
+        RecognizerRegistryFile(recognizers=(imei, imei), entity_priority=("IMEI",))
 
 
 def test_every_recognizer_has_a_trigger() -> None:
