@@ -15,11 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import Literal
-
-IdentifierKind = Literal[
-    "account_id", "device_serial", "mac_address", "ip_address", "email", "phone", "username", "ssid"
-]
 
 TOKEN_PREFIX: dict[str, str] = {
     "account_id": "acct_",
