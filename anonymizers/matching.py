@@ -27,29 +27,13 @@ from anonymizers.name_context import (
     user_authored_spans,
 )
 from anonymizers.names import MAX_ENDING_CHARS, NameForms, first_names, name_forms
+from anonymizers.phones import phone_readings
+from anonymizers.registry import entity_priority
 
 # Tie-break between findings of equal score and length on the same text: the more
-# specific (and joinable) type names the replacement. Unknown types rank last.
-ENTITY_PRIORITY: tuple[str, ...] = (
-    "ACCOUNT_ID",
-    "DEVICE_SERIAL",
-    "MAC_ADDRESS",
-    "IMEI",
-    "IMSI",
-    "ICCID",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "IP_ADDRESS",
-    "USERNAME",
-    "WIFI_SSID",
-    "DEVICE_NAME",
-    "GPS_COORDINATE",
-    "CREDENTIAL",
-    "IBAN_CODE",
-    "CREDIT_CARD",
-    "PERSON",
-    "LOCATION",
-)
+# specific (and joinable) type names the replacement (the registry's `entity_priority`,
+# recognizers.yaml). Unknown types rank last.
+ENTITY_PRIORITY: tuple[str, ...] = entity_priority()
 RANK = {entity: rank for rank, entity in enumerate(ENTITY_PRIORITY)}
 EXACT_MATCH_SCORE = 1.0
 # A first name from the name list with evidence of a person: just above the score
@@ -170,16 +154,12 @@ class KnownIdentifierMatcher:
 
     def _add_phone(self, value: str, regions: Sequence[str]) -> None:
         """Remember a known phone by its digits, so it is found however it is written."""
-        for region in regions:
-            try:
-                number = phonenumbers.parse(value, region)
-            except phonenumbers.NumberParseException:
-                return
+        # The first (preferred) region's reading only.
+        for _, number in phone_readings(value, regions[:1]):
             if phonenumbers.is_possible_number(number):
                 nsn = phonenumbers.national_significant_number(number)
                 if len(nsn) >= MIN_PHONE_DIGITS:
                     self._phones[nsn] = str(number.country_code)
-                return
 
     def _phone_findings(self, text: str) -> list[Finding]:
         """Known phones in any notation: "+49 1524 4024264", "01524/4024264", "(0)1524-40 24 264"."""

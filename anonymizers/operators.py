@@ -3,7 +3,7 @@
 An identifier found in free text (a serial, a MAC, an account id) is replaced by the
 same token its structured column gets, so analysts can join a log line to the device
 table without ever seeing the identifier. The token comes from
-``privlake.pseudonym.pseudonymize`` (one source of truth for normalization, domain
+``anonymizers.pseudonym.pseudonymize`` (one source of truth for normalization, domain
 separation by kind and token format), keyed with the pipeline's secret. Presidio's own
 ``hash`` operator is unfit: since 2.2.361 it salts every value randomly unless given a
 salt, and a salt is not a key (plain SHA-256 of a guessable value can be brute-forced).
@@ -18,7 +18,7 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import InvalidParamError, OperatorConfig
 from presidio_anonymizer.operators import Operator, OperatorType
 
-from privlake.pseudonym import TOKEN_PREFIX, pseudonymize
+from anonymizers.pseudonym import TOKEN_PREFIX, pseudonymize
 
 # Below this, an HMAC key is guessable; the pipeline's keys are 32 random bytes.
 MIN_KEY_BYTES = 16
@@ -27,7 +27,7 @@ MIN_KEY_BYTES = 16
 class KeyedPseudonym(Operator):
     """Replace the entity with ``pseudonymize(text, kind, key)``: stable, keyed, joinable.
 
-    Params: ``kind`` (one of ``privlake.pseudonym.TOKEN_PREFIX``) and ``key`` (bytes).
+    Params: ``kind`` (one of ``anonymizers.pseudonym.TOKEN_PREFIX``) and ``key`` (bytes).
     """
 
     KIND = "kind"

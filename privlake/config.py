@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from anonymizers.settings import DEFAULT_PHONE_REGIONS
+from anonymizers.pseudonym import TOKEN_PREFIX
+from anonymizers.settings import DEFAULT_PHONE_REGIONS, OPTIONAL_ENTITIES
 from privlake.errors import BadInputError
-from privlake.pseudonym import TOKEN_PREFIX
 
 DEFAULT_CONFIG = Path("conf/privlake.yaml")
 ColumnType = Literal["string", "long", "int", "double", "boolean", "array<string>"]
@@ -207,11 +207,20 @@ class DeidentifyConfig(Strict):
     household_names: bool = True
     # Recognizers an IoT log does not need, off by default: their checksums pass on log
     # numbers (epoch seconds plus a year read as a card, HDFS block ids as an ICCID).
-    optional_entities: tuple[Literal["CREDIT_CARD", "IBAN_CODE", "ICCID"], ...] = ()
+    # Which entities may be named here is the recognizer registry's (anonymizers/recognizers.yaml).
+    optional_entities: tuple[str, ...] = ()
     # A bronze column that the policy does not name: fail the run, or quarantine the rows
     # that hold a value in it.
     on_unpolicied_columns: Literal["fail", "quarantine"] = "fail"
     known_identifiers: KnownIdentifiers | None = None
+
+    @field_validator("optional_entities")
+    @classmethod
+    def _known_optional_entities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(OPTIONAL_ENTITIES))
+        if unknown:
+            raise ValueError(f"unknown {unknown}; expected some of {list(OPTIONAL_ENTITIES)}")
+        return value
 
 
 class AnalyticsConfig(Strict):

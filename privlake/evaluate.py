@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.config import PrivlakeConfig
-from privlake.pseudonym import PseudonymKey, pseudonymize
+from privlake.pseudonym import PseudonymKey
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

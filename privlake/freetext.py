@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from anonymizers.pseudonym import ENTITY_TYPE_FOR_KIND
 from privlake.config import DatasetConfig, IpPrefix, PrivlakeConfig
 
 if TYPE_CHECKING:
@@ -51,19 +52,6 @@ class FreeTextPlan:
         return digest.hexdigest()
 
 
-# entity type of an identifier kind, for record-aware deny lists
-ENTITY_OF_KIND = {
-    "device_serial": "DEVICE_SERIAL",
-    "mac_address": "MAC_ADDRESS",
-    "ip_address": "IP_ADDRESS",
-    "ssid": "WIFI_SSID",
-    "email": "EMAIL_ADDRESS",
-    "phone": "PHONE_NUMBER",
-    "username": "USERNAME",
-    "account_id": "ACCOUNT_ID",
-}
-
-
 def free_text_plan(
     config: PrivlakeConfig, dataset: DatasetConfig, key: bytes, known: Iterable[tuple[str, str]]
 ) -> FreeTextPlan:
@@ -88,8 +76,8 @@ def free_text_plan(
         columns.append((name, scrub, spec.deny_columns))
         for deny in spec.deny_columns:
             deny_spec = dataset.columns[deny]
-            if deny_spec.kind in ENTITY_OF_KIND:
-                deny_types[deny] = ENTITY_OF_KIND[deny_spec.kind]
+            if deny_spec.kind in ENTITY_TYPE_FOR_KIND:
+                deny_types[deny] = ENTITY_TYPE_FOR_KIND[deny_spec.kind]
             elif isinstance(deny_spec.generalize, IpPrefix):
                 deny_types[deny] = "IP_ADDRESS"
             else:

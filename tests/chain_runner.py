@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from privlake.retention_rules import load_rules
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.erase import erase
@@ -32,7 +33,6 @@ from privlake.delta import table_exists
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.manifest import build_request
-from privlake.retention_rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import file_store
 

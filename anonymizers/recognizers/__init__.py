@@ -2,16 +2,14 @@
 
 Entities recognized here: MAC_ADDRESS, IP_ADDRESS, IMEI, DEVICE_SERIAL, WIFI_SSID,
 GPS_COORDINATE, USERNAME, PHONE_NUMBER and EMAIL_ADDRESS; and PERSON by two phrase
-recognizers that :mod:`anonymizers.engine` registers itself: people's names in log lines
-(``log_person_name_recognizer``, every column) and first names in room and scene names
-(``person_name_recognizer``, NER columns only). Plain regex recognizers that
-need no code (account ids, SIM identifiers, credentials, personal host names) live in
-``anonymizers/recognizers.yaml`` and are loaded by :mod:`anonymizers.engine`.
+recognizers: people's names in log lines (``log_person_name_recognizer``, every column)
+and first names in room and scene names (``person_name_recognizer``, NER columns only).
+Which recognizers run, in which order and with which settings, is the registry
+``anonymizers/recognizers.yaml``, which also holds the plain regex recognizers that need
+no code (account ids, SIM identifiers, credentials, personal host names).
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from anonymizers.recognizers._base import IotPatternRecognizer
 from anonymizers.recognizers.device_serial_recognizer import DeviceSerialRecognizer
@@ -20,12 +18,11 @@ from anonymizers.recognizers.gps_coordinate_recognizer import GpsCoordinateRecog
 from anonymizers.recognizers.imei_recognizer import ImeiRecognizer, luhn_valid
 from anonymizers.recognizers.ip_address_recognizer import IpAddressRecognizer
 from anonymizers.recognizers.mac_address_recognizer import MacAddressRecognizer
-from anonymizers.recognizers.phone_recognizer import DEFAULT_PHONE_REGIONS, PhoneRecognizer
+from anonymizers.recognizers.phone_recognizer import PhoneRecognizer
 from anonymizers.recognizers.username_recognizer import UsernameRecognizer
 from anonymizers.recognizers.wifi_ssid_recognizer import WifiSsidRecognizer
 
 __all__ = [
-    "DEFAULT_PHONE_REGIONS",
     "DeviceSerialRecognizer",
     "GpsCoordinateRecognizer",
     "ImeiRecognizer",
@@ -36,22 +33,6 @@ __all__ = [
     "PhoneRecognizer",
     "UsernameRecognizer",
     "WifiSsidRecognizer",
-    "iot_recognizers",
     "luhn_valid",
     "offline_tld_extractor",
 ]
-
-
-def iot_recognizers(phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> list[IotPatternRecognizer]:
-    """One fresh instance of every code recognizer, in tie-break priority order."""
-    return [
-        DeviceSerialRecognizer(),
-        MacAddressRecognizer(),
-        ImeiRecognizer(),
-        OfflineEmailRecognizer(),
-        IpAddressRecognizer(),
-        PhoneRecognizer(regions=phone_regions),
-        WifiSsidRecognizer(),
-        UsernameRecognizer(),
-        GpsCoordinateRecognizer(),
-    ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypedDict, cast
 
 import regex
 from presidio_analyzer import (
@@ -188,6 +188,17 @@ class FastPatternMixin(PatternRecognizer):
 class YamlPatternRecognizer(FastPatternMixin):
     """A recognizer declared in ``recognizers.yaml``: Presidio's ``PatternRecognizer``
     built by ``from_dict``, matched with the fast loop."""
+
+
+class RecognizerOptions(TypedDict, total=False):
+    """``IotPatternRecognizer``'s constructor arguments, for subclasses that add their own
+    and pass these on (``**options: Unpack[RecognizerOptions]``)."""
+
+    patterns: list[Pattern] | None
+    context: list[str] | None
+    supported_language: str
+    supported_entity: str | None
+    name: str | None
 
 
 class IotPatternRecognizer(FastPatternMixin):

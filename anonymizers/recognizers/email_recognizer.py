@@ -11,14 +11,14 @@ strings.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 import regex
 import tldextract
 from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
-from anonymizers.recognizers._base import IotPatternRecognizer
+from anonymizers.recognizers._base import IotPatternRecognizer, RecognizerOptions
 
 # The start of a URL up to its user and the colon before a password.
 _URL_USER = regex.compile(r"://[^\s/:@?#]{1,64}:$")
@@ -56,15 +56,9 @@ class OfflineEmailRecognizer(IotPatternRecognizer):
     TRIGGER = r"@|%40"
 
     def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str | None = None,
-        name: str | None = None,
-        tld_extractor: tldextract.TLDExtract | None = None,
+        self, tld_extractor: tldextract.TLDExtract | None = None, **options: Unpack[RecognizerOptions]
     ) -> None:
-        super().__init__(patterns, context, supported_language, supported_entity, name)
+        super().__init__(**options)
         self.tld_extractor = tld_extractor or offline_tld_extractor()
 
     def reject_in_context(self, text: str, start: int, end: int) -> bool:

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Unpack
 
 import phonenumbers
 import regex
@@ -57,7 +57,8 @@ from phonenumbers import Leniency, PhoneNumber, PhoneNumberFormat, PhoneNumberMa
 from presidio_analyzer import AnalysisExplanation, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymizers.recognizers._base import IotPatternRecognizer
+from anonymizers.phones import phone_readings
+from anonymizers.recognizers._base import IotPatternRecognizer, RecognizerOptions
 from anonymizers.settings import DEFAULT_PHONE_REGIONS
 
 _ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$")
@@ -124,13 +125,7 @@ class PhoneRecognizer(IotPatternRecognizer):
     TRIGGER = r"\d[\d().\-/ \t]{5,}\d"
 
     def __init__(
-        self,
-        regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str | None = None,
-        name: str | None = None,
+        self, regions: Sequence[str] = DEFAULT_PHONE_REGIONS, **options: Unpack[RecognizerOptions]
     ) -> None:
         unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
         if unknown or not regions:
@@ -138,7 +133,7 @@ class PhoneRecognizer(IotPatternRecognizer):
                 f"phone regions must be ISO 3166 codes phonenumbers knows; got unknown {unknown}"
             )
         self.regions = tuple(regions)
-        super().__init__(patterns, context, supported_language, supported_entity, name)
+        super().__init__(**options)
         self._compiled = [(p, regex.compile(p.regex, self.REGEX_FLAGS)) for p in self.patterns]
 
     def analyze(
@@ -286,11 +281,7 @@ def _in_phone_notation(candidate: str, regions: tuple[str, ...]) -> bool:
     groups = _DIGIT_GROUP.findall(candidate)
     if not international and len(groups) < 3:
         return False
-    for region in regions[:1] if international else regions:
-        try:
-            number = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            continue
+    for region, number in phone_readings(candidate, regions[:1] if international else regions):
         if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
             continue
         if international:

@@ -21,9 +21,9 @@ from typing import Literal
 
 import phonenumbers
 
+from anonymizers.pseudonym import TOKEN_PREFIX, normalize, pseudonymize
 from privlake.errors import BadInputError
 from privlake.privacy import REQUEST_KINDS
-from privlake.pseudonym import TOKEN_PREFIX, normalize, pseudonymize
 
 RequestKind = Literal["account_id", "email", "phone", "device_serial"]
 # A person's name has no pseudonym kind (it never reaches silver); its hash gets its own prefix.

@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 
+from anonymizers.phones import phone_readings
+from anonymizers.pseudonym import TOKEN_HEX_DIGITS, pseudonymize
 from privlake.config import PrivlakeConfig
 from privlake.delta import ensure_table, table_exists, with_conflict_retry
 from privlake.frames import json_frame
 from privlake.privacy.identifiers import PERSON_NAME, REDACTED, keyed_hash, normalize_phone
-from privlake.pseudonym import TOKEN_HEX_DIGITS, hmac_hex_column, pseudonym_column, pseudonymize
+from privlake.pseudonym import hmac_hex_column, pseudonym_column
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession
@@ -91,15 +93,13 @@ def phone_numbers(value: str, regions: Sequence[str]) -> list[str]:
         return [normalize_phone(value)]
     except ValueError:
         pass
-    found = set()
-    for region in regions:
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            found.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return sorted(found)
+    return sorted(
+        {
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            for _, number in phone_readings(value, regions)
+            if phonenumbers.is_valid_number(number)
+        }
+    )
 
 
 def identifier_tokens(

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
+from anonymizers.pseudonym import TOKEN_PREFIX, pseudonymize
 from privlake.config import DatasetConfig, IpPrefix, PrivlakeConfig
 from privlake.delta import table_exists
 from privlake.privacy.identifiers import PERSON_NAME, keyed_hash
 from privlake.privacy.manifest import SubjectIdentifier
-from privlake.pseudonym import TOKEN_PREFIX, pseudonym_column, pseudonymize
+from privlake.pseudonym import pseudonym_column
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession

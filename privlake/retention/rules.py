@@ -28,9 +28,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 from privlake.config import PrivlakeConfig, Zone
 from privlake.errors import BadInputError
-from privlake.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 
 ALL = "*"
 # Zones whose tables (or landing folders) belong to one configured dataset.

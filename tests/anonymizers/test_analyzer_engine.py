@@ -11,14 +11,16 @@ from presidio_analyzer.nlp_engine import NoOpNlpEngine
 from anonymizers import scrubber as scrubber_module
 from anonymizers.engine import (
     NER_ENTITIES,
-    RECOGNIZERS_YAML,
     EntityPrefilter,
     OfflineSpacyNlpEngine,
     build_analyzer,
     build_nlp_engine,
+    build_recognizer,
     triggers_of,
 )
+from anonymizers.registry import RecognizerEntry, RecognizerRegistryFile, load_registry
 from anonymizers.scrubber import ScrubSettings, TextScrubber
+from anonymizers.settings import OPTIONAL_ENTITIES
 
 IOT_ENTITIES = {
     "MAC_ADDRESS",
@@ -94,12 +96,51 @@ def test_missing_spacy_model_fails_loudly_and_downloads_nothing(monkeypatch: pyt
     assert downloads == []
 
 
-def test_yaml_file_is_plain_presidio_format() -> None:
-    """Presidio's own loader reads the file; our loader adds only the triggers."""
+def test_custom_entries_are_plain_presidio_format() -> None:
+    """Presidio's own loader reads each pattern entry; the registry adds the rest."""
     registry = RecognizerRegistry()
-    registry.add_recognizers_from_yaml(RECOGNIZERS_YAML)
+    for entry in load_registry():
+        if entry.type == "custom":
+            registry.add_pattern_recognizer_from_dict(entry.presidio_dict())
     # Presidio's loader knows nothing of optional entities: it loads the ICCID one too.
     assert {e for r in registry.recognizers for e in r.supported_entities} == YAML_ENTITIES | {"ICCID"}
+
+
+def test_registry_order_is_the_file_order() -> None:
+    analyzer = build_analyzer(ner=True, optional_entities=sorted(OPTIONAL))
+    assert [r.name for r in analyzer.registry.recognizers] == [e.name for e in load_registry()]
+    without_ner = build_analyzer(ner=False)
+    assert [r.name for r in without_ner.registry.recognizers] == [
+        e.name for e in load_registry() if e.enabled and not e.ner
+    ]
+
+
+def test_optional_entities_are_the_disabled_entries() -> None:
+    assert set(OPTIONAL_ENTITIES) == OPTIONAL
+
+
+def test_registry_entry_must_match_its_recognizer() -> None:
+    wrong = RecognizerEntry(
+        name="ImeiRecognizer",
+        type="code",
+        class_name="anonymizers.recognizers.imei_recognizer.ImeiRecognizer",
+        supported_entity="IMSI",
+    )
+    with pytest.raises(ValueError, match="does not match"):
+        build_recognizer(wrong, {})
+    with pytest.raises(ValueError, match="declares its triggers on the class"):
+        RecognizerEntry(name="X", type="code", class_name="a.X", supported_entity="X", trigger="x")
+    needs = next(e for e in load_registry() if e.arguments)
+    with pytest.raises(ValueError, match="unknown setting"):
+        build_recognizer(needs, {})
+
+
+def test_every_entity_type_has_a_rank() -> None:
+    imei = next(e for e in load_registry() if e.supported_entity == "IMEI")
+    with pytest.raises(ValueError, match=r"entity_priority lacks the entity types \['IMEI'\]"):
+        RecognizerRegistryFile(recognizers=(imei,), entity_priority=("MAC_ADDRESS",))
+    with pytest.raises(ValueError, match="unique"):
+        RecognizerRegistryFile(recognizers=(imei, imei), entity_priority=("IMEI",))
 
 
 def test_every_recognizer_has_a_trigger() -> None:

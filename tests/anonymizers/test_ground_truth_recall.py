@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from anonymizers.scrubber import ENTITY_TYPE_FOR_KIND, ScrubSettings, TextScrubber
+from anonymizers.pseudonym import ENTITY_TYPE_FOR_KIND
+from anonymizers.scrubber import ScrubSettings, TextScrubber
 from privlake.generate import generate_day, load_truth
 
 DAY = dt.date(2026, 11, 28)

@@ -1,4 +1,4 @@
-"""The keyed_pseudonym operator: stable, keyed, equal to privlake.pseudonym, and usable
+"""The keyed_pseudonym operator: stable, keyed, equal to anonymizers.pseudonym, and usable
 from Presidio's own AnonymizerEngine."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from presidio_anonymizer.entities import InvalidParamError, RecognizerResult
 from presidio_anonymizer.operators import OperatorType
 
 from anonymizers.operators import KeyedPseudonym, build_anonymizer, operator_configs
-from privlake.pseudonym import pseudonymize
+from anonymizers.pseudonym import pseudonymize
 
 OTHER_KEY = b"another-key-of-sufficient-length!"
 
@@ -26,7 +26,7 @@ OTHER_KEY = b"another-key-of-sufficient-length!"
         ("10.0.0.5", "ip_address"),
     ],
 )
-def test_operator_equals_privlake_pseudonymize(value: str, kind: str, key: bytes) -> None:
+def test_operator_equals_pseudonymize(value: str, kind: str, key: bytes) -> None:
     operator = KeyedPseudonym()
     token = operator.operate(value, {"kind": kind, "key": key})
     assert token == pseudonymize(value, kind, key)

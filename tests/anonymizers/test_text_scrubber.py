@@ -14,15 +14,14 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymizers.benchmark import synthetic_log_lines
+from anonymizers.pseudonym import ENTITY_TYPE_FOR_KIND, TOKEN_PREFIX, pseudonymize
 from anonymizers.scrubber import (
-    ENTITY_TYPE_FOR_KIND,
     ScrubError,
     ScrubResult,
     ScrubSettings,
     TextScrubber,
     get_scrubber,
 )
-from privlake.pseudonym import TOKEN_PREFIX, pseudonymize
 
 SERIAL = "A1B2C3D4E5F60718"
 MAC = "3c:22:fb:12:34:56"
@@ -33,18 +32,23 @@ def scrub_one(scrubber: TextScrubber, text: str, deny: list[tuple[str, str]] | N
     return result
 
 
-@pytest.fixture()
-def count_analyze(monkeypatch: pytest.MonkeyPatch, fresh_scrubber: TextScrubber) -> list[str]:
-    """Texts (chunks) handed to Presidio by ``fresh_scrubber``, recorded around the real call."""
+def record_analyze(monkeypatch: pytest.MonkeyPatch, scrubber: TextScrubber) -> list[str]:
+    """Texts (chunks) ``scrubber`` hands to Presidio from now on, recorded around the real call."""
     calls: list[str] = []
-    real = fresh_scrubber.analyzer.analyze_selected
+    real = scrubber.analyzer.analyze_selected
 
     def recording(text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
         calls.append(text)
         return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(fresh_scrubber.analyzer, "analyze_selected", recording)
+    monkeypatch.setattr(scrubber.analyzer, "analyze_selected", recording)
     return calls
+
+
+@pytest.fixture()
+def count_analyze(monkeypatch: pytest.MonkeyPatch, fresh_scrubber: TextScrubber) -> list[str]:
+    """Texts (chunks) handed to Presidio by ``fresh_scrubber``."""
+    return record_analyze(monkeypatch, fresh_scrubber)
 
 
 # --- realistic lines ---------------------------------------------------------------
@@ -297,14 +301,7 @@ def test_long_text_is_chunked_with_overlap_and_nothing_is_skipped(
 ) -> None:
     settings = ScrubSettings(max_text_chars=400)
     chunked = TextScrubber(settings, key)
-    calls: list[str] = []
-    real = chunked.analyzer.analyze_selected
-
-    def recording(text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
-        calls.append(text)
-        return real(text, *args, **kwargs)
-
-    monkeypatch.setattr(chunked.analyzer, "analyze_selected", recording)
+    calls = record_analyze(monkeypatch, chunked)
     filler = "status ok " * 37  # 370 characters
     emails = [f"anna{n}@example.com" for n in range(12)]
     text = "".join(filler[: 350 + 7 * n] + f" {email} " for n, email in enumerate(emails))

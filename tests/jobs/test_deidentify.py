@@ -10,10 +10,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.config import load_config
 from privlake.deidentification import PolicyError, deidentify
 from privlake.keys import pseudonym_key
-from privlake.pseudonym import pseudonymize
 from tests.conftest import bronze_frame, write_config
 
 DAY = dt.date(2026, 11, 28)

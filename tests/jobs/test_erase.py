@@ -22,6 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 import jobs.erase
+from anonymizers.pseudonym import pseudonymize
 from jobs.erase import ErasureResult, erase
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
@@ -33,7 +34,6 @@ from privlake.privacy.evidence import evidence_path
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.ledger import COMPLETED, ERASED, FAILED, request_history
 from privlake.privacy.manifest import build_request
-from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord
 from privlake.storage import file_store
 from tests.conftest import write_config

@@ -32,6 +32,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 import jobs.erase
+from anonymizers.pseudonym import pseudonymize
 from jobs.erase import ErasureFailed, ErasureResult, current_version_files, erase
 from privlake.config import PrivlakeConfig, load_config
 from privlake.delta import ensure_table, table_exists
@@ -47,7 +48,6 @@ from privlake.privacy.identifiers import MentionPattern
 from privlake.privacy.ledger import COMPLETED, FAILED, request_history
 from privlake.privacy.manifest import build_request
 from privlake.privacy.verify import scan_lake
-from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord
 from privlake.schema import bronze_schema, non_personal_columns
 from tests.conftest import bronze_frame

@@ -13,11 +13,11 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.testing import assertDataFrameEqual
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.config import load_config
 from privlake.ingestion import LandingDataError, ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
-from privlake.pseudonym import pseudonymize
 from tests.conftest import write_config
 
 DAY = dt.date(2026, 11, 28)

@@ -16,6 +16,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from anonymizers.pseudonym import pseudonymize
 from jobs.erase import erase
 from privlake.config import load_config
 from privlake.delta import ensure_table
@@ -27,7 +28,6 @@ from privlake.privacy.manifest import build_request
 from privlake.privacy.mentions import ErasedIdentifiers, identifier_tokens, phone_numbers
 from privlake.privacy.resolution import SubjectProfile
 from privlake.privacy.verify import scan_lake
-from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord, record_run, runs_schema
 
 DAY, LATE_DAY = dt.date(2026, 11, 28), dt.date(2026, 11, 29)

@@ -17,6 +17,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from anonymizers.pseudonym import pseudonymize
 from jobs.erase import ErasureResult
 from jobs.restrict import restrict
 from privlake.config import PrivlakeConfig, load_config
@@ -26,7 +27,6 @@ from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, listed_subjects
 from privlake.privacy.ledger import COMPLETED, RESTRICTED, UNRESTRICTED, request_history
 from privlake.privacy.manifest import build_request
-from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord
 from tests.conftest import bronze_frame, write_config
 

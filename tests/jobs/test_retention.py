@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import pytest
+from privlake.retention_rules import load_rules
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from rich.console import Console
 
+from anonymizers.pseudonym import pseudonymize
 from jobs.retention import EVIDENCE_TABLE, RetentionReport, TargetReport, print_report, retention
 from privlake.config import PrivlakeConfig, load_config
 from privlake.delta import ensure_table, replace_partition, table_version
 from privlake.keys import pseudonym_key
 from privlake.policy import deidentify_columns
-from privlake.pseudonym import pseudonymize
-from privlake.retention_rules import load_rules
 from privlake.schema import bronze_schema, non_personal_columns
 from privlake.storage import S3FileStore, s3_client
 from tests.conftest import CONFIG, bronze_frame, write_config

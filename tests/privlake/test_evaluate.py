@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.config import PrivlakeConfig, load_config
 from privlake.evaluate import (
     ZERO_SURVIVOR_ENTITIES,
@@ -25,7 +26,7 @@ from privlake.evaluate import (
     occurs,
 )
 from privlake.keys import pseudonym_key
-from privlake.pseudonym import PseudonymKey, pseudonymize
+from privlake.pseudonym import PseudonymKey
 
 DAY = dt.date(2026, 11, 28)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.config import CoordinateGrid, IpPrefix, NumericBand, TruncateTime, load_config
 from privlake.policy import deidentify_columns, generalization_failures, generalized
-from privlake.pseudonym import PseudonymKey, pseudonymize
+from privlake.pseudonym import PseudonymKey
 from tests.conftest import CONFIG, bronze_frame
 
 KEY = PseudonymKey("k1", b"k" * 32)

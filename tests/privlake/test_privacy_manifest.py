@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from anonymizers.pseudonym import pseudonymize
 from privlake.privacy import SUBJECT_LINES_PATTERN
 from privlake.privacy.identifiers import keyed_hash
 from privlake.privacy.manifest import ManifestError, build_request, load_manifest, request_argv
-from privlake.pseudonym import pseudonymize
 
 KEY = b"test-key-not-secret-0123456789abcdef"
 

@@ -9,7 +9,8 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from privlake.pseudonym import PseudonymKey, normalize, pseudonym_column, pseudonymize
+from anonymizers.pseudonym import normalize, pseudonymize
+from privlake.pseudonym import PseudonymKey, pseudonym_column
 
 KEY = b"k" * 32
 
