@@ -52,7 +52,7 @@ from bench.process_tree import ProcessTreeSampler
 from bench.report import COPY, PRESIDIO, PRIVLAKE, PRIVLAKE_SCALED, ApproachResult, BenchReport
 from bench.survival import free_text_fields, free_text_rows, free_text_truth, survival
 from privlake.config import PrivlakeConfig, load_config
-from privlake.generate import DEVICE_LOGS, USAGE_HISTORY, GenerationSummary, generate_day
+from privlake.generator import DEVICE_LOGS, USAGE_HISTORY, GenerationSummary, generate_day
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

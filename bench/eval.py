@@ -226,7 +226,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def build_corpus(name: str, landing: Path, truth_dir: Path, day: dt.date, args: argparse.Namespace) -> None:
     """Write one day of corpus ``name`` into ``landing``, its ground truth into ``truth_dir``."""
     if name == "generator":
-        from privlake.generate import generate_day
+        from privlake.generator import generate_day
 
         generate_day(
             landing, day, accounts=args.accounts, rows=args.rows, seed=args.seed, truth_dir=truth_dir
@@ -251,7 +251,7 @@ def evaluate_corpus(
     """Build, ingest, de-identify and score one corpus in ``workdir``; prints its tables."""
     from jobs.deidentify import deidentify
     from jobs.ingest import ingest
-    from privlake.generate import load_truth
+    from privlake.generator import load_truth
     from privlake.keys import pseudonym_key
     from privlake.report_console import print_run_records
     from privlake.spark import get_spark

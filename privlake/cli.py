@@ -33,7 +33,7 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
 
     summary = generate_day(
         Path(args.out),

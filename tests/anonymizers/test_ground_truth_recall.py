@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from anonymizers.scrubber import ENTITY_TYPE_FOR_KIND, ScrubSettings, TextScrubber
-from privlake.generate import generate_day, load_truth
+from privlake.generator import generate_day, load_truth
 
 DAY = dt.date(2026, 11, 28)
 DEVICE_LOG_DENY = {

@@ -26,7 +26,7 @@ from jobs.deidentify import deidentify
 from jobs.erase import ErasureResult, erase
 from jobs.ingest import ingest
 from privlake.config import PrivlakeConfig, load_config
-from privlake.generate import Subject, build_subjects, generate_day
+from privlake.generator import Subject, build_subjects, generate_day
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, listed_subjects
 from privlake.privacy.evidence import evidence_path

@@ -232,7 +232,7 @@ def pipeline_report(
     1,500 device log rows): the generator's, and bench/corpora's, written without the detector."""
     from jobs.deidentify import deidentify
     from jobs.ingest import ingest
-    from privlake.generate import generate_day, load_truth
+    from privlake.generator import generate_day, load_truth
     from tests.conftest import write_config
 
     root = tmp_path_factory.mktemp(f"evaluation-{request.param}")
