@@ -22,10 +22,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bench.corpora.household import Household, new_household
-from bench.corpora.model import DATASETS, load_catalogue, load_families, load_locales
+from bench.corpora.model import (
+    DATASETS,
+    Catalogue,
+    TemplateFamily,
+    load_catalogue,
+    load_families,
+    load_locales,
+)
 from bench.corpora.rows import ACCOUNT_FIELDS, account_row, account_truth, device_row, usage_row
 from bench.corpora.slots import Planted, RowContext
 from privlake.evaluate import occurs
@@ -43,6 +50,80 @@ def _check_present(dataset: str, key: str, row: dict[str, Any], fld: str, p: Pla
         raise ValueError(
             f"{dataset} row {key}: planted {p.entity_type} not found word-bounded in {fld} ({template})"
         )
+
+
+# One event row: the row, its truth (field, planted value), its household, the template or
+# action that made it (named in errors) and the family its free-text truth counts towards.
+Event = tuple[dict[str, Any], list[tuple[str, Planted]], Household, str, str]
+
+
+def _device_events(
+    rng: random.Random,
+    households: list[Household],
+    families: tuple[TemplateFamily, ...],
+    day: dt.date,
+    catalogue: Catalogue,
+    count: int,
+) -> Iterator[Event]:
+    for i in range(count):
+        family = families[i % len(families)]  # every family, evenly
+        template = _weighted(rng, family.templates, lambda t: t.weight)
+        hh = rng.choice(households)
+        row, truth = device_row(RowContext(rng, hh, rng.choice(hh.devices), day, catalogue), template)
+        yield row, truth, hh, template.id, family.family
+
+
+def _usage_events(
+    rng: random.Random, households: list[Household], day: dt.date, catalogue: Catalogue, count: int
+) -> Iterator[Event]:
+    for _ in range(count):
+        action = _weighted(rng, catalogue.usage_actions, lambda a: a.weight)
+        hh = rng.choice(households)
+        row, truth = usage_row(RowContext(rng, hh, rng.choice(hh.devices), day, catalogue), action)
+        yield row, truth, hh, action.action, "usage_labels"
+
+
+def _dump(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+class _Truth:
+    """``planted.jsonl`` being written, and the counts ``build_day`` returns."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.counts: dict[str, Counter[str]] = {
+            k: Counter() for k in ("rows", "dataset", "kind", "entity_type", "locale", "family")
+        }
+
+    def plant(self, dataset: str, key: str, hh: Household, fld: str, p: Planted, family: str) -> None:
+        record = {
+            "dataset": dataset,
+            "event_id": key,
+            "account_id": hh.account_id,
+            "field": fld,
+            "entity_type": p.entity_type,
+            "value": p.value,
+            "kind": p.kind,
+            "locale": hh.locale.locale,
+        }
+        self.out.write(_dump(record))
+        counts = self.counts
+        counts["dataset"][dataset] += 1
+        counts["kind"][p.kind] += 1
+        counts["entity_type"][f"{p.entity_type} ({p.kind})"] += 1
+        counts["locale"][hh.locale.locale] += 1
+        if fld in ("message", "scene_name", "room_name"):
+            counts["family"][family] += 1
+
+    def write_events(self, dataset: str, path: Path, events: Iterator[Event]) -> None:
+        with path.open("w", encoding="utf-8", newline="\n") as out:
+            for row, truth, hh, source, family in events:
+                out.write(_dump(row))
+                self.counts["rows"][dataset] += 1
+                for fld, p in truth:
+                    _check_present(dataset, row["event_id"], row, fld, p, source)
+                    self.plant(dataset, row["event_id"], hh, fld, p, family)
 
 
 def build_day(
@@ -75,71 +156,25 @@ def build_day(
     truth_path = truth_dir / stamp / "planted.jsonl"
     truth_path.parent.mkdir(parents=True, exist_ok=True)
 
-    counts: dict[str, Counter[str]] = {
-        k: Counter() for k in ("rows", "dataset", "kind", "entity_type", "locale", "family")
-    }
-
-    def dump(obj: dict[str, Any]) -> str:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
-
     with truth_path.open("w", encoding="utf-8", newline="\n") as truth_out:
-
-        def plant(dataset: str, key: str, hh: Household, fld: str, p: Planted, family: str) -> None:
-            truth_out.write(
-                dump(
-                    {
-                        "dataset": dataset,
-                        "event_id": key,
-                        "account_id": hh.account_id,
-                        "field": fld,
-                        "entity_type": p.entity_type,
-                        "value": p.value,
-                        "kind": p.kind,
-                        "locale": hh.locale.locale,
-                    }
-                )
-            )
-            counts["dataset"][dataset] += 1
-            counts["kind"][p.kind] += 1
-            counts["entity_type"][f"{p.entity_type} ({p.kind})"] += 1
-            counts["locale"][hh.locale.locale] += 1
-            if fld in ("message", "scene_name", "room_name"):
-                counts["family"][family] += 1
-
+        truth = _Truth(truth_out)
         with outputs["accounts"].open("w", encoding="utf-8", newline="\n") as out:
             for hh in households:
-                row = account_row(rng, hh, day)
-                out.write(dump(row))
-                counts["rows"]["accounts"] += 1
+                out.write(_dump(account_row(rng, hh, day)))
+                truth.counts["rows"]["accounts"] += 1
                 for p in account_truth(hh):
-                    plant("accounts", hh.account_id, hh, ACCOUNT_FIELDS[p.entity_type], p, "accounts")
-
-        with outputs["device_logs"].open("w", encoding="utf-8", newline="\n") as out:
-            for i in range(device_events):
-                family = families[i % len(families)]  # every family, evenly
-                template = _weighted(rng, family.templates, lambda t: t.weight)
-                hh = rng.choice(households)
-                ctx = RowContext(rng, hh, rng.choice(hh.devices), day, catalogue)
-                row, truth = device_row(ctx, template)
-                out.write(dump(row))
-                counts["rows"]["device_logs"] += 1
-                for fld, p in truth:
-                    _check_present("device_logs", row["event_id"], row, fld, p, template.id)
-                    plant("device_logs", row["event_id"], hh, fld, p, family.family)
-
-        with outputs["usage_history"].open("w", encoding="utf-8", newline="\n") as out:
-            for _ in range(usage_events):
-                action = _weighted(rng, catalogue.usage_actions, lambda a: a.weight)
-                hh = rng.choice(households)
-                ctx = RowContext(rng, hh, rng.choice(hh.devices), day, catalogue)
-                row, truth = usage_row(ctx, action)
-                out.write(dump(row))
-                counts["rows"]["usage_history"] += 1
-                for fld, p in truth:
-                    _check_present("usage_history", row["event_id"], row, fld, p, action.action)
-                    plant("usage_history", row["event_id"], hh, fld, p, "usage_labels")
-
-    return {name: dict(sorted(c.items())) for name, c in counts.items()}
+                    truth.plant("accounts", hh.account_id, hh, ACCOUNT_FIELDS[p.entity_type], p, "accounts")
+        truth.write_events(
+            "device_logs",
+            outputs["device_logs"],
+            _device_events(rng, households, families, day, catalogue, device_events),
+        )
+        truth.write_events(
+            "usage_history",
+            outputs["usage_history"],
+            _usage_events(rng, households, day, catalogue, usage_events),
+        )
+    return {name: dict(sorted(c.items())) for name, c in truth.counts.items()}
 
 
 def iter_truth(truth_dir: Path, day: dt.date) -> Iterator[dict[str, Any]]:
