@@ -7,14 +7,19 @@ entity type (if any) the value is, are here. A template naming an unknown slot i
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from string import Formatter
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel
 
 from privlake.generator.identities import Device, Subject, random_firmware
-from privlake.generator.profiles import LINES_FILE, ProfileError, load_lines
+from privlake.generator.profiles import LINES_FILE, AttributeSlot, ProfileError, load_lines
 from privlake.generator.truth import Kind, Plant
 
 
@@ -98,51 +103,21 @@ def _iso_timestamp(c: LineContext) -> str:
 
 GENERIC_ROOMS = load_lines().generic_rooms
 
-SLOTS: dict[str, Slot] = {
+# Slots whose value is computed per row; the slots that only read a value the row's subject,
+# device or peer already has are data (``attribute_slots`` in lines.yaml).
+_COMPUTED_SLOTS: dict[str, Slot] = {
     # personal data of the row's subject
-    "username": _pii("USERNAME", _own(lambda c: c.subject.username)),
-    "email": _pii("EMAIL_ADDRESS", _own(lambda c: c.subject.email)),
-    "first_name": _pii("PERSON", _own(lambda c: c.subject.first_name)),
-    "last_name": _pii("PERSON", _own(lambda c: c.subject.last_name)),
-    "full_name": _pii("PERSON", _own(lambda c: c.subject.display_name)),
     "member_name": _pii("PERSON", _own(_member_name)),
-    "host_first": _pii("PERSON", _own(lambda c: c.subject.host_first)),
-    "phone_intl": _pii("PHONE_NUMBER", _own(lambda c: c.subject.mobile.international)),
-    "phone_e164": _pii("PHONE_NUMBER", _own(lambda c: c.subject.mobile.e164)),
-    "phone_national": _pii("PHONE_NUMBER", _own(lambda c: c.subject.mobile.national)),
-    "phone_dashed": _pii("PHONE_NUMBER", _own(lambda c: c.subject.mobile.dashed)),
-    "landline_national": _pii("PHONE_NUMBER", _own(lambda c: c.subject.landline.national)),
-    "landline_intl": _pii("PHONE_NUMBER", _own(lambda c: c.subject.landline.international)),
     "device_ip": _pii("IP_ADDRESS", _own(_device_ip)),
-    "phone_ip": _pii("IP_ADDRESS", _own(lambda c: c.subject.phone_lan_ip)),
-    "public_ip": _pii("IP_ADDRESS", _own(lambda c: c.subject.public_ip)),
     "public_ip_dashed": _pii("IP_ADDRESS", _own(lambda c: c.subject.public_ip.replace(".", "-"))),
-    "ipv6": _pii("IP_ADDRESS", _own(lambda c: c.subject.public_ipv6)),
-    "mac_colon": _pii("MAC_ADDRESS", _own(lambda c: c.device.mac.colon)),
-    "mac_dash": _pii("MAC_ADDRESS", _own(lambda c: c.device.mac.dash)),
-    "mac_dot": _pii("MAC_ADDRESS", _own(lambda c: c.device.mac.dot)),
-    "mac_bare": _pii("MAC_ADDRESS", _own(lambda c: c.device.mac.bare)),
-    "phone_mac": _pii("MAC_ADDRESS", _own(lambda c: c.subject.phone_mac.colon)),
-    "router_mac": _pii("MAC_ADDRESS", _own(lambda c: c.subject.router_mac.colon)),
-    "router_mac_upper": _pii("MAC_ADDRESS", _own(lambda c: c.subject.router_mac.colon_upper)),
-    "imei": _pii("IMEI", _own(lambda c: c.subject.imei)),
-    "serial": _pii("DEVICE_SERIAL", _own(lambda c: c.device.serial)),
     "other_serial": _pii("DEVICE_SERIAL", _own(_other_serial)),
-    "home_ssid": _pii("WIFI_SSID", _own(lambda c: c.subject.home_ssid)),
-    "hotspot_ssid": _pii("WIFI_SSID", _own(lambda c: c.subject.hotspot_ssid)),
     "neighbour_ssid": _pii("WIFI_SSID", _neighbour_ssid),
     # Four decimals is ~10 m: a home, not a district.
     "lat4": _pii("GPS_COORDINATE", _own(lambda c: f"{c.subject.home[0]:.4f}")),
     "lon4": _pii("GPS_COORDINATE", _own(lambda c: f"{c.subject.home[1]:.4f}")),
     "lat6": _pii("GPS_COORDINATE", _own(lambda c: f"{c.subject.home[0]:.6f}")),
     "lon6": _pii("GPS_COORDINATE", _own(lambda c: f"{c.subject.home[1]:.6f}")),
-    # another account's personal data, as when a device is shared with family elsewhere
-    "peer_email": _pii("EMAIL_ADDRESS", _peers(lambda c: c.peer.email)),
-    "peer_name": _pii("PERSON", _peers(lambda c: c.peer.display_name)),
-    "peer_first": _pii("PERSON", _peers(lambda c: c.peer.first_name)),
-    "peer_phone": _pii("PHONE_NUMBER", _peers(lambda c: c.peer.mobile.international)),
     # non-personal values that look like personal data to a careless recognizer
-    "firmware": _lookalike("FIRMWARE_VERSION", lambda c: c.device.firmware),
     "new_firmware": _lookalike("FIRMWARE_VERSION", lambda c: random_firmware(c.rng)),
     "iso_ts": _lookalike("TIMESTAMP", _iso_timestamp),
     "hex_code": _lookalike("HEX_CODE", lambda c: f"0x{c.rng.getrandbits(16):04X}"),
@@ -151,8 +126,6 @@ SLOTS: dict[str, Slot] = {
     "humidity": _lookalike("SENSOR_READING", lambda c: f"{c.rng.randrange(30, 70)}%"),
     "pressure": _lookalike("SENSOR_READING", lambda c: f"{c.rng.randrange(985, 1035)} hPa"),
     "voltage": _lookalike("SENSOR_READING", lambda c: f"{c.rng.uniform(2.7, 3.2):.2f}V"),
-    "model": _lookalike("MODEL_NAME", lambda c: c.device.model.model),
-    "app_version": _lookalike("APP_VERSION", lambda c: c.subject.app_version),
     # plain filler: neither personal nor a tricky look-alike
     "port": _filler(lambda c: str(c.rng.randrange(32768, 61000))),
     "pid": _filler(lambda c: str(c.rng.randrange(200, 9000))),
@@ -165,10 +138,52 @@ SLOTS: dict[str, Slot] = {
     "channel": _filler(lambda c: str(c.rng.choice((1, 6, 11, 36, 44, 100)))),
     "lux": _filler(lambda c: str(c.rng.randrange(0, 900))),
     "room": _filler(lambda c: GENERIC_ROOMS[c.rng.randrange(len(GENERIC_ROOMS))]),
-    "mcc": _filler(lambda c: c.subject.profile.mcc),
-    "mnc": _filler(lambda c: c.subject.profile.mnc),
     "isp_domain": _filler(lambda c: c.subject.profile.isp_domains[0]),
 }
+
+# What an attribute path starts from: the row's subject, its device, or another account.
+_PATH_ROOTS: dict[str, type] = {"subject": Subject, "device": Device, "peer": Subject}
+
+
+def _attribute_types(owner: type) -> dict[str, Any]:
+    if isinstance(owner, type) and issubclass(owner, BaseModel):
+        return {name: info.annotation for name, info in owner.model_fields.items()}
+    if dataclasses.is_dataclass(owner):
+        return get_type_hints(owner)
+    return {}
+
+
+def _attribute_slot(spec: AttributeSlot, where: str) -> Slot:
+    """A slot reading ``spec.value`` (``subject.mobile.e164``); the path must end at text."""
+    root, *names = spec.value.split(".")
+    owner: Any = _PATH_ROOTS[root]
+    for name in names:
+        types = _attribute_types(owner)
+        if name not in types:
+            raise ProfileError(f"{where}: {getattr(owner, '__name__', owner)} has no attribute {name!r}")
+        owner = types[name]
+    if owner is not str:
+        raise ProfileError(f"{where}: {spec.value} is not text")
+    read = attrgetter(spec.value)
+    if spec.kind is None or spec.entity_type is None:
+        return _filler(read)
+    if spec.kind == "lookalike":
+        return _lookalike(spec.entity_type, read)
+    return _pii(spec.entity_type, _peers(read) if root == "peer" else _own(read))
+
+
+def load_slots(path: Path = LINES_FILE) -> dict[str, Slot]:
+    """The computed slots and the attribute slots of ``path``."""
+    slots = dict(_COMPUTED_SLOTS)
+    for name, spec in load_lines(path).attribute_slots.items():
+        where = f"{path}: attribute_slots.{name}"
+        if name in slots:
+            raise ProfileError(f"{where}: a computed slot has that name")
+        slots[name] = _attribute_slot(spec, f"{where}.value")
+    return slots
+
+
+SLOTS = load_slots()
 
 
 @dataclass(frozen=True)
@@ -181,7 +196,9 @@ class LineTemplate:
     parts: tuple[tuple[str, Slot | None], ...]
 
     @classmethod
-    def compile(cls, text: str, weight: int = 1, level: str = "INFO", where: str = "") -> LineTemplate:
+    def compile(
+        cls, text: str, slots: Mapping[str, Slot], weight: int = 1, level: str = "INFO", where: str = ""
+    ) -> LineTemplate:
         """``where`` (file and field) is what an error names: never the text, it may hold a name."""
         try:
             fields = list(Formatter().parse(text))
@@ -189,12 +206,12 @@ class LineTemplate:
             raise ProfileError(
                 f"{where}: unbalanced braces (a literal brace is written {{{{ or }}}})"
             ) from None
-        unknown = sorted({name for _, name, _, _ in fields if name and name not in SLOTS})
+        unknown = sorted({name for _, name, _, _ in fields if name and name not in slots})
         if unknown:
             raise ProfileError(
                 f"{where}: unknown slots {unknown}; the slots are in privlake/generator/lines.py"
             )
-        parts = tuple((literal, SLOTS[name] if name else None) for literal, name, _, _ in fields)
+        parts = tuple((literal, slots[name] if name else None) for literal, name, _, _ in fields)
         return cls(text, weight, level, parts)
 
     @property
@@ -227,21 +244,21 @@ class Templates:
 
 
 def load_templates(path: Path = LINES_FILE) -> Templates:
-    """The templates of ``path``, each checked against ``SLOTS``."""
-    lines = load_lines(path)
+    """The templates of ``path``, each checked against the slots (computed and of ``path``)."""
+    lines, slots = load_lines(path), load_slots(path)
     # Scene and room names have no log level.
     return Templates(
         device_logs=tuple(
-            LineTemplate.compile(t.text, t.weight, t.level, f"{path}: device_logs.{i}.text")
+            LineTemplate.compile(t.text, slots, t.weight, t.level, f"{path}: device_logs.{i}.text")
             for i, t in enumerate(lines.device_logs)
         ),
         scenes=tuple(
-            LineTemplate.compile(t.text, t.weight, "", f"{path}: scenes.{i}.text")
+            LineTemplate.compile(t.text, slots, t.weight, "", f"{path}: scenes.{i}.text")
             for i, t in enumerate(lines.scenes)
         ),
         rooms={
             language: tuple(
-                LineTemplate.compile(text, 1, "", f"{path}: rooms.{language}.{i}")
+                LineTemplate.compile(text, slots, 1, "", f"{path}: rooms.{language}.{i}")
                 for i, text in enumerate(texts)
             )
             for language, texts in lines.rooms.items()

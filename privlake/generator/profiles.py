@@ -158,6 +158,22 @@ class UsageAction(_Strict):
     weight: int = Field(ge=1)
 
 
+class AttributeSlot(_Strict):
+    """A slot filled with what the row's subject, device or peer already has (``value``, an
+    attribute path). With an entity type the value is ground truth: ``pii`` (owned by the
+    subject, or by the peer for ``peer.`` paths) or a ``lookalike``; without, plain filler."""
+
+    entity_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z_]*$")
+    kind: Literal["pii", "lookalike"] | None = None
+    value: str = Field(pattern=r"^(subject|device|peer)(\.[a-z_0-9]+)+$")
+
+    @model_validator(mode="after")
+    def _entity_with_kind(self) -> AttributeSlot:
+        if (self.entity_type is None) != (self.kind is None):
+            raise ValueError("entity_type and kind go together (both, or neither for filler)")
+        return self
+
+
 class Lines(_Strict):
     device_logs: tuple[DeviceLine, ...] = Field(min_length=1)
     scenes: tuple[SceneLine, ...] = Field(min_length=1)
@@ -166,6 +182,7 @@ class Lines(_Strict):
     usage_actions: tuple[UsageAction, ...] = Field(min_length=1)
     scene_actions: tuple[str, ...]  # the actions whose rows carry a scene name
     generic_rooms: tuple[str, ...] = Field(min_length=1)  # rooms named in device log lines
+    attribute_slots: dict[str, AttributeSlot]
 
     @model_validator(mode="after")
     def _consistent(self) -> Lines:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import pytest
@@ -39,13 +40,13 @@ def test_every_shipped_data_file_validates() -> None:
     assert templates.device_logs and templates.scenes and "en" in templates.rooms
     # Every slot is used by some template, so none is dead code.
     used = {
-        slot
+        name
         for group in (templates.device_logs, templates.scenes, *templates.rooms.values())
         for template in group
-        for _, slot in template.parts
-        if slot is not None
+        for _, name, _, _ in Formatter().parse(template.text)
+        if name
     }
-    assert set(map(id, SLOTS.values())) == set(map(id, used))
+    assert used == set(SLOTS)
 
 
 def _broken_copy(tmp_path: Path, kind: str, edit: Callable[[Any], None]) -> Path:
@@ -101,6 +102,28 @@ CASES = [
     ("lines", ("set", "rooms.de.1", "Zimmer {nickname}"), "rooms.de.1", "nickname", "Zimmer"),
     ("lines", ("set", "scene_actions", ["scene_run", "dance"]), "(top level)", "scene_actions", None),
     ("lines", ("drop", "rooms.en"), "(top level)", "'en'", None),
+    (
+        "lines",
+        ("set", "attribute_slots.imei.value", "subject.imei_no"),
+        "attribute_slots.imei.value",
+        "no attr",
+        None,
+    ),
+    (
+        "lines",
+        ("set", "attribute_slots.mcc.value", "subject.home"),
+        "attribute_slots.mcc.value",
+        "not text",
+        None,
+    ),
+    ("lines", ("set", "attribute_slots.mnc.entity_type", "MCC"), "attribute_slots.mnc", "go together", None),
+    (
+        "lines",
+        ("set", "attribute_slots.port", {"value": "subject.imei"}),
+        "attribute_slots.port",
+        "computed",
+        None,
+    ),
 ]
 
 
