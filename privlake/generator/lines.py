@@ -1,8 +1,10 @@
 """Line templates: ``{slot}`` placeholders filled per row, each filled slot a truth record or not.
 
-The texts come from ``data/lines.yaml``; the slots, what fills each placeholder and which
-entity type (if any) the value is, are here. A template naming an unknown slot is a
-``ProfileError`` naming the file and the template.
+The texts come from ``data/lines.yaml``, and so do the slots that only read an attribute
+of the row's subject, device or peer (``attribute_slots``); the slots computed per row are
+here. A slot says what fills its placeholder and which entity type (if any) the value is.
+A template naming an unknown slot, or an attribute slot whose path does not end at text,
+is a ``ProfileError`` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ class LineTemplate:
         unknown = sorted({name for _, name, _, _ in fields if name and name not in slots})
         if unknown:
             raise ProfileError(
-                f"{where}: unknown slots {unknown}; the slots are in privlake/generator/lines.py"
+                f"{where}: unknown slots {unknown} (neither computed in lines.py nor in attribute_slots)"
             )
         parts = tuple((literal, slots[name] if name else None) for literal, name, _, _ in fields)
         return cls(text, weight, level, parts)
