@@ -31,7 +31,7 @@ JOBS = (ingest, deidentify, aggregate)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
 
     summary = generate_day(
         Path(args.out),

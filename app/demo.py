@@ -95,7 +95,7 @@ def run_demo(
 ) -> int:
     from jobs.retention import run_retention
     from privlake.deidentification import deidentify
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
     from privlake.ingestion import ingest
     from privlake.keys import ensure_demo_key, pseudonym_key
     from privlake.spark import get_spark
@@ -147,7 +147,7 @@ def erase_demo_subject(
     import uuid
 
     from jobs.erase import erase, print_evidence
-    from privlake.generate import build_subjects
+    from privlake.generator import build_subjects
     from privlake.privacy.evidence import evidence_path
     from privlake.privacy.manifest import build_request
 

@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (workdir / "airflow").mkdir(parents=True, exist_ok=True)
 
     from privlake.config import load_config
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
     from privlake.keys import ensure_demo_key
 
     config = load_config()

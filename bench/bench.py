@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,8 +52,10 @@ from bench.approaches import (
 from bench.process_tree import ProcessTreeSampler
 from bench.report import COPY, PRESIDIO, PRIVLAKE, PRIVLAKE_SCALED, ApproachResult, BenchReport
 from bench.survival import free_text_fields, free_text_rows, free_text_truth, survival
+from bench.workdir import fresh_workdir
 from privlake.config import PrivlakeConfig, load_config
-from privlake.generate import DEVICE_LOGS, USAGE_HISTORY, GenerationSummary, generate_day
+from privlake.evaluate import score
+from privlake.generator import DEVICE_LOGS, USAGE_HISTORY, GenerationSummary, generate_day
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -63,7 +66,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORKDIR = REPO / "work" / "bench"
 DEFAULT_OUT = REPO / "bench" / "results"
 DAY = dt.date(2026, 11, 28)
-MARKER = ".privlake-bench"  # a folder holding this file may be wiped by the next run
 # Used only when the configured key variable is unset: benchmark pseudonyms need not be secret.
 FIXED_BENCH_KEY = "bench-key-not-secret-0123456789abcdef"
 FIXED_BENCH_KEY_ID = "bench-fixed"
@@ -86,18 +88,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     if args.rows < 10 or args.sample < 1 or args.scale < 1:
         parser.error("--rows must be at least 10, --sample and --scale at least 1")
     return args
-
-
-def fresh_workdir(path: Path) -> Path:
-    """``path`` emptied; refuses to wipe a non-empty folder that an earlier run did not make."""
-    path = path.resolve()
-    if path.exists():
-        if any(path.iterdir()) and not (path / MARKER).exists():
-            raise SystemExit(f"{path} is not empty and was not made by bench.bench; pick another --workdir")
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    (path / MARKER).write_text("made by python -m bench.bench; wiped on the next run\n")
-    return path
 
 
 def bench_config(root: Path, master: str) -> PrivlakeConfig:
@@ -189,11 +179,12 @@ def run(args: argparse.Namespace) -> BenchReport:
     is stopped early (the scaled run is long) still leaves what it measured."""
     # Python workers import bench.presidio_sample; they inherit PYTHONPATH from the JVM.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    workdir = fresh_workdir(args.workdir)
+    workdir = fresh_workdir(args.workdir, "bench.bench")
     accounts = args.accounts or max(20, args.rows // 100)
     base = workdir / "n"
     config = bench_config(base, args.master)
     key = _pseudonym_key(config)
+    score_day = partial(score, config=config, key=key, day=DAY)
 
     print(f"[bench] generating {args.rows:,} device_logs rows, {accounts:,} accounts", flush=True)
     summary = generate(base, args.rows, accounts, args.seed)
@@ -237,7 +228,7 @@ def run(args: argparse.Namespace) -> BenchReport:
             ),
         )
         reference.survival = survival(
-            truth, _tables(spark, config, base / "presidio"), config, key, DAY, only_rows=sample_keys
+            truth, _tables(spark, config, base / "presidio"), score_day, only_rows=sample_keys
         )
         reference.notes.append(
             f"a deterministic sample of {sum(sizes.values()):,} rows "
@@ -252,8 +243,8 @@ def run(args: argparse.Namespace) -> BenchReport:
             PRIVLAKE, sum(rows.values()), lambda steps: privlake_pipeline(steps, spark, config, DAY, key)
         )
         silver = _tables(spark, config, None)
-        ours.survival = survival(truth, silver, config, key, DAY)
-        ours.survival_on_sample = survival(truth, silver, config, key, DAY, only_rows=sample_keys)
+        ours.survival = survival(truth, silver, score_day)
+        ours.survival_on_sample = survival(truth, silver, score_day, only_rows=sample_keys)
         results[PRIVLAKE] = ours
     del truth, silver
     report.write(args.out)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 from rich.console import Console
 from rich.table import Table
 
+from bench.workdir import fresh_workdir
 from privlake.config import PrivlakeConfig, load_config
 from privlake.evaluate import (
     FREE_TEXT_ROLE,
@@ -53,22 +53,9 @@ T = TypeVar("T")
 DEFAULT_WORKDIR = Path("work/eval")
 CORPORA = ("generator", "independent")
 DEFAULT_DAY = dt.date(2026, 11, 28)
-MARKER = ".privlake-eval"  # a folder holding this file may be wiped by the next run
 # Used only when the configured key variable is unset: evaluation pseudonyms need not be secret.
 FIXED_TEST_KEY = "eval-key-not-secret-0123456789abcdef"
 FIXED_TEST_KEY_ID = "eval-fixed"
-
-
-def fresh_workdir(path: Path) -> Path:
-    """``path`` emptied; refuses to wipe a non-empty folder that an earlier run did not make."""
-    path = path.resolve()
-    if path.exists():
-        if any(path.iterdir()) and not (path / MARKER).exists():
-            raise SystemExit(f"{path} is not empty and was not made by bench.eval; pick another --workdir")
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    (path / MARKER).write_text("made by python -m bench.eval; wiped on the next run\n")
-    return path
 
 
 def pipeline_order(config: PrivlakeConfig) -> list[str]:
@@ -226,7 +213,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def build_corpus(name: str, landing: Path, truth_dir: Path, day: dt.date, args: argparse.Namespace) -> None:
     """Write one day of corpus ``name`` into ``landing``, its ground truth into ``truth_dir``."""
     if name == "generator":
-        from privlake.generate import generate_day
+        from privlake.generator import generate_day
 
         generate_day(
             landing, day, accounts=args.accounts, rows=args.rows, seed=args.seed, truth_dir=truth_dir
@@ -251,7 +238,7 @@ def evaluate_corpus(
     """Build, ingest, de-identify and score one corpus in ``workdir``; prints its tables."""
     from privlake.console.runs import print_run_records
     from privlake.deidentification import deidentify
-    from privlake.generate import load_truth
+    from privlake.generator import load_truth
     from privlake.ingestion import ingest
     from privlake.keys import pseudonym_key
     from privlake.spark import get_spark
@@ -298,7 +285,7 @@ def evaluate_corpus(
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    workdir = fresh_workdir(args.workdir)
+    workdir = fresh_workdir(args.workdir, "bench.eval")
     config = load_config(args.config)
     if not os.environ.get(config.keys.pseudonym_key_env):
         os.environ[config.keys.pseudonym_key_env] = FIXED_TEST_KEY

@@ -2,50 +2,42 @@
 
 The generator's truth file is large (about 1.9 KB per device-log row), so it is streamed
 and only the records planted in free-text columns are kept. Scoring is
-``privlake.evaluate.score`` (case-insensitive, word-bounded search of each planted value
-in its own row), on tables that hold only each row's key and free-text columns: the
-Presidio sample touches nothing else, so both approaches are judged on the same text.
+``privlake.evaluate.score``, passed in with its configuration bound as a ``Scorer``
+(case-insensitive, word-bounded search of each planted value in its own row), on tables
+that hold only each row's key and free-text columns: the Presidio sample touches nothing
+else, so both approaches are judged on the same text.
 Counts only; no value is ever printed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privlake.config import PrivlakeConfig
-from privlake.evaluate import Row, score
+from privlake.evaluate import EvaluationReport, Row, Tally
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from privlake.pseudonym import PseudonymKey
 
+@dataclass
+class Survival(Tally):
+    """Free-text counts of ``privlake.evaluate`` (planted, survived, look-alikes, intact) and
+    the number of rows they cover."""
 
-@dataclass(frozen=True)
-class Survival:
-    """Planted personal values in free text and how many survive; look-alikes kept intact."""
-
-    rows: int  # rows the score covers
-    planted: int
-    survived: int
-    lookalikes: int
-    intact: int
+    rows: int = 0
 
     @property
     def share(self) -> float | None:
-        return self.survived / self.planted if self.planted else None
-
-    @property
-    def intact_share(self) -> float | None:
-        return self.intact / self.lookalikes if self.lookalikes else None
+        return self.survival
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "share": self.share, "intact_share": self.intact_share}
+        counts = {name: value for name, value in asdict(self).items() if name != "rows"}
+        return {"rows": self.rows, **counts, "share": self.share, "intact_share": self.intact_share}
 
 
 def free_text_fields(config: PrivlakeConfig) -> dict[str, tuple[str, ...]]:
@@ -81,24 +73,26 @@ def free_text_rows(df: DataFrame, key: str, columns: Iterable[str]) -> list[Row]
     ]
 
 
+# privlake.evaluate.score with the day's configuration, key and date bound: (truth, tables) -> report.
+Scorer = Callable[[list[Mapping[str, Any]], Mapping[str, list[Row]]], EvaluationReport]
+
+
 def survival(
     truth: Iterable[Mapping[str, Any]],
     tables: Mapping[str, list[Row]],
-    config: PrivlakeConfig,
-    key: PseudonymKey,
-    day: dt.date,
+    scorer: Scorer,
     only_rows: Mapping[str, Collection[str]] | None = None,
 ) -> Survival:
     """Score ``tables`` against ``truth``; with ``only_rows``, only those row keys count."""
     records = list(_restricted(truth, only_rows)) if only_rows is not None else list(truth)
-    report = score(records, tables, config, key, day)
+    report = scorer(records, tables)
     rows = (
         sum(len(keys) for keys in only_rows.values())
         if only_rows is not None
         else sum(len(rows) for rows in tables.values())
     )
     total = report.free_text
-    return Survival(rows, total.planted, total.survived, total.lookalikes, total.intact)
+    return Survival(total.planted, total.survived, total.lookalikes, total.intact, rows=rows)
 
 
 def _restricted(

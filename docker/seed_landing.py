@@ -2,7 +2,7 @@
 
 The stack's S3 server starts empty. Before the scheduler starts, this creates the buckets of
 the configured landing and warehouse roots when they are missing, generates one day of
-sample data with ``privlake.generate`` (the generator ``privlake demo`` uses) into a
+sample data with ``privlake.generator`` (the generator ``privlake demo`` uses) into a
 temporary folder and uploads it to ``<landing_root>/<dataset>/dt=<day>/``, so the first
 scheduled ``deidentify`` run finds files. The day is PRIVLAKE_DEMO_DATE, or today in UTC: a
 ``@daily`` DAG that is unpaused with ``catchup=False`` runs for today's logical date. The
@@ -36,7 +36,7 @@ def main() -> int:
     from botocore.exceptions import ClientError
 
     from privlake.config import load_config
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
     from privlake.storage import is_s3, s3_client, split_s3_uri
 
     day = seed_day()  # before any side effect, so a bad date changes nothing

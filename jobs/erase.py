@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Final
 
+from privlake.retention_rules import load_rules
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -125,7 +126,6 @@ from privlake.privacy.resolution import (
 from privlake.privacy.verify import ScanResult, scan_lake
 from privlake.privacy.workstate import discard, seal, unseal
 from privlake.pseudonym import PseudonymKey
-from privlake.retention_rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import FileStore, file_store
 

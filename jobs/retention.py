@@ -38,6 +38,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from privlake.retention_rules import (
+    ALL,
+    DATASET_ZONES,
+    PSEUDONYM_KEY_ID_COLUMN,
+    LegalHold,
+    RetentionRule,
+    RuleSet,
+    load_rules,
+)
 from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -68,15 +77,6 @@ from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.landing import join_lines, line_record, split_lines
 from privlake.pseudonym import pseudonym_column
-from privlake.retention_rules import (
-    ALL,
-    DATASET_ZONES,
-    PSEUDONYM_KEY_ID_COLUMN,
-    LegalHold,
-    RetentionRule,
-    RuleSet,
-    load_rules,
-)
 from privlake.schema import non_personal_columns
 from privlake.spark import get_spark
 from privlake.storage import FileStore, StoredFile, file_store

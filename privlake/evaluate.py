@@ -1,6 +1,6 @@
 """Score silver tables against the generator's ground truth: what survived, what was kept.
 
-``evaluate`` takes the planted records of one day (``privlake.generate.load_truth``) and
+``evaluate`` takes the planted records of one day (``privlake.generator.load_truth``) and
 the silver tables de-identification wrote for it, and decides for every record:
 
 * a personal value (kind ``pii``) **survives** when it still occurs in the silver row of

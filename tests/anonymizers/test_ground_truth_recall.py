@@ -20,7 +20,7 @@ import pytest
 
 from anonymizers.pseudonym import ENTITY_TYPE_FOR_KIND
 from anonymizers.scrubber import ScrubSettings, TextScrubber
-from privlake.generate import generate_day, load_truth
+from privlake.generator import generate_day, load_truth
 
 DAY = dt.date(2026, 11, 28)
 DEVICE_LOG_DENY = {

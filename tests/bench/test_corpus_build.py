@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench.corpora import build
+from bench.corpora import build, model, people
 from privlake.config import ColumnSpec, load_config
 from privlake.evaluate import occurs
 from tests.conftest import REPO
@@ -50,7 +50,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(day: Path, tmp_path: Path) 
     other = {**SIZE, "seed": SIZE["seed"] + 1}
     build.build_day(tmp_path / "b" / "landing", tmp_path / "b" / "truth", DAY, **other)
     files = [
-        *(Path("landing") / d / f"dt={DAY}" / "part-0000.jsonl" for d in build.DATASETS),
+        *(Path("landing") / d / f"dt={DAY}" / "part-0000.jsonl" for d in model.DATASETS),
         Path("truth") / f"dt={DAY}" / "planted.jsonl",
     ]
     for rel in files:
@@ -74,7 +74,7 @@ def _fits(spec: ColumnSpec, value: Any) -> bool:
 
 def test_every_landing_line_matches_its_dataset_schema(day: Path) -> None:
     config = load_config(REPO / "conf" / "privlake.yaml")
-    for name in build.DATASETS:
+    for name in model.DATASETS:
         dataset = config.dataset(name)
         rows = _rows(day, name)
         assert rows, name
@@ -105,13 +105,13 @@ def test_mac_columns_come_in_several_notations(day: Path) -> None:
 
 def test_every_planted_value_is_in_its_row_and_field_word_bounded(day: Path) -> None:
     config = load_config(REPO / "conf" / "privlake.yaml")
-    rows = {name: {r[config.dataset(name).key]: r for r in _rows(day, name)} for name in build.DATASETS}
+    rows = {name: {r[config.dataset(name).key]: r for r in _rows(day, name)} for name in model.DATASETS}
     truth = _truth(day)
     assert truth
     for record in truth:
         assert set(record) == TRUTH_KEYS
         assert record["kind"] in ("pii", "lookalike")
-        allowed = build.PERSONAL_TYPES if record["kind"] == "pii" else build.LOOKALIKE_TYPES
+        allowed = model.PERSONAL_TYPES if record["kind"] == "pii" else model.LOOKALIKE_TYPES
         assert record["entity_type"] in allowed
         row = rows[record["dataset"]][record["event_id"]]
         assert record["account_id"] == row["account_id"]
@@ -137,22 +137,22 @@ def test_structured_identifiers_are_all_planted(day: Path) -> None:
 
 def test_all_locales_families_kinds_and_entity_types_appear(day: Path) -> None:
     truth = _truth(day)
-    locales = {lc.locale for lc in build.load_locales()}
+    locales = {lc.locale for lc in model.load_locales()}
     assert len(locales) == 12
     assert {"de_DE", "pl_PL", "cs_CZ", "tr_TR", "ja_JP"} <= locales
     assert {r["locale"] for r in truth} == locales
     assert {r["country_code"] for r in _rows(day, "accounts")} == {
-        lc.country_code for lc in build.load_locales()
+        lc.country_code for lc in model.load_locales()
     }
     assert {r["kind"] for r in truth} == {"pii", "lookalike"}
-    assert {r["entity_type"] for r in truth} == set(build.PERSONAL_TYPES) | set(build.LOOKALIKE_TYPES)
+    assert {r["entity_type"] for r in truth} == set(model.PERSONAL_TYPES) | set(model.LOOKALIKE_TYPES)
 
     # Every message is one of the templates, and every family wrote some.
     def pattern(text: str) -> str:
         parts = re.split(r"\$\{[a-z_][a-z0-9_]*\}", text.replace("$$", "$"))
         return "(?:.+?)".join(re.escape(p) for p in parts)
 
-    families = build.load_families()
+    families = model.load_families()
     compiled = {
         f.family: re.compile("|".join(f"(?:{pattern(t.text)})" for t in f.templates)) for f in families
     }
@@ -165,13 +165,13 @@ def test_all_locales_families_kinds_and_entity_types_appear(day: Path) -> None:
     assert len(families) >= 10
 
 
-def _holder_first(display_name: str, locale: build.Locale) -> str:
+def _holder_first(display_name: str, locale: model.Locale) -> str:
     parts = display_name.split(" ")
     return parts[-1] if locale.name_order == "family_given" else parts[0]
 
 
 def test_account_holders_own_names_appear_inflected_in_labels(day: Path) -> None:
-    by_code = {lc.locale: lc for lc in build.load_locales()}
+    by_code = {lc.locale: lc for lc in model.load_locales()}
     locale_of = {r["account_id"]: r["locale"] for r in _truth(day) if r["dataset"] == "accounts"}
     holders = {r["account_id"]: r for r in _rows(day, "accounts")}
     found: set[str] = set()
@@ -182,8 +182,8 @@ def test_account_holders_own_names_appear_inflected_in_labels(day: Path) -> None
         for gender in ("female", "male"):
             if first not in locale.first_names[gender]:
                 continue
-            person = build.Person(first, "", gender, locale)
-            forms = build.name_forms(locale, person)
+            person = people.Person(first, "", gender, locale)
+            forms = people.name_forms(locale, person)
             inflected = [
                 written for case, (written, _v) in forms.items() if case in locale.cases and written != first
             ]
@@ -232,12 +232,12 @@ def test_account_holders_own_names_appear_inflected_in_labels(day: Path) -> None
     ],
 )
 def test_inflection_rules(locale: str, case: str, name: str, gender: str, written: str, value: str) -> None:
-    lc = {x.locale: x for x in build.load_locales()}[locale]
-    assert build.inflect(lc, case, name, gender) == (written, value)
+    lc = {x.locale: x for x in model.load_locales()}[locale]
+    assert people.inflect(lc, case, name, gender) == (written, value)
 
 
 def test_every_name_of_every_locale_inflects_in_every_case() -> None:
-    locales = build.load_locales()
+    locales = model.load_locales()
     latin = [lc for lc in locales if lc.name_order == "given_family"]
     for lc in locales:
         guests = latin if lc.name_order == "given_family" else [lc]
@@ -245,5 +245,5 @@ def test_every_name_of_every_locale_inflects_in_every_case() -> None:
             for gender in ("female", "male"):
                 for first in origin.first_names[gender]:
                     for case in lc.cases:
-                        written, value = build.inflect(lc, case, first, gender)
+                        written, value = people.inflect(lc, case, first, gender)
                         assert value and occurs(value, written), (lc.locale, case)

@@ -25,7 +25,7 @@ DAY = dt.date(2026, 11, 28)
 def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
     airflow_db: str, spark: SparkSession, lake: Path
 ) -> None:
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
 
     summary = generate_day(lake / "landing", DAY, accounts=40, rows=400, seed=11)
     results = run_daily_chain(DAY)

@@ -26,7 +26,7 @@ from anonymizers.pseudonym import pseudonymize
 from jobs.erase import ErasureResult, erase
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
-from privlake.generate import Subject, build_subjects, generate_day
+from privlake.generator import Subject, build_subjects, generate_day
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, listed_subjects

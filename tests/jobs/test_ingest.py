@@ -415,7 +415,7 @@ def test_device_logs_arrays_and_numbers_are_typed(spark: SparkSession, lake: Pat
 
 
 def test_generated_day_quarantines_exactly_the_planted_bad_lines(spark: SparkSession, lake: Path) -> None:
-    from privlake.generate import generate_day, load_bad_lines
+    from privlake.generator import generate_day, load_bad_lines
 
     summary = generate_day(lake / "landing", DAY, accounts=20, rows=1200, seed=3)
     config = load_config()

@@ -82,7 +82,7 @@ def run_chain(config: Path, subject: str, out: Path, env: dict[str, str]) -> dic
 
 @pytest.mark.s3
 def test_daily_chain_on_s3_equals_the_local_run(s3_server: S3Server, tmp_path: Path) -> None:
-    from privlake.generate import generate_day
+    from privlake.generator import generate_day
 
     local = tmp_path / "local"
     summary = generate_day(

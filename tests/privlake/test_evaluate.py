@@ -232,7 +232,7 @@ def pipeline_report(
     """build -> ingest -> deidentify -> evaluate on a small slice of each corpus (60 accounts,
     1,500 device log rows): the generator's, and bench/corpora's, written without the detector."""
     from privlake.deidentification import deidentify
-    from privlake.generate import generate_day, load_truth
+    from privlake.generator import generate_day, load_truth
     from privlake.ingestion import ingest
     from tests.conftest import write_config
 

@@ -20,7 +20,7 @@ import phonenumbers
 import pytest
 
 from privlake.config import DatasetConfig, load_config
-from privlake.generate import (
+from privlake.generator import (
     DUPLICATE_REASON,
     LOOKALIKE_ENTITY_TYPES,
     MALFORMED_REASONS,
