@@ -20,7 +20,8 @@ For each it records wall time, rows per second, and the peak RSS of the Python w
 for (b) and (c) the share of planted free-text values that survive (from the generator's
 ground truth; (c) both on (b)'s sample rows and on all rows). Results go to
 ``<out>/<date>.json`` and ``<out>/<date>.md``; the markdown is also printed. No personal
-value is ever printed: only counts. Timing targets are reported, not asserted.
+value is ever printed: only counts. Timing targets are reported, not asserted; the run's
+plumbing is (``bench/checks.py``): a run whose results fail a check exits 1.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
 from bench.approaches import (
     StepLog,
     copy_baseline,
@@ -49,6 +52,7 @@ from bench.approaches import (
     warm_up,
     write_sample,
 )
+from bench.checks import check_files
 from bench.process_tree import ProcessTreeSampler
 from bench.report import COPY, PRESIDIO, PRIVLAKE, PRIVLAKE_SCALED, ApproachResult, BenchReport
 from bench.survival import free_text_fields, free_text_rows, free_text_truth, survival
@@ -112,6 +116,7 @@ def spark_session(
     from privlake.spark import get_spark
 
     spark = get_spark(config, app_name=app_name)
+    jvm = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()  # type: ignore[union-attr]
     try:
         if warm_up_dir is not None:
             warm_up(spark, config, DAY, warm_up_dir)
@@ -119,6 +124,10 @@ def spark_session(
     finally:
         spark.stop()
         stop_jvm()
+        # The next session must start a JVM of its own: a run whose JVM outlived its session
+        # would charge each approach for the ones before it, so it is no measurement.
+        if psutil.pid_exists(jvm) and psutil.Process(jvm).status() != psutil.STATUS_ZOMBIE:
+            raise RuntimeError(f"the JVM of bench session {app_name!r} (pid {jvm}) outlived it")
 
 
 def stop_jvm() -> None:
@@ -336,7 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     json_path, md_path = report.write(args.out)
     print(report.markdown())
     print(f"[bench] wrote {json_path} and {md_path}")
-    return 0
+    found = check_files(json_path, md_path)
+    for problem in found:
+        print(f"[bench] check failed: {problem}", file=sys.stderr)
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

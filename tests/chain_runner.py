@@ -1,14 +1,17 @@
-"""Run the daily chain in one Spark application and dump what it produced, for comparison.
+"""Run the daily chain and an erasure in one Spark application and dump what it produced.
 
 ``python -m tests.chain_runner --config C --date D --erase KIND=VALUE --out dump.json``
-runs, for date D: ingest and deidentify of every dataset, aggregate (gold), an erasure
-request with purge for the given subject, then retention as of D + 1. It writes a JSON
-dump of the result that does not depend on where the lake lives: per table, its row count
-and a digest of its sorted rows (lineage columns that hold a file path are left out), a
-digest of every landing file (by path under the landing root), and the erasure's outcome.
+runs, for date D, what the daily DAGs run (ingest and deidentify of every dataset, snapshots
+first; aggregate; retention as of D, the logical date), then an erasure request with purge
+for the given subject. It writes a JSON dump of the result that does not depend on where the
+lake lives: per table, its row count and a digest of its sorted rows (lineage columns that
+hold a file path are left out), a digest of every landing file (by path under the landing
+root), and the erasure's outcome.
 
-The S3 end-to-end test runs it twice, once on the local filesystem and once on S3, in
-fresh JVMs (S3A's jars must be on the classpath when the JVM starts), and compares.
+The S3 end-to-end test runs it on S3 in a fresh JVM (S3A's jars must be on the classpath
+when the JVM starts) and compares the dump with the session's local reference: the lake the
+Airflow daily-chain run built (tests/conftest.py, ``daily_chain``), copied, with the same
+erasure run on it (``erase_subject``) and dumped (``dump``) in the test's own session.
 """
 
 from __future__ import annotations
@@ -61,9 +64,9 @@ def timed(step: str, start: float) -> float:
     return now
 
 
-def run_chain(
-    spark: SparkSession, config: PrivlakeConfig, day: dt.date, erase_subject: str
-) -> dict[str, object]:
+def run_chain(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> None:
+    """What the daily DAGs run for ``day``: deidentify (ingest, then de-identify, each dataset),
+    aggregate, retention as of ``day``."""
     from privlake.gold import aggregate
 
     key = pseudonym_key(config)
@@ -77,11 +80,16 @@ def run_chain(
         start = timed(f"deidentify {dataset.name}", start)
     aggregate(spark, config, day)
     start = timed("aggregate", start)
-    request = build_request("chain-erasure-1", "erase", [erase_subject], purge=True)
-    evidence = erase(spark, config, request, key).evidence
-    start = timed("erase", start)
-    retention(spark, config, load_rules(config.retention_rules, config), day + dt.timedelta(days=1))
+    retention(spark, config, load_rules(config.retention_rules, config), day)
     timed("retention", start)
+
+
+def erase_subject(spark: SparkSession, config: PrivlakeConfig, subject: str) -> dict[str, object]:
+    """Erase ``subject`` (KIND=VALUE) with purge; the outcome, in counts."""
+    request = build_request("chain-erasure-1", "erase", [subject], purge=True)
+    start = time.monotonic()
+    evidence = erase(spark, config, request, pseudonym_key(config)).evidence
+    timed("erase", start)
     assert evidence.scan is not None
     return {
         "state": evidence.state,
@@ -124,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = load_config(args.config)
     spark = get_spark(config, app_name="privlake-chain")
-    erasure = run_chain(spark, config, args.date, args.erase)
+    run_chain(spark, config, args.date)
+    erasure = erase_subject(spark, config, args.erase)
     result = {**dump(spark, config), "erasure": erasure}
     Path(args.out).write_text(json.dumps(result, indent=2, sort_keys=True))
     spark.stop()

@@ -1,20 +1,32 @@
-"""Shared fixtures: one local SparkSession for the whole run, and per-test lake roots."""
+"""Shared fixtures: one local SparkSession for the whole run, per-test lake roots, and lakes
+that cost Spark jobs to build, built once per session (``daily_chain``) and copied by the
+tests that change them (``copy_lake``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
+if TYPE_CHECKING:
+    from app.demo_airflow import DagRunResult
+    from privlake.generator import GenerationSummary
+    from pyspark.sql import SparkSession
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "conf" / "privlake.yaml"
+CHAIN_DAY = dt.date(2026, 11, 28)
 
 # Airflow reads its configuration when first imported: point it at a throwaway home
 # (SQLite metadata DB) and at this repository's dags/ before any test imports it.
@@ -62,26 +74,22 @@ def write_config(tmp: Path, **overrides: object) -> Path:
 
 
 @pytest.fixture(scope="session")
-def spark():  # type: ignore[no-untyped-def]
+def spark() -> Iterator[SparkSession]:
+    """One local session (and JVM) for every in-process test, sized for tiny tables: two
+    cores, two shuffle partitions, no UI (privlake.spark), and Delta's small-table settings
+    (privlake.delta.run_settings: its defaults of 50 snapshot partitions and 10,000 listing
+    tasks dominate tables of a few rows). The shipped config's driver-memory cap is left out:
+    test tables are small and the machine is shared."""
     from privlake.config import load_config
+    from privlake.delta import run_settings
     from privlake.spark import get_spark
 
-    config = load_config(CONFIG).model_copy(
-        update={
-            "spark": load_config(CONFIG).spark.model_copy(
-                update={
-                    "master": "local[2]",
-                    "shuffle_partitions": 2,
-                    # Delta's defaults (50 snapshot partitions, 10,000 listing tasks) dominate tiny tables.
-                    "conf": {
-                        "spark.databricks.delta.snapshotPartitions": "2",
-                        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "2",
-                    },
-                }
-            )
-        }
-    )
+    shipped = load_config(CONFIG)
+    settings = shipped.spark.model_copy(update={"master": "local[2]", "shuffle_partitions": 2, "conf": {}})
+    config = shipped.model_copy(update={"spark": settings})
     session = get_spark(config, app_name="privlake-tests")
+    for key, value in run_settings(session, config).items():
+        session.conf.set(key, value)
     yield session
     session.stop()
 
@@ -119,3 +127,51 @@ def airflow_db() -> str:
         env=os.environ.copy(),
     )
     return os.environ["AIRFLOW_HOME"]
+
+
+def copy_lake(source: Path, target: Path, **overrides: object) -> Path:
+    """A copy of the lake under ``source`` (landing and warehouse) at ``target``, and its config.
+
+    Delta tables hold relative file paths, so a copied folder is the same table: a test that
+    changes a lake built once per session works on its own copy, for the price of a file copy
+    instead of the Spark jobs that built it."""
+    for folder in ("landing", "warehouse"):
+        if (source / folder).exists():
+            shutil.copytree(source / folder, target / folder)
+    return write_config(target, **overrides)
+
+
+@dataclass(frozen=True)
+class DailyChainRun:
+    """One generated day run through the daily DAGs by Airflow (``daily_chain``)."""
+
+    root: Path  # landing/ and warehouse/ after the chain; read it, or copy it with copy_lake
+    config: Path
+    generated: Path  # the landing folder as generated, before any job touched it
+    summary: GenerationSummary
+    results: list[DagRunResult]
+
+
+@pytest.fixture(scope="session")
+def daily_chain(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -> DailyChainRun:
+    """The day ``CHAIN_DAY`` (40 accounts, 400 log rows) through the daily chain as Airflow runs
+    it: deidentify -> aggregate -> retention with dag.test(), each task a real spark-submit.
+
+    Built once per session: the daily-chain test checks the DAG runs and their tables, and the
+    S3 end-to-end test uses the lake as its local reference (the same day through the same jobs
+    on S3 must give the same tables), instead of each running the chain locally itself."""
+    from app.demo_airflow import run_daily_chain
+    from privlake.generator import generate_day
+
+    root = tmp_path_factory.mktemp("daily-chain")
+    summary = generate_day(root / "landing", CHAIN_DAY, accounts=40, rows=400, seed=11)
+    generated = tmp_path_factory.mktemp("daily-chain-landing") / "landing"
+    shutil.copytree(root / "landing", generated)
+    config = write_config(root)
+    with pytest.MonkeyPatch.context() as mp:
+        # the spark-submit tasks inherit this process's environment
+        mp.delenv("PRIVLAKE_LANDING_ROOT", raising=False)
+        mp.delenv("PRIVLAKE_WAREHOUSE_ROOT", raising=False)
+        mp.setenv("PRIVLAKE_CONFIG", str(config))
+        results = run_daily_chain(CHAIN_DAY)
+    return DailyChainRun(root, config, generated, summary, results)

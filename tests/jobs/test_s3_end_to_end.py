@@ -1,48 +1,66 @@
 """The daily chain and an erasure on S3 for real: landing on ``s3://``, warehouse on ``s3a://``.
 
-The same generated day runs through ingest → deidentify → aggregate → erasure (with purge)
-of one subject → retention twice, in fresh JVMs: once on the local filesystem and once on
-a real S3 server on loopback (SeaweedFS), with the endpoint, path-style access and the
-*names* of the credential variables taken from the config file and the credentials from
-the environment. Both lakes must hold the same tables with the same rows, and the same
-landing files with the same bytes.
+The generated day of the session's ``daily_chain`` runs through ingest → deidentify →
+aggregate → retention → erasure (with purge) of one subject, in a fresh JVM, on a real S3
+server on loopback (SeaweedFS), with the endpoint, path-style access and the *names* of the
+credential variables taken from the config file and the credentials from the environment.
+The local reference is the same day as Airflow ran it (``daily_chain``), copied and put
+through the same erasure in the test's session: both lakes must hold the same tables with
+the same rows, and the same landing files with the same bytes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import gzip
 import json
 import os
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from pyspark.sql import SparkSession
 
-from tests.conftest import REPO, write_config
+from tests.conftest import CHAIN_DAY, REPO, DailyChainRun, copy_lake, write_config
 
 if TYPE_CHECKING:
     from tests.s3_server import S3Server
 
 pytest_plugins = ["tests.s3_server"]
 
-DAY = dt.date(2026, 11, 28)
 BUCKET = "privlake-lake"
 ACCESS_ENV, SECRET_ENV = "PRIVLAKE_TEST_S3_ACCESS", "PRIVLAKE_TEST_S3_SECRET"
 
 
-def first_account_email(landing: Path) -> str:
-    for path in sorted((landing / "accounts").rglob("*.jsonl")):
-        for line in path.read_text(errors="replace").splitlines():
+def records(landing: Path, dataset: str) -> Iterator[dict[str, Any]]:
+    for path in sorted(p for p in (landing / dataset).rglob("*") if p.is_file()):
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for line in data.decode(errors="replace").splitlines():
             try:
-                email = json.loads(line).get("email")
-            except (ValueError, AttributeError):
+                record = json.loads(line)
+            except ValueError:
                 continue
-            if isinstance(email, str) and "@" in email:
-                return email
-    raise AssertionError("the generated accounts hold no e-mail")
+            if isinstance(record, dict):
+                yield record
+
+
+def subject_in_every_dataset(landing: Path) -> str:
+    """``email=...`` of the account with the most rows among those in every dataset."""
+    emails = {
+        r.get("account_id"): r["email"]
+        for r in records(landing, "accounts")
+        if isinstance(r.get("email"), str) and "@" in r["email"]
+    }
+    logs = Counter(r.get("account_id") for r in records(landing, "device_logs"))
+    usage = Counter(r.get("account_id") for r in records(landing, "usage_history"))
+    candidates = [a for a in emails if logs[a] and usage[a]]
+    if not candidates:
+        raise AssertionError("no generated account has rows in every dataset")
+    return f"email={emails[max(candidates, key=lambda a: (logs[a] + usage[a], str(a)))]}"
 
 
 def upload_tree(server: S3Server, local_root: Path, bucket: str, prefix: str) -> int:
@@ -63,7 +81,7 @@ def run_chain(config: Path, subject: str, out: Path, env: dict[str, str]) -> dic
             "--config",
             str(config),
             "--date",
-            DAY.isoformat(),
+            CHAIN_DAY.isoformat(),
             "--erase",
             subject,
             "--out",
@@ -81,18 +99,21 @@ def run_chain(config: Path, subject: str, out: Path, env: dict[str, str]) -> dic
 
 
 @pytest.mark.s3
-def test_daily_chain_on_s3_equals_the_local_run(s3_server: S3Server, tmp_path: Path) -> None:
-    from privlake.generator import generate_day
+@pytest.mark.airflow
+def test_daily_chain_on_s3_equals_the_local_run(
+    s3_server: S3Server,
+    daily_chain: DailyChainRun,
+    spark: SparkSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from privlake.config import load_config
+    from tests.chain_runner import dump, erase_subject
 
-    local = tmp_path / "local"
-    summary = generate_day(
-        local / "landing", DAY, accounts=12, rows=240, seed=5, truth_dir=tmp_path / "truth"
-    )
-    local_config = write_config(local)
-
+    summary = daily_chain.summary
     s3_server.client().create_bucket(Bucket=BUCKET)
     (tmp_path / "s3").mkdir()
-    uploaded = upload_tree(s3_server, local / "landing", BUCKET, "landing")
+    uploaded = upload_tree(s3_server, daily_chain.generated, BUCKET, "landing")
     assert uploaded >= len(summary.datasets)
     s3_config = write_config(
         tmp_path / "s3",
@@ -113,14 +134,22 @@ def test_daily_chain_on_s3_equals_the_local_run(s3_server: S3Server, tmp_path: P
         k: v for k, v in os.environ.items() if not k.startswith(("PRIVLAKE_LANDING", "PRIVLAKE_WAREHOUSE"))
     }
     env.pop("PRIVLAKE_CONFIG", None)
-    subject = f"email={first_account_email(local / 'landing')}"
-    local_dump = run_chain(local_config, subject, tmp_path / "local.json", env)
+    subject = subject_in_every_dataset(daily_chain.generated)
     s3_dump = run_chain(
         s3_config,
         subject,
         tmp_path / "s3.json",
         {**env, ACCESS_ENV: s3_server.access_key, SECRET_ENV: s3_server.secret_key},
     )
+
+    # The local reference: the Airflow run's lake, copied (the erasure changes it), erased here.
+    monkeypatch.delenv("PRIVLAKE_LANDING_ROOT", raising=False)
+    monkeypatch.delenv("PRIVLAKE_WAREHOUSE_ROOT", raising=False)
+    local_config_path = copy_lake(daily_chain.root, tmp_path / "local")
+    monkeypatch.setenv("PRIVLAKE_CONFIG", str(local_config_path))
+    local_config = load_config(local_config_path)
+    local_erasure = erase_subject(spark, local_config, subject)
+    local_dump: dict[str, Any] = {**dump(spark, local_config), "erasure": local_erasure}
 
     erasure = s3_dump["erasure"]
     assert erasure["state"] == "completed" and erasure["scan_passed"], erasure
