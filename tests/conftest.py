@@ -20,9 +20,10 @@ import pytest
 import yaml
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from app.demo_airflow import DagRunResult
     from privlake.generator import GenerationSummary
-    from pyspark.sql import SparkSession
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "conf" / "privlake.yaml"
