@@ -44,6 +44,7 @@ from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.privacy.denylist import RESTRICTIONS_TABLE
 from privlake.risk import MEASURES, RISK_TABLE, risk_schema, risk_summary
+from privlake.schema import RECORDED, table_schema
 
 
 class MissingSilverError(PrivlakeError):
@@ -205,16 +206,10 @@ def build_gold_table(
 
 def suppression_schema() -> T.StructType:
     counts = [f for f in GoldTableResult.__dataclass_fields__ if f not in ("table", "purpose", "k")]
-    return T.StructType(
-        [
-            T.StructField("table", T.StringType(), False),
-            T.StructField("purpose", T.StringType(), False),
-            T.StructField("k", T.IntegerType(), False),
-            *[T.StructField(c, T.LongType(), False) for c in counts],
-            T.StructField("run_id", T.StringType(), False),
-            T.StructField("recorded_at", T.TimestampType(), False),
-            T.StructField("dt", T.DateType(), False),
-        ]
+    return table_schema(
+        "`table` STRING NOT NULL, purpose STRING NOT NULL, k INT NOT NULL",
+        *(f"{c} BIGINT NOT NULL" for c in counts),
+        RECORDED,
     )
 
 

@@ -63,7 +63,7 @@ from privlake.privacy.denylist import (
 from privlake.privacy.mentions import ErasedIdentifiers, redacted_text
 from privlake.privacy.resolution import identifier_columns
 from privlake.runlog import RunRecord, record_run
-from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
+from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns, table_schema
 
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
 # The raw line's column; a name no dataset column can take (datasets may have "value").
@@ -98,17 +98,9 @@ class SubjectListsChanged(PrivlakeError):
 
 
 def quarantine_schema() -> T.StructType:
-    return T.StructType(
-        [
-            T.StructField("dataset", T.StringType(), False),
-            T.StructField("stage", T.StringType(), False),
-            T.StructField("source_file", T.StringType(), True),
-            T.StructField("line_number", T.LongType(), True),
-            T.StructField("reason", T.StringType(), False),
-            T.StructField("detail", T.StringType(), True),
-            T.StructField("raw_line", T.BinaryType(), True),
-            T.StructField("dt", T.DateType(), False),
-        ]
+    return table_schema(
+        "dataset STRING NOT NULL, stage STRING NOT NULL, source_file STRING, line_number BIGINT",
+        "reason STRING NOT NULL, detail STRING, raw_line BINARY, dt DATE NOT NULL",
     )
 
 

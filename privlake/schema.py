@@ -1,4 +1,11 @@
-"""Spark schemas derived from the dataset configuration (the one source of truth)."""
+"""Spark schemas: bronze derived from the dataset configuration (the one source of truth),
+and the library's own tables (runs, quarantine, gold records, privacy ledgers) declared as
+Spark DDL.
+
+A table's DDL lists its columns in their stored order, ``NOT NULL`` where the column may not
+be null: the same fields, types and nullability as the Delta table already on a lake, so a
+schema written here must stay as it is (``privlake.delta.ensure_table`` compares them).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +38,21 @@ ACCEPTED_JSON_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 LINEAGE_COLUMNS = ("_source_file", "_line_number")
+
+# The trailing columns of every record table written per run and date.
+RECORDED = "run_id STRING NOT NULL, recorded_at TIMESTAMP NOT NULL, dt DATE NOT NULL"
+
+
+def table_schema(*ddl: str) -> StructType:
+    """The schema declared by Spark DDL column definitions (``name TYPE [NOT NULL]``,
+    comma-separated; several arguments are joined in order). Needs an active Spark session,
+    which parses the DDL."""
+    from pyspark.sql.types import StructType
+
+    schema = StructType.fromDDL(", ".join(ddl))
+    if not isinstance(schema, StructType):  # a single type, e.g. "string": not a table
+        raise TypeError(f"not a table schema: {ddl!r}")
+    return schema
 
 
 def spark_type(spec: ColumnSpec) -> DataType:
