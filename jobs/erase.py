@@ -60,15 +60,6 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from rich.console import Console
 
-from jobs.retention import (
-    Target,
-    decoded_landing_file,
-    encoded_landing_file,
-    gold_tables,
-    line_subjects,
-    row_key,
-    subject_pseudonym,
-)
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
 from privlake.delta import (
@@ -127,7 +118,9 @@ from privlake.privacy.resolution import (
 from privlake.privacy.verify import ScanResult, scan_lake
 from privlake.privacy.workstate import discard, seal, unseal
 from privlake.pseudonym import PseudonymKey
-from privlake.retention_rules import load_rules
+from privlake.retention.landing import decoded_landing_file, encoded_landing_file, line_subjects
+from privlake.retention.plan import Target, gold_tables, row_key, subject_pseudonym
+from privlake.retention.rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import FileStore, file_store
 

@@ -77,16 +77,9 @@ def cmd_deidentify(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from jobs.retention import run_retention
+    from jobs import retention
 
-    return run_retention(
-        console,
-        args.as_of,
-        dry_run=args.dry_run,
-        dataset=args.dataset,
-        rules=args.rules,
-        config_path=args.config,
-    )
+    return retention.run(args)
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

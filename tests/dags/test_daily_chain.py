@@ -13,10 +13,10 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.retention import EVIDENCE_TABLE
 from privlake.aggregates import SUPPRESSION_TABLE
 from privlake.config import load_config
 from privlake.demo_airflow import DAILY_CHAIN, run_daily_chain
+from privlake.retention.plan import EVIDENCE_TABLE
 
 DAY = dt.date(2026, 11, 28)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from jobs.retention import retention_targets, unruled_zones
 from privlake.config import PrivlakeConfig, load_config
 from privlake.pseudonym import pseudonymize
-from privlake.retention_rules import RetentionRuleError, RuleSet, Window, load_rules
+from privlake.retention.plan import retention_targets, unruled_zones
+from privlake.retention.rules import RetentionRuleError, RuleSet, Window, load_rules
 from tests.conftest import CONFIG, REPO
 
 RULES_DIR = REPO / "retention_rules"
