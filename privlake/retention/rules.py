@@ -19,20 +19,26 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 from privlake.config import PrivlakeConfig, Zone
 from privlake.errors import BadInputError
 
+if TYPE_CHECKING:
+    from privlake.retention.actions import RetentionAction
+
 ALL = "*"
+# Names a rules folder or file; wins over the configuration's ``retention_rules``.
+RULES_ENV = "PRIVLAKE_RETENTION_RULES"
 # Zones whose tables (or landing folders) belong to one configured dataset.
 DATASET_ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "quarantine", "restricted")
 # Zones whose tables are named on their own: aggregates and the privacy team's records.
@@ -101,8 +107,17 @@ class RetentionRule(Strict):
     table: str | None = Field(default=None, description="a table name, or '*' in gold (gold/privacy)")
     window: Window
     date_column: Annotated[str, Field(pattern=_NAME)] = "dt"
-    action: Literal["delete", "isolate"]
+    action: str = Field(description="a registered action: delete, isolate")
     legal_basis: Annotated[str, Field(min_length=3)]
+
+    @field_validator("action")
+    @classmethod
+    def _registered_action(cls, name: str) -> str:
+        known = sorted(_actions())
+        if name not in known:
+            names = [repr(n) for n in known]
+            raise ValueError(f"Input should be {', '.join(names[:-1])} or {names[-1]}")
+        return name
 
     @model_validator(mode="after")
     def _target_fits_zone(self) -> RetentionRule:
@@ -121,10 +136,9 @@ class RetentionRule(Strict):
                 raise ValueError("'table' must be a table name (lower case, digits, underscores)")
         if self.zone == "landing" and self.date_column != "dt":
             raise ValueError("landing files are dated by their dt= folder: leave date_column out or 'dt'")
-        if self.action == "isolate" and self.zone not in ISOLATING_ZONES:
-            raise ValueError(
-                f"action 'isolate' moves rows into restricted/ from {' or '.join(ISOLATING_ZONES)}"
-            )
+        action = _actions()[self.action]
+        if self.zone not in action.zones:
+            raise ValueError(f"action {self.action!r} {action.zone_note or 'cannot apply to ' + self.zone}")
         return self
 
     @property
@@ -189,7 +203,21 @@ class RuleSet:
         return [h for h in self.holds if h.is_active(as_of) and h.covers(name, zone)]
 
 
+def _actions() -> dict[str, RetentionAction]:
+    # The action classes live with the code that executes them, which imports this module:
+    # they are looked up when a rule is validated, not when this module loads.
+    from privlake.retention.actions import ACTIONS
+
+    return ACTIONS
+
+
 # --- loading ---------------------------------------------------------------------------
+
+
+def rules_location(explicit: str | Path | None, config: PrivlakeConfig) -> Path:
+    """Where the rules are: ``explicit`` (``--rules``) wins, then ``$PRIVLAKE_RETENTION_RULES``,
+    then the configuration's ``retention_rules``. Every job that reads the rules asks here."""
+    return Path(explicit or os.environ.get(RULES_ENV) or config.retention_rules)
 
 
 def rule_files(path_or_dir: str | Path) -> list[Path]:
