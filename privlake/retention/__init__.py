@@ -9,3 +9,7 @@
 
 ``jobs/retention.py`` is the command; ``privlake.console.retention`` prints its report.
 """
+
+# Registers the actions, so that rules loaded through any module of the package are checked
+# against every action the executor has (``rules.ACTIONS``).
+from privlake.retention import actions as actions

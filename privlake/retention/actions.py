@@ -55,6 +55,7 @@ from privlake.retention.plan import (
     removal_condition,
     row_key,
 )
+from privlake.retention.rules import ACTIONS as RULE_ACTIONS
 from privlake.retention.rules import DATASET_ZONES, ISOLATING_ZONES, TABLE_ZONES
 from privlake.schema import non_personal_columns
 from privlake.storage import FileStore, file_store
@@ -100,7 +101,8 @@ class RetentionAction(ABC):
         """Change what ``plan`` counted and set the report's counts."""
 
 
-ACTIONS: dict[str, RetentionAction] = {}
+# The one registry of actions (rule files are checked against it): it lives with the rules.
+ACTIONS = RULE_ACTIONS
 A = TypeVar("A", bound=type[RetentionAction])
 
 
@@ -111,7 +113,9 @@ def register(cls: A) -> A:
 
 
 def action_for(name: str) -> RetentionAction:
-    return ACTIONS[name]
+    action = ACTIONS[name]
+    assert isinstance(action, RetentionAction), name
+    return action
 
 
 @register

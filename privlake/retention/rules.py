@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -33,8 +33,21 @@ from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 from privlake.config import PrivlakeConfig, Zone
 from privlake.errors import BadInputError
 
-if TYPE_CHECKING:
-    from privlake.retention.actions import RetentionAction
+
+class ActionKind(Protocol):
+    """What a rule file is checked against: the zones an action may name, and why."""
+
+    @property
+    def zones(self) -> tuple[str, ...]: ...
+
+    @property
+    def zone_note(self) -> str: ...
+
+
+# The actions rule files may name: ``privlake.retention.actions.register`` fills it when the
+# package loads (``privlake/retention/__init__.py`` imports the actions), so the executor's
+# actions are the ones rules are checked against, with no import from here to the executor.
+ACTIONS: dict[str, ActionKind] = {}
 
 ALL = "*"
 # Names a rules folder or file; wins over the configuration's ``retention_rules``.
@@ -113,7 +126,7 @@ class RetentionRule(Strict):
     @field_validator("action")
     @classmethod
     def _registered_action(cls, name: str) -> str:
-        known = sorted(_actions())
+        known = sorted(ACTIONS)
         if name not in known:
             names = [repr(n) for n in known]
             raise ValueError(f"Input should be {', '.join(names[:-1])} or {names[-1]}")
@@ -136,7 +149,7 @@ class RetentionRule(Strict):
                 raise ValueError("'table' must be a table name (lower case, digits, underscores)")
         if self.zone == "landing" and self.date_column != "dt":
             raise ValueError("landing files are dated by their dt= folder: leave date_column out or 'dt'")
-        action = _actions()[self.action]
+        action = ACTIONS[self.action]
         if self.zone not in action.zones:
             raise ValueError(f"action {self.action!r} {action.zone_note or 'cannot apply to ' + self.zone}")
         return self
@@ -201,14 +214,6 @@ class RuleSet:
 
     def active_holds(self, name: str, zone: str, as_of: dt.date) -> list[LegalHold]:
         return [h for h in self.holds if h.is_active(as_of) and h.covers(name, zone)]
-
-
-def _actions() -> dict[str, RetentionAction]:
-    # The action classes live with the code that executes them, which imports this module:
-    # they are looked up when a rule is validated, not when this module loads.
-    from privlake.retention.actions import ACTIONS
-
-    return ACTIONS
 
 
 # --- loading ---------------------------------------------------------------------------
