@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jobs import aggregate, deidentify, ingest
+from jobs import aggregate, deidentify, ingest, retention
 from privlake import entry
 from privlake.config import load_config
 from privlake.console import console
@@ -27,7 +27,7 @@ from privlake.privacy.manifest import add_request_arguments
 Handler = Callable[[argparse.Namespace], int]
 
 # Every job module, in the order ``privlake --help`` lists them.
-JOBS = (ingest, deidentify, aggregate)
+JOBS = (ingest, deidentify, aggregate, retention)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -80,19 +80,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # block goes then. ---------------------------------------------------------------------------
 
 
-def cmd_retention(args: argparse.Namespace) -> int:
-    from jobs.retention import run_retention
-
-    return run_retention(
-        console(),
-        args.as_of,
-        dry_run=args.dry_run,
-        dataset=args.dataset,
-        rules=args.rules,
-        config_path=args.config,
-    )
-
-
 def cmd_erase(args: argparse.Namespace) -> int:
     from jobs.erase import run_erase
 
@@ -108,24 +95,6 @@ def cmd_restrict(args: argparse.Namespace) -> int:
 
 
 def add_legacy_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("retention", help="delete or isolate records past their retention window")
-    p.add_argument(
-        "--as-of",
-        required=True,
-        type=entry.date_argument,
-        dest="as_of",
-        help="cut-offs count back from this date",
-    )
-    p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    p.add_argument("--dataset", default=None, help="only this dataset (or gold/privacy table)")
-    p.add_argument(
-        "--rules",
-        default=None,
-        help="rules folder or file (default: $PRIVLAKE_RETENTION_RULES or retention_rules/)",
-    )
-    entry.add_common_arguments(p)
-    p.set_defaults(handler=cmd_retention)
-
     p = sub.add_parser("erase", help="erase subjects everywhere, purge history, verify, leave evidence")
     add_request_arguments(p)
     p.add_argument("--purge", action="store_true", help="purge table history now (VACUUM RETAIN 0 HOURS)")

@@ -93,11 +93,13 @@ def bronze_next_to_silver(spark: SparkSession, config: PrivlakeConfig, day: dt.d
 def run_demo(
     console: Console, workdir: Path, day: dt.date, config_file: str | None, rows: int, accounts: int
 ) -> int:
-    from jobs.retention import run_retention
+    from privlake.console.retention import print_report
     from privlake.deidentification import deidentify
     from privlake.generator import generate_day
     from privlake.ingestion import ingest
     from privlake.keys import ensure_demo_key, pseudonym_key
+    from privlake.retention.execute import retention
+    from privlake.retention.rules import load_rules, rules_location
     from privlake.spark import get_spark
 
     workdir = workdir.resolve()
@@ -132,7 +134,8 @@ def run_demo(
     console.print(bronze_next_to_silver(spark, config, day))
     preview = day + dt.timedelta(days=60)
     console.rule(f"retention preview: what a run as of {preview} would do (dry run, nothing changes)")
-    run_retention(console, preview, dry_run=True, config_path=config_file)
+    rules = load_rules(rules_location(None, config), config)
+    print_report(retention(spark, config, rules, preview, dry_run=True), console)
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
     demo_analytics(console, spark, config, day, workdir)

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
+import importlib.util
 import json
 import re
 import sys
@@ -53,21 +55,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Final
 
-from privlake.retention_rules import load_rules
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from rich.console import Console
 
-from jobs.retention import (
-    Target,
-    decoded_landing_file,
-    encoded_landing_file,
-    gold_tables,
-    line_subjects,
-    row_key,
-    subject_pseudonym,
-)
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
 from privlake.delta import (
@@ -126,6 +118,9 @@ from privlake.privacy.resolution import (
 from privlake.privacy.verify import ScanResult, scan_lake
 from privlake.privacy.workstate import discard, seal, unseal
 from privlake.pseudonym import PseudonymKey
+from privlake.retention.landing import decoded_landing_file, encoded_landing_file, line_subjects
+from privlake.retention.plan import Target, gold_tables, row_key, subject_pseudonym
+from privlake.retention.rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import FileStore, file_store
 
@@ -401,8 +396,11 @@ def recompute_gold(spark: SparkSession, config: PrivlakeConfig, days: Sequence[d
     the erased silver removes their contribution, including where it kept a group at k."""
     if not gold_tables(spark, config):
         return "no gold tables yet: nothing to recompute"
-    from privlake.gold import aggregate
-
+    if importlib.util.find_spec("jobs.aggregate") is None:
+        return "gold tables exist but jobs/aggregate.py is not installed: run `privlake aggregate` for them"
+    aggregate: Callable[[SparkSession, PrivlakeConfig, dt.date], object] = importlib.import_module(
+        "jobs.aggregate"
+    ).aggregate
     for day in days:
         aggregate(spark, config, day)
     return f"recomputed from the erased silver tables for {len(days)} date(s)"

@@ -38,7 +38,6 @@ from jobs.erase import (
     recompute_gold,
     rows_of_subjects,
 )
-from jobs.retention import row_key
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
 from privlake.delta import commit_tag, key_match, table_exists, table_history, with_conflict_retry
@@ -69,6 +68,7 @@ from privlake.privacy.ledger import (
 from privlake.privacy.manifest import Action, PrivacyRequest, add_request_arguments, build_request
 from privlake.privacy.resolution import SILVER_KEY_ID_COLUMN, resolve
 from privlake.pseudonym import PseudonymKey
+from privlake.retention.plan import row_key
 from privlake.schema import bronze_schema, non_personal_columns
 from privlake.spark import get_spark
 

@@ -455,7 +455,7 @@ def move_selected(
     spark: SparkSession,
     source_path: str,
     dest_path: str,
-    rows: DataFrame,
+    rows: DataFrame,  # read from the source, in the destination's shape
     key_columns: Sequence[str],
     tag: str | None = None,
     *,

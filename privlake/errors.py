@@ -16,3 +16,10 @@ class BadInputError(PrivlakeError):
     """The configuration, the environment or the arguments are wrong: exit code 2."""
 
     exit_code = 2
+
+
+def error_note(exc: BaseException) -> str:
+    """A failure in one line for evidence kept for years: our own errors as they are (they
+    never hold data values), any other by its class only, because a Spark message can quote
+    a predicate or a plan with values in it."""
+    return str(exc).splitlines()[0] if isinstance(exc, PrivlakeError) else type(exc).__name__

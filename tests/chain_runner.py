@@ -25,17 +25,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from privlake.retention_rules import load_rules
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.erase import erase
-from jobs.retention import retention
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
 from privlake.delta import table_exists
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.manifest import build_request
+from privlake.retention.execute import retention
+from privlake.retention.rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import file_store
 
@@ -118,7 +118,7 @@ def dump(spark: SparkSession, config: PrivlakeConfig) -> dict[str, object]:
 
 
 def gold_names(spark: SparkSession, config: PrivlakeConfig) -> list[str]:
-    from jobs.retention import gold_tables
+    from privlake.retention.plan import gold_tables
 
     return gold_tables(spark, config)
 

@@ -19,20 +19,39 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 from privlake.config import PrivlakeConfig, Zone
 from privlake.errors import BadInputError
 
+
+class ActionKind(Protocol):
+    """What a rule file is checked against: the zones an action may name, and why."""
+
+    @property
+    def zones(self) -> tuple[str, ...]: ...
+
+    @property
+    def zone_note(self) -> str: ...
+
+
+# The actions rule files may name: ``privlake.retention.actions.register`` fills it when the
+# package loads (``privlake/retention/__init__.py`` imports the actions), so the executor's
+# actions are the ones rules are checked against, with no import from here to the executor.
+ACTIONS: dict[str, ActionKind] = {}
+
 ALL = "*"
+# Names a rules folder or file; wins over the configuration's ``retention_rules``.
+RULES_ENV = "PRIVLAKE_RETENTION_RULES"
 # Zones whose tables (or landing folders) belong to one configured dataset.
 DATASET_ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "quarantine", "restricted")
 # Zones whose tables are named on their own: aggregates and the privacy team's records.
@@ -101,8 +120,17 @@ class RetentionRule(Strict):
     table: str | None = Field(default=None, description="a table name, or '*' in gold (gold/privacy)")
     window: Window
     date_column: Annotated[str, Field(pattern=_NAME)] = "dt"
-    action: Literal["delete", "isolate"]
+    action: str = Field(description="a registered action: delete, isolate")
     legal_basis: Annotated[str, Field(min_length=3)]
+
+    @field_validator("action")
+    @classmethod
+    def _registered_action(cls, name: str) -> str:
+        known = sorted(ACTIONS)
+        if name not in known:
+            names = [repr(n) for n in known]
+            raise ValueError(f"Input should be {', '.join(names[:-1])} or {names[-1]}")
+        return name
 
     @model_validator(mode="after")
     def _target_fits_zone(self) -> RetentionRule:
@@ -121,10 +149,9 @@ class RetentionRule(Strict):
                 raise ValueError("'table' must be a table name (lower case, digits, underscores)")
         if self.zone == "landing" and self.date_column != "dt":
             raise ValueError("landing files are dated by their dt= folder: leave date_column out or 'dt'")
-        if self.action == "isolate" and self.zone not in ISOLATING_ZONES:
-            raise ValueError(
-                f"action 'isolate' moves rows into restricted/ from {' or '.join(ISOLATING_ZONES)}"
-            )
+        action = ACTIONS[self.action]
+        if self.zone not in action.zones:
+            raise ValueError(f"action {self.action!r} {action.zone_note or 'cannot apply to ' + self.zone}")
         return self
 
     @property
@@ -190,6 +217,12 @@ class RuleSet:
 
 
 # --- loading ---------------------------------------------------------------------------
+
+
+def rules_location(explicit: str | Path | None, config: PrivlakeConfig) -> Path:
+    """Where the rules are: ``explicit`` (``--rules``) wins, then ``$PRIVLAKE_RETENTION_RULES``,
+    then the configuration's ``retention_rules``. Every job that reads the rules asks here."""
+    return Path(explicit or os.environ.get(RULES_ENV) or config.retention_rules)
 
 
 def rule_files(path_or_dir: str | Path) -> list[Path]:

@@ -13,9 +13,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from app.demo_airflow import DAILY_CHAIN
-from jobs.retention import EVIDENCE_TABLE
 from privlake.aggregates import SUPPRESSION_TABLE
 from privlake.config import load_config
+from privlake.retention.plan import EVIDENCE_TABLE
 from tests.conftest import CHAIN_DAY, DailyChainRun
 
 

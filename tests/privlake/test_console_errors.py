@@ -170,7 +170,7 @@ SHORT_KEY = {"PRIVLAKE_PSEUDONYM_KEY": "short-key"}
             {},
             "no_such_key",
         ),
-        (["jobs/retention.py", "--as-of", DAY], "retention failed: ", True, {}, "no_such_key"),
+        (["jobs/retention.py", "--as-of", DAY], "privlake retention failed: ", True, {}, "no_such_key"),
         (
             ["-m", "app.cli", "deidentify", "--dataset", "accounts", "--date", DAY],
             "privlake deidentify failed: ",

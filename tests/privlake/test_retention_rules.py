@@ -8,11 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from privlake.retention_rules import RetentionRuleError, RuleSet, Window, load_rules
 
 from anonymizers.pseudonym import pseudonymize
-from jobs.retention import retention_targets, unruled_zones
 from privlake.config import PrivlakeConfig, load_config
+from privlake.retention.plan import retention_targets, unruled_zones
+from privlake.retention.rules import RetentionRuleError, RuleSet, Window, load_rules
 from tests.conftest import CONFIG, REPO
 
 RULES_DIR = REPO / "retention_rules"
