@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from privlake.columns import DT
 from privlake.config import ConfigError, DatasetConfig, PrivlakeConfig
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ SUPPRESSION_TABLE = "gold_suppression"
 SUBJECT = "_subject"
 LEVEL = "_level"
 FINEST_GROUP = "_finest_group"
-RESERVED_COLUMNS = frozenset({"dt", ROLLUP_LEVEL})
+RESERVED_COLUMNS = frozenset({DT, ROLLUP_LEVEL})
 GROUPABLE_ROLES = frozenset({"keep", "quasi_identifier"})
 NUMERIC_TYPES = frozenset({"long", "int", "double"})
 

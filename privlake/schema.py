@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from privlake.columns import BRONZE_LINE_NUMBER, BRONZE_SOURCE_FILE, DT
 from privlake.config import ColumnSpec, DatasetConfig
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ ACCEPTED_JSON_TYPES: dict[str, tuple[str, ...]] = {
     "boolean": ("BOOLEAN",),
     "array<string>": ("ARRAY<STRING>", "ARRAY<VOID>"),
 }
-
-LINEAGE_COLUMNS = ("_source_file", "_line_number")
 
 # The trailing columns of every record table written per run and date.
 RECORDED = "run_id STRING NOT NULL, recorded_at TIMESTAMP NOT NULL, dt DATE NOT NULL"
@@ -69,9 +68,9 @@ def bronze_schema(dataset: DatasetConfig) -> StructType:
         T.StructField(name, spark_type(spec), not spec.required) for name, spec in dataset.columns.items()
     ]
     fields += [
-        T.StructField("_source_file", T.StringType(), False),
-        T.StructField("_line_number", T.LongType(), False),
-        T.StructField("dt", T.DateType(), False),
+        T.StructField(BRONZE_SOURCE_FILE, T.StringType(), False),
+        T.StructField(BRONZE_LINE_NUMBER, T.LongType(), False),
+        T.StructField(DT, T.DateType(), False),
     ]
     return T.StructType(fields)
 

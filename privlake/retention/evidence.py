@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from privlake.columns import DT
 from privlake.delta import append, ensure_table, table_exists
 from privlake.frames import json_frame
 from privlake.retention.plan import EVIDENCE_TABLE, RetentionReport, TargetReport
@@ -27,7 +28,7 @@ _STRING, _DATE, _LONG = T.StringType(), T.DateType(), T.LongType()
 # (column, type, nullable), in the table's order
 EVIDENCE_COLUMNS: tuple[tuple[str, T.DataType, bool], ...] = (
     ("run_id", _STRING, False),
-    ("dt", _DATE, False),  # the as-of date
+    (DT, _DATE, False),  # the as-of date
     ("dry_run", T.BooleanType(), False),
     ("zone", _STRING, False),
     ("dataset", _STRING, False),  # dataset, or gold/privacy table
@@ -65,7 +66,7 @@ def _evidence_values(report: RetentionReport, t: TargetReport, recorded_at: dt.d
     rule = t.target.rule
     return {
         "run_id": report.run_id,
-        "dt": report.as_of,
+        DT: report.as_of,
         "dry_run": report.dry_run,
         "zone": t.target.zone,
         "dataset": t.target.name,
@@ -123,13 +124,13 @@ def record_evidence(spark: SparkSession, config: PrivlakeConfig, report: Retenti
     schema = evidence_schema()
     rows = evidence_rows(report, dt.datetime.now(dt.UTC))
     if report.nothing_to_do and table_exists(spark, path):
-        recorded = spark.read.format("delta").load(path).where(F.col("dt") == F.lit(report.as_of))
+        recorded = spark.read.format("delta").load(path).where(F.col(DT) == F.lit(report.as_of))
         latest = recorded.orderBy(F.col("recorded_at").desc()).select("run_id").first()
         if latest is not None:
             last_run = recorded.where(F.col("run_id") == latest["run_id"]).collect()
             if _findings(last_run) == _findings(rows):
                 report.evidence = f"not recorded: the same as run {latest['run_id'][:8]}"
                 return
-    ensure_table(spark, path, schema, ["dt"])
+    ensure_table(spark, path, schema, [DT])
     append(json_frame(spark, rows, schema), path)
     report.evidence = f"recorded in privacy/{EVIDENCE_TABLE}"
