@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 from privlake.columns import DT, ISOLATED_AT
-from privlake.config import PrivlakeConfig, Zone
+from privlake.config import PrivlakeConfig, Strict, Zone
 from privlake.errors import BadInputError
 
 
@@ -68,10 +68,6 @@ ACCOUNT_PSEUDONYM_PATTERN = rf"^{TOKEN_PREFIX['account_id']}[0-9a-f]{{{TOKEN_HEX
 
 class RetentionRuleError(BadInputError):
     """A retention rule file is invalid: the message names the file, the key path and the problem."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Window(Strict):
