@@ -35,6 +35,7 @@ class RecognizerEntry(BaseModel):
     arguments: dict[str, str] = {}
     trigger: str | None = None
     trigger_in_original_text: str | None = None
+    ignore_case: bool = True
     # Presidio's PatternRecognizer.from_dict keys, for `custom` and `code` entries.
     supported_language: str = "en"
     patterns: tuple[dict[str, Any], ...] | None = None
@@ -53,6 +54,8 @@ class RecognizerEntry(BaseModel):
             raise ValueError(f"{self.name}: a predefined recognizer has Presidio's patterns, not ours")
         elif self.type == "code" and (not self.patterns or self.supported_entity is None):
             raise ValueError(f"{self.name}: a code recognizer declares its patterns and supported_entity")
+        if self.type != "code" and not self.ignore_case:
+            raise ValueError(f"{self.name}: only a code recognizer sets ignore_case")
         if self.type == "code" and (self.trigger or self.trigger_in_original_text):
             raise ValueError(f"{self.name}: a code recognizer declares its triggers on the class")
         return self

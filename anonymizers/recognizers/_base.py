@@ -44,6 +44,8 @@ KEY_VALUE_SEPARATOR = r"""["']?[ \t]{0,3}[:=][ \t]{0,3}["']?"""
 KEY_SEPARATOR_OR_SPACE = rf"(?:{KEY_VALUE_SEPARATOR}|[ \t]{{1,3}})"
 
 DEFAULT_REGEX_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
+# For the entries with `ignore_case: false` (capitals are the signal).
+CASE_SENSITIVE_REGEX_FLAGS = regex.DOTALL | regex.MULTILINE
 # Same default as Presidio's REGEX_TIMEOUT_SECONDS; our patterns finish in microseconds.
 REGEX_TIMEOUT_SECONDS = float(os.environ.get("REGEX_TIMEOUT_SECONDS", 60))
 
@@ -210,7 +212,7 @@ class RecognizerOptions(TypedDict, total=False):
 
 class IotPatternRecognizer(FastPatternMixin):
     """Base of the code recognizers: patterns, context and entity from the class's entry in
-    ``recognizers.yaml``; triggers and regex flags on the class; the class itself holds
+    ``recognizers.yaml``; triggers on the class; the class itself holds
     only the code that validates, vetoes or reshapes candidates."""
 
     # A necessary condition for any pattern to match, searched (case-sensitively) in the
@@ -219,7 +221,6 @@ class IotPatternRecognizer(FastPatternMixin):
     # For recognizers that need capitals: a trigger searched in the text as written. With
     # TRIGGER as well, both must occur (see anonymizers.engine.EntityPrefilter).
     TRIGGER_IN_ORIGINAL_TEXT: ClassVar[str] = ""
-    REGEX_FLAGS: ClassVar[int] = DEFAULT_REGEX_FLAGS
 
     def __init__(
         self,
@@ -239,7 +240,7 @@ class IotPatternRecognizer(FastPatternMixin):
             context=list(context if context is not None else entry.context or ()),
             supported_language=supported_language,
             name=cast(str, name),  # Presidio defaults a missing name to the class name
-            global_regex_flags=self.REGEX_FLAGS,
+            global_regex_flags=DEFAULT_REGEX_FLAGS if entry.ignore_case else CASE_SENSITIVE_REGEX_FLAGS,
         )
         self.trigger = self.TRIGGER or None
         self.trigger_in_original_text = self.TRIGGER_IN_ORIGINAL_TEXT or None

@@ -11,8 +11,6 @@ or ``E0x00FF`` never match: the run must not be glued to other word characters.
 
 from __future__ import annotations
 
-import regex
-
 from anonymizers.recognizers._base import IotPatternRecognizer
 
 _SERIAL_KEYS = (
@@ -25,5 +23,3 @@ class DeviceSerialRecognizer(IotPatternRecognizer):
     """Recognize 16-character upper-case hex device serials."""
 
     TRIGGER = r"[0-9a-f]{16}"
-    # Case matters for the bare shape; keys are matched case-insensitively inline.
-    REGEX_FLAGS = regex.DOTALL | regex.MULTILINE

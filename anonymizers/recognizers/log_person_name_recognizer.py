@@ -33,8 +33,6 @@ and looks behind for its lead-in only there, so lines without a name cost little
 
 from __future__ import annotations
 
-import regex
-
 from anonymizers.recognizers._base import IotPatternRecognizer, literal_trigger
 
 # A capitalised name word: "Anna", "Noël", "O'Brien", "Anna-Lena"; not "ActivityManager"
@@ -253,8 +251,6 @@ class LogPersonNameRecognizer(IotPatternRecognizer):
     # (names in other scripts, Japanese honorifics) or a name key; and an anchor.
     TRIGGER_IN_ORIGINAL_TEXT = r"[A-Z][a-z]|[^\x00-\x7f]|name|NAME|person\."
     TRIGGER = literal_trigger(TRIGGER_ANCHORS)
-    # Capitalisation is the signal; lead-ins are matched case-insensitively inline.
-    REGEX_FLAGS = regex.DOTALL | regex.MULTILINE
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Drop name-key values that are placeholders ("unknown", "none"), not names."""

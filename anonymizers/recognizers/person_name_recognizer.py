@@ -12,8 +12,6 @@ that are not names in such phrases (weekdays, "Guest", "Kids", "Master") are ski
 
 from __future__ import annotations
 
-import regex
-
 from anonymizers.recognizers._base import IotPatternRecognizer
 
 _NAME = r"\p{Lu}[\p{Ll}\p{M}]{1,30}(?:[-'’]\p{Lu}?[\p{Ll}\p{M}]{1,30})?"
@@ -39,5 +37,3 @@ class PersonNameRecognizer(IotPatternRecognizer):
     """Recognize first names in room/scene-name phrases (registered only with NER)."""
 
     TRIGGER_IN_ORIGINAL_TEXT = r"[^\W\d_a-z]"
-    # Capitalisation is the signal; lead words are matched case-insensitively inline.
-    REGEX_FLAGS = regex.DOTALL | regex.MULTILINE

@@ -103,10 +103,10 @@ class PhoneRecognizer(IotPatternRecognizer):
             )
         self.regions = tuple(regions)
         super().__init__(**options)
-        self._compiled = [(p, regex.compile(p.regex, self.REGEX_FLAGS)) for p in self.patterns]
+        self._compiled = [(p, regex.compile(p.regex, self.global_regex_flags)) for p in self.patterns]
 
     def find(self, text: str, flags: int | None) -> list[RecognizerResult]:
-        """Candidates by regex (compiled once with ``REGEX_FLAGS``), confirmed and
+        """Candidates by regex (compiled once with the registry's flags), confirmed and
         delimited by ``PhoneNumberMatcher``."""
         results: list[RecognizerResult] = []
         taken: list[tuple[int, int]] = []
