@@ -233,7 +233,7 @@ class IotPatternRecognizer(FastPatternMixin):
         registered, entry = _registered(type(self))
         # Fresh objects: Presidio caches compiled regexes on Pattern objects and appends to
         # the list for deny lists, so instances must share nothing.
-        source = patterns if patterns is not None else _entry_patterns(registered, entry)
+        source = patterns if patterns is not None else entry_patterns(registered, entry)
         super().__init__(
             supported_entity=supported_entity or entry.supported_entity,
             patterns=[Pattern(p.name, p.regex, p.score) for p in source],
@@ -263,7 +263,7 @@ def _registered(cls: type) -> tuple[type, RecognizerEntry]:
     raise ValueError(f"{cls.__name__} has no code entry in {RECOGNIZERS_YAML.name}")
 
 
-def _entry_patterns(registered: type, entry: RecognizerEntry) -> list[Pattern]:
+def entry_patterns(registered: type, entry: RecognizerEntry) -> list[Pattern]:
     """The entry's patterns, each ``${NAME}`` replaced by the constant of ``registered``'s module."""
     constants = {**globals(), **vars(sys.modules[registered.__module__])}
 
