@@ -54,18 +54,15 @@ restricted zone, never identifiers in the form.
 )
 def privacy_restriction_dag() -> None:
     @task
-    def request_arguments(params: dict[str, Any] | None = None) -> list[list[str]]:
-        """Validate the form into the job's arguments."""
+    def request_job(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Validate the form into the job (jobs/restrict.py or jobs/unrestrict.py) and its arguments."""
         from privlake.privacy.manifest import request_argv
 
         assert params is not None
-        return [request_argv(params["action"], params)]
+        action = params["action"]
+        return [{"application": job_application(action), "application_args": request_argv(action, params)}]
 
-    SparkSubmitOperator.partial(
-        task_id="restrict",
-        application=job_application("restrict"),
-        **spark_submit_defaults(),
-    ).expand(application_args=request_arguments())
+    SparkSubmitOperator.partial(task_id="restrict", **spark_submit_defaults()).expand_kwargs(request_job())
 
 
 privacy_restriction_dag()

@@ -90,17 +90,15 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from jobs.erase import run_erase
+    from jobs import erase
 
-    return run_erase(
-        console, args.request_id, args.subject, args.manifest, args.purge, args.dry_run, args.config
-    )
+    return erase.run(args)
 
 
 def cmd_restrict(args: argparse.Namespace) -> int:
-    from jobs.restrict import run_restrict
+    from jobs import restrict, unrestrict
 
-    return run_restrict(console, args.command, args.request_id, args.subject, args.manifest, args.config)
+    return (restrict if args.command == "restrict" else unrestrict).run(args)
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:

@@ -16,3 +16,10 @@ class BadInputError(PrivlakeError):
     """The configuration, the environment or the arguments are wrong: exit code 2."""
 
     exit_code = 2
+
+
+def error_note(exc: BaseException) -> str:
+    """A failure as a ledger or evidence table keeps it: our errors' first line (they never hold
+    data values), anything else by class only, because a Spark message can quote a predicate or
+    a plan and those tables are kept for years."""
+    return str(exc).splitlines()[0] if isinstance(exc, PrivlakeError) else type(exc).__name__

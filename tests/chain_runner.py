@@ -25,12 +25,12 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.deidentify import deidentify
-from jobs.erase import erase
 from jobs.ingest import ingest
 from jobs.retention import retention
 from privlake.config import PrivlakeConfig, load_config
 from privlake.delta import table_exists
 from privlake.keys import pseudonym_key
+from privlake.privacy.erasure import erase
 from privlake.privacy.manifest import build_request
 from privlake.retention_rules import load_rules
 from privlake.spark import get_spark

@@ -16,12 +16,12 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.erase import erase
 from jobs.ingest import ingest, redact_mentions
 from privlake.config import load_config
 from privlake.delta import ensure_table
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, add_subjects
+from privlake.privacy.erasure import erase
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.manifest import build_request
 from privlake.privacy.mentions import ErasedIdentifiers, identifier_tokens, phone_numbers
