@@ -47,13 +47,16 @@ from rich.table import Table
 from privlake.config import DatasetConfig, PrivlakeConfig, load_config
 from privlake.console_errors import add_verbose_argument, run_main
 from privlake.delta import (
+    Moved,
     append,
     commit_tag,
+    delete_selected,
     deletion_vectors_pending,
     ensure_table,
-    key_match,
+    move_selected,
     purgeable_commits,
     run_settings,
+    same_schema,
     session_settings,
     table_detail,
     table_exists,
@@ -530,12 +533,14 @@ def row_key(target: Target) -> list[str]:
     return [target.dataset.key, "dt"]
 
 
-def delete_expired(spark: SparkSession, report: TargetReport, key: Callable[[], bytes]) -> None:
-    """DELETE by date alone, or, when subject holds apply, MERGE against the rows to remove.
+def delete_expired(spark: SparkSession, report: TargetReport, key: Callable[[], bytes]) -> int | None:
+    """DELETE by date alone, or, when subject holds apply, MERGE against the rows to remove
+    (``delete_selected``); the rows deleted, or None when only the history can say.
 
     Delta writes a DELETE's predicate, literals included, into the table history. A
     condition on held subjects would put their pseudonyms there, or, for raw zones, the
-    hashing key's pads; a MERGE against rows selected by a read records only the join.
+    hashing key's pads; a MERGE against rows selected by a read records only the join
+    and the cut-off.
     """
     from delta.tables import DeltaTable
 
@@ -546,27 +551,16 @@ def delete_expired(spark: SparkSession, report: TargetReport, key: Callable[[], 
     expired = record_date(schema, target.rule.date_column) < F.lit(target.cutoff)
     if not hold_conditions(target, schema.fieldNames(), key):
         with_conflict_retry(lambda: table.delete(expired), f"retention delete in {target.label}")
-        return
-    columns = row_key(target)
-    doomed = (
-        spark.read.format("delta")
-        .load(target.location)
-        .where(removal_condition(target, schema, key))
-        .select(*columns)
-        .distinct()
+        return None
+    doomed = spark.read.format("delta").load(target.location).where(removal_condition(target, schema, key))
+    return delete_selected(
+        spark,
+        target.location,
+        doomed,
+        row_key(target),
+        condition=record_date(schema, target.rule.date_column, "t.") < F.lit(target.cutoff),
+        what=f"retention delete in {target.label}",
     )
-    expired_in_table = record_date(schema, target.rule.date_column, "t.") < F.lit(target.cutoff)
-
-    def delete() -> None:
-        (
-            DeltaTable.forPath(spark, target.location)
-            .alias("t")
-            .merge(doomed.alias("s"), F.expr(key_match(columns)) & expired_in_table)
-            .whenMatchedDelete()
-            .execute()
-        )
-
-    with_conflict_retry(delete, f"retention delete in {target.label}")
 
 
 def isolate_expired(
@@ -576,15 +570,11 @@ def isolate_expired(
     key: Callable[[], bytes],
     isolated_by: str,
     isolated_at: dt.datetime,
-) -> str:
-    """Copy the expired rows into ``restricted/<dataset>``, then delete exactly the copied rows.
-
-    Both steps are idempotent MERGEs on the row key, so a run that stops between them
-    completes when run again, and a row a concurrent job writes to the source after the
-    copy is never deleted uncopied. Conditions name columns and the cut-off only (see
-    ``delete_expired``). Returns the restricted table's path."""
-    from delta.tables import DeltaTable
-
+) -> Moved:
+    """Move the expired rows into ``restricted/<dataset>`` (``move_selected``: copy, then
+    delete exactly the copied rows, both idempotent MERGEs on the row key, so a run that
+    stops between them completes when run again). Conditions name columns and the cut-off
+    only (see ``delete_expired``)."""
     target = report.target
     assert target.dataset is not None and target.rule is not None and target.cutoff is not None
     source = spark.read.format("delta").load(target.location)
@@ -597,41 +587,21 @@ def isolate_expired(
     restricted = config.table_path("restricted", target.dataset.name)
     stats = [c for c in [*non_personal_columns(target.dataset), "isolated_by"] if c in rows.columns]
     ensure_table(spark, restricted, rows.schema, partition_columns, stats_columns=stats)
-    existing = spark.read.format("delta").load(restricted).schema
-    if [(f.name, f.dataType) for f in existing] != [(f.name, f.dataType) for f in rows.schema]:
+    if not same_schema(spark, restricted, rows.schema):
         raise RetentionError(
             f"{target.label}: restricted/{target.dataset.name} holds rows of another shape than "
             f"{target.zone}/{target.dataset.name} (isolated from another zone, or the schema changed); "
             "isolate into it from one zone only"
         )
-    columns = row_key(target)
-
-    def copy() -> None:
-        (
-            DeltaTable.forPath(spark, restricted)
-            .alias("t")
-            .merge(rows.alias("s"), key_match(columns))
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
-
-    with_conflict_retry(copy, f"retention isolate into restricted/{target.dataset.name}")
-    copied = rows.select(*columns).join(
-        spark.read.format("delta").load(restricted).select(*columns), on=columns, how="left_semi"
+    return move_selected(
+        spark,
+        target.location,
+        restricted,
+        rows,
+        row_key(target),
+        source_condition=record_date(source.schema, target.rule.date_column, "t.") < F.lit(target.cutoff),
+        what=f"retention isolate {target.label} into restricted/{target.dataset.name}",
     )
-    expired_in_source = record_date(source.schema, target.rule.date_column, "t.") < F.lit(target.cutoff)
-
-    def delete_copied() -> None:
-        (
-            DeltaTable.forPath(spark, target.location)
-            .alias("t")
-            .merge(copied.distinct().alias("s"), F.expr(key_match(columns)) & expired_in_source)
-            .whenMatchedDelete()
-            .execute()
-        )
-
-    with_conflict_retry(delete_copied, f"retention isolate: delete from {target.label}")
-    return restricted
 
 
 def purge_history(spark: SparkSession, report: TargetReport, hours: int, now: dt.datetime) -> None:
@@ -666,26 +636,24 @@ def execute_table(
 ) -> None:
     target = report.target
     removing = report.to_remove > 0 and target.rule is not None
+    deleted: int | None = None
     with commit_tag(spark, run_tag):
         if removing and target.rule is not None and target.rule.action == "isolate":
-            restricted = isolate_expired(spark, config, report, key, run_tag, now)
-            report.isolated = sum(
-                c.metrics.get("numTargetRowsInserted", 0)
-                for c in table_history(spark, restricted)
-                if c.tag == run_tag and c.operation == "MERGE"
-            )
+            moved = isolate_expired(spark, config, report, key, run_tag, now)
+            report.isolated, deleted = moved.inserted, moved.deleted
         elif removing:
-            delete_expired(spark, report, key)
+            deleted = delete_expired(spark, report, key)
         # Clock, not as-of: VACUUM's retention is about storage age (see purgeable_commits).
         purge_history(spark, report, history_hours, dt.datetime.now(dt.UTC))
     ours = [c for c in table_history(spark, target.location) if c.tag == run_tag]
-    if removing:
-        deleted = [
-            c.metrics.get("numDeletedRows", c.metrics.get("numTargetRowsDeleted"))
+    if removing and deleted is not None:
+        report.removed = deleted
+    elif removing:
+        counted = [
+            c.metrics["numDeletedRows"]
             for c in ours
-            if c.operation in ("DELETE", "MERGE")
+            if c.operation == "DELETE" and "numDeletedRows" in c.metrics
         ]
-        counted = [n for n in deleted if n is not None]
         # a delete that only drops whole files may not count rows: the plan counted them
         report.removed = sum(counted) if counted else report.to_remove
     report.history_files_purged = sum(

@@ -1,6 +1,7 @@
 """Delta table operations shared by every job: create with properties, replace a partition,
-read operation metrics, retry on concurrent-writer conflicts, tag commits, and read a
-table's history (what a purge is due for).
+read operation metrics, retry on concurrent-writer conflicts, tag commits, read a
+table's history (what a purge is due for), and delete or move selected rows with MERGEs
+that keep their values out of the history (``delete_selected``, ``move_selected``).
 
 Personal-data columns are kept out of Delta's per-file statistics
 (``delta.dataSkippingStatsColumns``): min/max values in ``_delta_log`` are a copy of the
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, TypeVar
 from pyspark.sql import functions as F
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, Row, SparkSession
+    from delta.tables import DeltaMergeBuilder
+    from pyspark.sql import Column, DataFrame, Row, SparkSession
     from pyspark.sql.types import StructType
 
     from privlake.config import PrivlakeConfig
@@ -329,5 +331,160 @@ def table_detail(spark: SparkSession, path: str) -> tuple[list[str], dict[str, s
     return list(row["partitionColumns"] or []), dict(row["properties"] or {})
 
 
+# --- MERGE-based delete and move of selected rows ------------------------------------------
+#
+# Why MERGE and not DELETE ... WHERE: Delta writes an operation's predicate, literals
+# included, into the table history (``operationParameters``), and the history outlives the
+# rows by years. A predicate naming the rows to remove (a subject's pseudonym, a raw id, a
+# hashing key's pads) would keep them there. A MERGE against rows selected by a read records
+# only its join condition (``t.`key` <=> s.`key```) and whatever ``condition`` the caller adds.
+#
+# The API (stable; erase, restrict, retention, ingest and the subject lists call it):
+#   key_match(columns)                                       -> the join condition
+#   insert_missing(spark, path, rows, key_columns, tag)      -> rows inserted
+#   delete_selected(spark, path, selected, key_columns, tag) -> rows deleted
+#   move_selected(spark, source, dest, rows, key_columns, tag) -> Moved(inserted, deleted)
+#   same_schema(spark, path, schema)                         -> whether a table has that shape
+
+
 def key_match(columns: Sequence[str]) -> str:
+    """The MERGE condition "the table's row ``t`` has the key of the selected row ``s``":
+    null-safe equality (``<=>``) on each column, so a null key part matches a null."""
     return " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in columns)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What ``move_selected`` did: rows the destination gained, rows the source lost."""
+
+    inserted: int
+    deleted: int
+
+
+def _tagged(spark: SparkSession, tag: str | None) -> AbstractContextManager[None]:
+    return commit_tag(spark, tag) if tag is not None else session_settings(spark, {})
+
+
+def _merge(
+    spark: SparkSession,
+    path: str,
+    source: DataFrame,
+    condition: Column,
+    clause: Callable[[DeltaMergeBuilder], DeltaMergeBuilder],
+    tag: str | None,
+    what: str,
+) -> Row | None:
+    """MERGE ``source`` (as ``s``) into the table at ``path`` (as ``t``) with one clause,
+    under ``tag``, retried on conflicts; the commit's metrics row."""
+    from delta.tables import DeltaTable
+
+    def merge() -> DataFrame:
+        builder = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), condition)
+        return clause(builder).execute()
+
+    with _tagged(spark, tag):
+        return with_conflict_retry(merge, what).first()
+
+
+def delete_selected(
+    spark: SparkSession,
+    path: str,
+    selected: DataFrame,
+    key_columns: Sequence[str],
+    tag: str | None = None,
+    *,
+    condition: Column | str | None = None,
+    what: str = "",
+) -> int:
+    """Delete from the Delta table at ``path`` the rows whose key ``selected`` holds; return
+    how many rows the commit deleted (its ``num_deleted_rows`` metric; 0 when none matched).
+
+    A MERGE ... WHEN MATCHED DELETE against the distinct ``key_columns`` of ``selected`` (a
+    read of the rows to remove; it may hold other columns and repeated keys), because a
+    DELETE's predicate, literals included, stays in the table history and the rows' values
+    must not (see the comment above ``key_match``). ``condition`` narrows the match with a
+    condition on the table's row, columns qualified with ``t.`` (``"t.isolated_by = 'x'"``,
+    or a Column); it is recorded as written, so it names columns and non-personal constants
+    (a cut-off date, a request id) only. ``tag`` becomes the commit's ``userMetadata``
+    (``commit_tag``); None leaves whatever tag the session already sets. Retried when a
+    concurrent writer commits first; re-running deletes nothing more.
+    """
+    keys = selected.select(*key_columns).distinct()
+    match = F.expr(key_match(key_columns))
+    if condition is not None:
+        match = match & (F.expr(condition) if isinstance(condition, str) else condition)
+    metrics = _merge(
+        spark,
+        path,
+        keys,
+        match,
+        lambda merge: merge.whenMatchedDelete(),
+        tag,
+        what or f"delete selected rows from {path}",
+    )
+    return int(metrics["num_deleted_rows"] or 0) if metrics is not None else 0
+
+
+def insert_missing(
+    spark: SparkSession,
+    path: str,
+    rows: DataFrame,
+    key_columns: Sequence[str],
+    tag: str | None = None,
+    *,
+    what: str = "",
+) -> int:
+    """Insert into the Delta table at ``path`` the ``rows`` whose key it does not hold yet;
+    return how many it inserted. A MERGE ... WHEN NOT MATCHED INSERT *, so a re-run inserts
+    nothing again and the history records the join condition only (see ``delete_selected``
+    for why that matters, and for ``tag``). The table must exist with ``rows``' columns
+    (``ensure_table``; ``same_schema`` checks the shape)."""
+    metrics = _merge(
+        spark,
+        path,
+        rows,
+        F.expr(key_match(key_columns)),
+        lambda merge: merge.whenNotMatchedInsertAll(),
+        tag,
+        what or f"insert missing rows into {path}",
+    )
+    return int(metrics["num_inserted_rows"] or 0) if metrics is not None else 0
+
+
+def move_selected(
+    spark: SparkSession,
+    source_path: str,
+    dest_path: str,
+    rows: DataFrame,
+    key_columns: Sequence[str],
+    tag: str | None = None,
+    *,
+    source_condition: Column | str | None = None,
+    what: str = "",
+) -> Moved:
+    """Move ``rows`` (read from the table at ``source_path``, already in the destination's
+    shape) into the table at ``dest_path``: insert the ones it lacks (``insert_missing``),
+    then delete from the source exactly the selected rows the destination now holds
+    (``delete_selected``, narrowed by ``source_condition`` on the source row ``t.``).
+
+    Both steps are MERGEs on ``key_columns``, for the history's sake (see
+    ``delete_selected``) and so that the move is idempotent: a run that stops between them
+    completes when run again (the insert finds its rows there, the delete removes them), and
+    a row that reaches the source after the copy is never deleted uncopied. Both commits
+    carry ``tag``. The destination must exist with ``rows``' columns (``ensure_table``)."""
+    label = what or f"move rows from {source_path} to {dest_path}"
+    inserted = insert_missing(spark, dest_path, rows, key_columns, tag, what=f"{label}: insert")
+    copied = rows.select(*key_columns).join(
+        spark.read.format("delta").load(dest_path).select(*key_columns), on=list(key_columns), how="left_semi"
+    )
+    deleted = delete_selected(
+        spark, source_path, copied, key_columns, tag, condition=source_condition, what=f"{label}: delete"
+    )
+    return Moved(inserted, deleted)
+
+
+def same_schema(spark: SparkSession, path: str, schema: StructType) -> bool:
+    """Whether the table at ``path`` has exactly these column names and types, in order
+    (nullability aside): a move into it would otherwise fail or mix two shapes."""
+    existing = spark.read.format("delta").load(path).schema
+    return [(f.name, f.dataType) for f in existing] == [(f.name, f.dataType) for f in schema]

@@ -16,17 +16,17 @@ or a restriction that lists a subject while the ingest runs (see ``jobs/ingest.p
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from privlake import delta
 from privlake.config import DatasetConfig, PrivlakeConfig
-from privlake.delta import ensure_table, table_exists, with_conflict_retry
+from privlake.delta import ensure_table, table_exists
 from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column
 
 if TYPE_CHECKING:
-    from delta.tables import DeltaMergeBuilder
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
@@ -35,6 +35,7 @@ RESTRICTIONS_TABLE = "restricted_subjects"
 DENIED, RESTRICTED = "denied", "restricted"
 # Rows routed into restricted/ by ingest (restriction requests write their request id).
 INGEST_ROUTED_BY = "ingest:restricted-subject"
+SUBJECT_HASH = "subject_hash"
 
 
 def subject_list_schema() -> StructType:
@@ -42,7 +43,7 @@ def subject_list_schema() -> StructType:
 
     return T.StructType(
         [
-            T.StructField("subject_hash", T.StringType(), False),
+            T.StructField(SUBJECT_HASH, T.StringType(), False),
             T.StructField("request_id", T.StringType(), False),
             T.StructField("added_at", T.TimestampType(), False),
         ]
@@ -61,9 +62,7 @@ def add_subjects(
         return  # no new version: an erasure erasing again does not make running ingests re-screen
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = json_frame(spark, [(h, request_id, now) for h in missing], schema)
-    _merge_on_hash(
-        spark, path, rows, lambda merge: merge.whenNotMatchedInsertAll(), f"add subjects to privacy/{table}"
-    )
+    delta.insert_missing(spark, path, rows, [SUBJECT_HASH], what=f"add subjects to privacy/{table}")
 
 
 def remove_subjects(spark: SparkSession, config: PrivlakeConfig, table: str, hashes: Iterable[str]) -> None:
@@ -72,33 +71,9 @@ def remove_subjects(spark: SparkSession, config: PrivlakeConfig, table: str, has
         return
     from pyspark.sql import types as T
 
-    hash_only = T.StructType([subject_list_schema()["subject_hash"]])
+    hash_only = T.StructType([subject_list_schema()[SUBJECT_HASH]])
     rows = json_frame(spark, [(h,) for h in sorted(set(hashes))], hash_only)
-    _merge_on_hash(
-        spark, path, rows, lambda merge: merge.whenMatchedDelete(), f"remove subjects from privacy/{table}"
-    )
-
-
-def _merge_on_hash(
-    spark: SparkSession,
-    path: str,
-    rows: DataFrame,
-    action: Callable[[DeltaMergeBuilder], DeltaMergeBuilder],
-    what: str,
-) -> None:
-    """MERGE ``rows`` into the list at ``path`` on ``subject_hash``; ``action`` says what happens
-    (insert the new ones, or delete the matched ones)."""
-    from delta.tables import DeltaTable
-
-    def merge() -> None:
-        builder = (
-            DeltaTable.forPath(spark, path)
-            .alias("t")
-            .merge(rows.alias("s"), "t.subject_hash = s.subject_hash")
-        )
-        action(builder).execute()
-
-    with_conflict_retry(merge, what)
+    delta.delete_selected(spark, path, rows, [SUBJECT_HASH], what=f"remove subjects from privacy/{table}")
 
 
 def list_version(spark: SparkSession, config: PrivlakeConfig, table: str) -> int | None:
@@ -122,7 +97,7 @@ def listed_subjects(
     reader = spark.read.format("delta")
     if version is not None:
         reader = reader.option("versionAsOf", version)
-    return sorted(r[0] for r in reader.load(path).select("subject_hash").collect())
+    return sorted(r[0] for r in reader.load(path).select(SUBJECT_HASH).collect())
 
 
 @dataclass(frozen=True)
@@ -185,43 +160,32 @@ def insert_missing(
     rows: DataFrame, path: str, key_columns: list[str], partition_by: list[str], stats_columns: list[str]
 ) -> None:
     """Insert the rows whose key the table does not hold yet (idempotent; creates the table)."""
-    from delta.tables import DeltaTable
-
     from privlake.errors import PrivlakeError
 
     spark = rows.sparkSession
     ensure_table(spark, path, rows.schema, partition_by, stats_columns=stats_columns)
-    existing = spark.read.format("delta").load(path).schema
-    if [(f.name, f.dataType) for f in existing] != [(f.name, f.dataType) for f in rows.schema]:
+    if not delta.same_schema(spark, path, rows.schema):
         raise PrivlakeError(
             f"{path}: holds rows of another shape than the bronze rows being isolated (a retention rule "
             "isolates into it from silver?); restriction isolates bronze rows"
         )
-    condition = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in key_columns)
-
-    def merge() -> None:
-        DeltaTable.forPath(spark, path).alias("t").merge(
-            rows.alias("s"), condition
-        ).whenNotMatchedInsertAll().execute()
-
-    with_conflict_retry(merge, f"isolate into {path}")
+    delta.insert_missing(spark, path, rows, key_columns, what=f"isolate into {path}")
 
 
 def remove_isolated(rows: DataFrame, path: str, key_columns: list[str], isolated_by: str) -> None:
     """Delete the table's rows isolated by ``isolated_by`` whose key ``rows`` holds (a no-op
-    when the table does not exist)."""
-    from delta.tables import DeltaTable
+    when the table does not exist). The ``isolated_by`` label is a request id or a job's
+    name, never a data value, so it may stand in the recorded condition."""
+    from pyspark.sql import functions as F
 
     spark = rows.sparkSession
     if not table_exists(spark, path):
         return
-    keys = rows.select(*key_columns).distinct()
-    condition = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in key_columns)
-    condition += f" AND t.isolated_by = '{isolated_by}'"
-
-    def merge() -> None:
-        DeltaTable.forPath(spark, path).alias("t").merge(
-            keys.alias("s"), condition
-        ).whenMatchedDelete().execute()
-
-    with_conflict_retry(merge, f"take isolated rows back out of {path}")
+    delta.delete_selected(
+        spark,
+        path,
+        rows,
+        key_columns,
+        condition=F.col("t.isolated_by") == F.lit(isolated_by),
+        what=f"take isolated rows back out of {path}",
+    )
