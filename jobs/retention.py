@@ -67,7 +67,7 @@ from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.landing import join_lines, line_record, split_lines
 from privlake.pseudonym import pseudonym_column, pseudonymize
-from privlake.retention_rules import (
+from privlake.retention.rules import (
     ALL,
     DATASET_ZONES,
     PSEUDONYM_KEY_ID_COLUMN,

@@ -32,7 +32,7 @@ from privlake.delta import table_exists
 from privlake.keys import pseudonym_key
 from privlake.privacy.erasure import erase
 from privlake.privacy.manifest import build_request
-from privlake.retention_rules import load_rules
+from privlake.retention.rules import load_rules
 from privlake.spark import get_spark
 from privlake.storage import file_store
 

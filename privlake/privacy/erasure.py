@@ -94,7 +94,7 @@ from privlake.privacy.subjects import TABLE_ZONES, ErasureScope, dataset_target,
 from privlake.privacy.verify import ScanResult, scan_lake
 from privlake.privacy.workstate import discard, seal, unseal
 from privlake.pseudonym import PseudonymKey
-from privlake.retention_rules import load_rules
+from privlake.retention.rules import load_rules
 from privlake.storage import file_store
 
 ACTION: Final = "erase"

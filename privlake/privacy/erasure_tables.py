@@ -20,6 +20,7 @@ from privlake.config import PrivlakeConfig
 from privlake.delta import (
     Commit,
     commit_tag,
+    delete_selected,
     deletion_vectors_pending,
     key_match,
     session_settings,
@@ -108,18 +109,6 @@ def _redact_mentions(
     with_conflict_retry(redact, f"erasure redaction in {label}")
 
 
-def _delete_rows(spark: SparkSession, path: str, doomed: DataFrame, keys: list[str], label: str) -> None:
-    """Delete the rows ``doomed`` names by their row key."""
-    from delta.tables import DeltaTable
-
-    def delete() -> None:
-        DeltaTable.forPath(spark, path).alias("t").merge(
-            doomed.alias("s"), key_match(keys)
-        ).whenMatchedDelete().execute()
-
-    with_conflict_retry(delete, f"erasure delete in {label}")
-
-
 def erase_table(
     spark: SparkSession, target: Target, scope: ErasureScope, key: bytes, tag: str, dry_run: bool
 ) -> TableEvidence | None:
@@ -142,8 +131,7 @@ def erase_table(
         evidence.version_after = evidence.version_before
         return evidence
     if doomed.limit(1).count():
-        with commit_tag(spark, f"{tag}:delete"):
-            _delete_rows(spark, path, doomed, keys, label)
+        delete_selected(spark, path, doomed, keys, f"{tag}:delete", what=f"erasure delete in {label}")
     if pattern and texts:
         with commit_tag(spark, f"{tag}:redact"):
             _redact_mentions(spark, path, keys, texts, pattern, label)

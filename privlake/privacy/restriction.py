@@ -26,14 +26,7 @@ from pyspark.sql import functions as F
 
 from jobs.retention import row_key
 from privlake.config import DatasetConfig, PrivlakeConfig
-from privlake.delta import (
-    commit_tag,
-    ensure_table,
-    key_match,
-    table_exists,
-    table_history,
-    with_conflict_retry,
-)
+from privlake.delta import delete_selected, ensure_table, move_selected, table_exists, table_history
 from privlake.errors import PrivlakeError, error_note
 from privlake.privacy.denylist import (
     INGEST_ROUTED_BY,
@@ -73,36 +66,6 @@ def as_bronze(rows: DataFrame, dataset: DatasetConfig) -> DataFrame:
 
 
 # --- moves ---------------------------------------------------------------------------------
-
-
-def _delete_copied(spark: SparkSession, source: str, copied: DataFrame, keys: list[str], label: str) -> None:
-    """Delete from ``source`` the rows ``copied`` names (only those the target now holds)."""
-    from delta.tables import DeltaTable
-
-    def merge() -> None:
-        (
-            DeltaTable.forPath(spark, source)
-            .alias("t")
-            .merge(copied.select(*keys).distinct().alias("s"), key_match(keys))
-            .whenMatchedDelete()
-            .execute()
-        )
-
-    with_conflict_retry(merge, f"restriction: delete moved rows from {label}")
-
-
-def _insert_missing_rows(
-    spark: SparkSession, target: str, rows: DataFrame, keys: list[str], label: str
-) -> None:
-    """Insert into ``target`` the rows it does not hold yet (by row key)."""
-    from delta.tables import DeltaTable
-
-    def merge() -> None:
-        DeltaTable.forPath(spark, target).alias("t").merge(
-            rows.alias("s"), key_match(keys)
-        ).whenNotMatchedInsertAll().execute()
-
-    with_conflict_retry(merge, f"unrestrict: rows back into {label}")
 
 
 def _deleted_by(spark: SparkSession, path: str, tag: str) -> int:
@@ -148,14 +111,15 @@ def isolate_subject_rows(
             if not rows.limit(1).count():
                 return
             stats = [*non_personal_columns(dataset), "isolated_by"]
-            insert_missing(
-                isolated_rows(rows, RESTRICTION_PREFIX + request_id), restricted_path, keys, ["dt"], stats
-            )
+            isolated = isolated_rows(rows, RESTRICTION_PREFIX + request_id)
+            insert_missing(isolated, restricted_path, keys, ["dt"], stats)  # creates it, checks its shape
+            # only the rows restricted/ now holds leave bronze: none is lost when a run stops here
             copied = rows.select(*keys).join(
                 spark.read.format("delta").load(restricted_path).select(*keys), keys, "left_semi"
             )
-            with commit_tag(spark, tag):
-                _delete_copied(spark, bronze.location, copied, keys, f"bronze/{dataset.name}")
+            delete_selected(
+                spark, bronze.location, copied, keys, tag, what=f"restriction: bronze/{dataset.name}"
+            )
 
         out.append(_moved_out(spark, bronze.location, "bronze", dataset.name, tag, isolate))
     silver = dataset_target(config, "silver", dataset)
@@ -166,10 +130,8 @@ def isolate_subject_rows(
 
         def remove() -> None:
             if silver_rows.limit(1).count():
-                with commit_tag(spark, tag):
-                    _delete_copied(
-                        spark, silver.location, silver_rows, row_key(silver), f"silver/{dataset.name}"
-                    )
+                label = f"restriction: silver/{dataset.name}"
+                delete_selected(spark, silver.location, silver_rows, row_key(silver), tag, what=label)
 
         out.append(_moved_out(spark, silver.location, "silver", dataset.name, tag, remove))
     return out
@@ -200,12 +162,10 @@ def release_subject_rows(
         bronze_path = config.table_path("bronze", dataset.name)
         if not table_exists(spark, bronze_path):
             ensure_table(spark, bronze_path, bronze_schema(dataset), ["dt"], non_personal_columns(dataset))
-        _insert_missing_rows(spark, bronze_path, as_bronze(rows, dataset), keys, f"bronze/{dataset.name}")
-        copied = rows.select(*keys).join(
-            spark.read.format("delta").load(bronze_path).select(*keys), keys, "left_semi"
+        back = as_bronze(rows, dataset)
+        move_selected(
+            spark, target.location, bronze_path, back, keys, tag, what=f"unrestrict: {dataset.name}"
         )
-        with commit_tag(spark, tag):
-            _delete_copied(spark, target.location, copied, keys, f"restricted/{dataset.name}")
 
     return _moved_out(spark, target.location, "restricted", dataset.name, tag, release), days
 
