@@ -422,3 +422,25 @@ def test_landing_lines_are_the_lines_ingest_reads_whatever_their_line_endings(
         lines[4],
         b"",
     ]
+
+
+def test_history_note_reads_the_rules_retention_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --purge the evidence says when retention purges history: by the rules in
+    $PRIVLAKE_RETENTION_RULES when it is set, as retention itself reads them."""
+    config = load_config(write_config(tmp_path))
+    erased_at = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+    monkeypatch.delenv("PRIVLAKE_RETENTION_RULES", raising=False)
+    assert "(history_retention_hours 24)" in erasure.history_note(config, erased_at)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shipped = Path(config.retention_rules) / "sample_datasets.yaml"
+    text = shipped.read_text()
+    assert "history_retention_hours: 24\n" in text
+    (rules / "rules.yaml").write_text(
+        text.replace("history_retention_hours: 24\n", "history_retention_hours: 5\n")
+    )
+    monkeypatch.setenv("PRIVLAKE_RETENTION_RULES", str(rules))
+    note = erasure.history_note(config, erased_at)
+    assert "(history_retention_hours 5)" in note and "after 2026-11-28T17:00+00:00" in note
