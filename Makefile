@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml requirements.lock Makefile
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
-		privlake anonymizers jobs
+		app privlake anonymizers jobs
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies (fast when up to date)
@@ -39,7 +39,7 @@ demo: setup ## run the whole pipeline locally on generated sample data (work/)
 	$(BIN)/privlake demo --workdir work
 
 demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, spark-submit) on work-airflow/
-	$(BIN)/python -m privlake.demo_airflow --workdir work-airflow
+	$(BIN)/python -m app.demo_airflow --workdir work-airflow
 
 test: setup ## run the test suite
 	$(BIN)/pytest

@@ -179,8 +179,8 @@ def privlake_pipeline(
     steps: StepLog, spark: SparkSession, config: PrivlakeConfig, day: dt.date, key: PseudonymKey
 ) -> None:
     """``ingest`` then ``deidentify`` of every dataset, as the DAGs run them."""
-    from jobs.deidentify import deidentify
-    from jobs.ingest import ingest
+    from privlake.deidentification import deidentify
+    from privlake.ingestion import ingest
 
     order = pipeline_order(config)
     for name in order:

@@ -249,11 +249,11 @@ def evaluate_corpus(
     name: str, workdir: Path, args: argparse.Namespace, console: Console
 ) -> tuple[EvaluationReport, list[tuple[str, float]]]:
     """Build, ingest, de-identify and score one corpus in ``workdir``; prints its tables."""
-    from jobs.deidentify import deidentify
-    from jobs.ingest import ingest
+    from privlake.console.runs import print_run_records
+    from privlake.deidentification import deidentify
     from privlake.generate import load_truth
+    from privlake.ingestion import ingest
     from privlake.keys import pseudonym_key
-    from privlake.report_console import print_run_records
     from privlake.spark import get_spark
 
     os.environ["PRIVLAKE_LANDING_ROOT"] = str(workdir / "landing")

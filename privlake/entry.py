@@ -51,6 +51,13 @@ def date_argument(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
+def add_dataset_date_arguments(parser: argparse.ArgumentParser, zone: str) -> None:
+    """``--dataset`` and ``--date``: the partition a per-dataset job (ingest, deidentify) reads
+    from ``zone``."""
+    parser.add_argument("--dataset", required=True, help="a dataset of the configuration")
+    parser.add_argument("--date", required=True, type=date_argument, help=f"{zone} date YYYY-MM-DD")
+
+
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """``--config`` and ``--verbose``: every command takes them."""
     parser.add_argument("--config", default=None, help=CONFIG_HELP)

@@ -120,7 +120,7 @@ def run_sql_command(
     """``privlake sql``: print the first ``limit`` rows, or say what is visible when a name is not."""
     from pyspark.errors import AnalysisException
 
-    from privlake.report.console import print_rows
+    from privlake.console.gold import print_rows
     from privlake.spark import get_spark
 
     # The query JVM inherits this environment when it starts: without the key there, no

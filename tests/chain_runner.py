@@ -24,11 +24,11 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs.deidentify import deidentify
-from jobs.ingest import ingest
 from jobs.retention import retention
 from privlake.config import PrivlakeConfig, load_config
+from privlake.deidentification import deidentify
 from privlake.delta import table_exists
+from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.erasure import erase
 from privlake.privacy.manifest import build_request
@@ -64,7 +64,7 @@ def timed(step: str, start: float) -> float:
 def run_chain(
     spark: SparkSession, config: PrivlakeConfig, day: dt.date, erase_subject: str
 ) -> dict[str, object]:
-    from jobs.aggregate import aggregate
+    from privlake.gold import aggregate
 
     key = pseudonym_key(config)
     snapshots_first = sorted(config.datasets.values(), key=lambda d: not d.snapshot)

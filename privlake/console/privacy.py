@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from privlake.privacy.request_run import RequestResult
+from privlake.privacy.evidence import RequestResult
 
 DONE = {"erase": "erased", "restrict": "restricted", "unrestrict": "unrestricted"}
 

@@ -61,6 +61,7 @@ from privlake.privacy.erasure_tables import (
 from privlake.privacy.evidence import (
     LandingEvidence,
     RequestEvidence,
+    RequestResult,
     RetryEvidence,
     ScanEvidence,
     TableEvidence,
@@ -84,7 +85,6 @@ from privlake.privacy.manifest import PrivacyRequest
 from privlake.privacy.mentions import ERASED_IDENTIFIERS_TABLE, add_erased_identifiers, identifier_tokens
 from privlake.privacy.request_run import (
     RequestLedger,
-    RequestResult,
     completed_result,
     new_evidence,
     request_ledger,

@@ -12,13 +12,18 @@ import argparse
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from privlake.config import PrivlakeConfig, load_config
 from privlake.errors import PrivlakeError
 from privlake.keys import pseudonym_key
-from privlake.privacy.evidence import IdentifierEvidence, RequestEvidence, SubjectEvidence, read_evidence
+from privlake.privacy.evidence import (
+    IdentifierEvidence,
+    RequestEvidence,
+    RequestResult,
+    SubjectEvidence,
+    read_evidence,
+)
 from privlake.privacy.ledger import (
     COMPLETED,
     RECEIVED,
@@ -34,15 +39,6 @@ from privlake.pseudonym import PseudonymKey
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-
-@dataclass
-class RequestResult:
-    """What a request run returns (and the console prints): its evidence, and whether it ran."""
-
-    evidence: RequestEvidence
-    already_done: bool = False
-    dry_run: bool = False
 
 
 class OpenRequest(NamedTuple):

@@ -26,6 +26,7 @@ from pyspark.sql import functions as F
 
 from jobs.retention import row_key
 from privlake.config import DatasetConfig, PrivlakeConfig
+from privlake.deidentification import deidentify
 from privlake.delta import delete_selected, ensure_table, move_selected, table_exists, table_history
 from privlake.errors import PrivlakeError, error_note
 from privlake.privacy.denylist import (
@@ -36,10 +37,10 @@ from privlake.privacy.denylist import (
     isolated_rows,
     remove_subjects,
 )
-from privlake.privacy.evidence import RequestEvidence, TableEvidence, write_evidence
+from privlake.privacy.evidence import RequestEvidence, RequestResult, TableEvidence, write_evidence
 from privlake.privacy.ledger import COMPLETED, FAILED, RECEIVED, RESOLVED, RESTRICTED, UNRESTRICTED
 from privlake.privacy.manifest import PrivacyRequest
-from privlake.privacy.request_run import RequestResult, completed_result, new_evidence, request_ledger
+from privlake.privacy.request_run import completed_result, new_evidence, request_ledger
 from privlake.privacy.resolution import SILVER_KEY_ID_COLUMN, Resolution, dates_of, resolve
 from privlake.privacy.subjects import dataset_target, recompute_gold, rows_of_subjects
 from privlake.pseudonym import PseudonymKey
@@ -206,15 +207,6 @@ def _restrict_step(r: Resolved) -> list[dt.date]:
     return sorted({d for days in dates_of(r.resolution.subjects).values() for d in days})
 
 
-def _deidentify_again(r: Resolved, dataset: str, day: dt.date) -> None:
-    # Loaded here, not at import: the library must not import a job. The de-identification
-    # library (issue 22) replaces jobs/deidentify.py; until then this is the one place that
-    # calls it.
-    from jobs.deidentify import deidentify
-
-    deidentify(r.spark, r.config, dataset, day, r.key)
-
-
 def _unrestrict_step(r: Resolved) -> list[dt.date]:
     """Unlist the subjects first, release their rows, de-identify their dates again."""
     remove_subjects(r.spark, r.config, RESTRICTIONS_TABLE, r.subjects)
@@ -226,7 +218,7 @@ def _unrestrict_step(r: Resolved) -> list[dt.date]:
         if table is not None:
             r.evidence.tables.append(table)
         for day in moved_days:
-            _deidentify_again(r, name, day)
+            deidentify(r.spark, r.config, name, day, r.key)
             r.evidence.reprocessed.append(f"{name} {day.isoformat()}")
         days |= set(moved_days)
     return sorted(days)

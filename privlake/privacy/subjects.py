@@ -10,10 +10,8 @@ subjects' dates, never edited by hand.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
@@ -79,26 +77,14 @@ def rows_of_subjects(df: DataFrame, target: Target, subjects: Sequence[str], key
     return df.where(F.coalesce(owner.isin(list(subjects)), F.lit(False)))
 
 
-def _gold_job() -> Callable[[SparkSession, PrivlakeConfig, dt.date], object] | None:
-    # Loaded by name, not imported: the library must not import a job. The gold library
-    # (issue 22) replaces jobs/aggregate.py; until then this is the one place that loads it.
-    if importlib.util.find_spec("jobs.aggregate") is None:
-        return None
-    aggregate: Callable[[SparkSession, PrivlakeConfig, dt.date], object] = importlib.import_module(
-        "jobs.aggregate"
-    ).aggregate
-    return aggregate
-
-
 def recompute_gold(spark: SparkSession, config: PrivlakeConfig, days: Sequence[dt.date]) -> str:
     """Gold holds k-anonymous aggregates without identifiers: rebuilding the subjects' dates from
     the erased (or restricted) silver removes their contribution, including where it kept a group
     at k."""
     if not gold_tables(spark, config):
         return "no gold tables yet: nothing to recompute"
-    aggregate = _gold_job()
-    if aggregate is None:
-        return "gold tables exist but jobs/aggregate.py is not installed: run `privlake aggregate` for them"
+    from privlake.gold import aggregate  # imported when needed: it loads the analytics layer
+
     for day in days:
         aggregate(spark, config, day)
     return f"recomputed from the erased silver tables for {len(days)} date(s)"

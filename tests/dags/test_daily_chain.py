@@ -1,7 +1,7 @@
 """The daily chain as Airflow runs it: deidentify → aggregate → retention, with dag.test().
 
 Each task is a real spark-submit through the ``spark_default`` connection, on a migrated
-SQLite metadata DB. This is what ``make demo-airflow`` runs (privlake.demo_airflow).
+SQLite metadata DB. This is what ``make demo-airflow`` runs (app.demo_airflow).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from app.demo_airflow import DAILY_CHAIN, run_daily_chain
 from jobs.retention import EVIDENCE_TABLE
 from privlake.aggregates import SUPPRESSION_TABLE
 from privlake.config import load_config
-from privlake.demo_airflow import DAILY_CHAIN, run_daily_chain
 
 DAY = dt.date(2026, 11, 28)
 

@@ -19,9 +19,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.aggregate import AggregateReport, aggregate, build_gold_table
 from privlake.aggregates import ROLLED_UP, SUPPRESSION_TABLE, load_analytics
 from privlake.config import ConfigError, DatasetConfig, PrivlakeConfig, TruncateTime, load_config
+from privlake.gold import AggregateReport, aggregate, build_gold_table
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import spark_type
 from tests.conftest import bronze_frame, write_config

@@ -10,8 +10,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.deidentify import PolicyError, deidentify
 from privlake.config import load_config
+from privlake.deidentification import PolicyError, deidentify
 from privlake.keys import pseudonym_key
 from privlake.pseudonym import pseudonymize
 from tests.conftest import bronze_frame, write_config

@@ -21,20 +21,19 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.deidentify import deidentify
-from jobs.ingest import ingest
 from privlake.config import PrivlakeConfig, load_config
+from privlake.deidentification import deidentify
 from privlake.generate import Subject, build_subjects, generate_day
+from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy import erasure
 from privlake.privacy.denylist import DENY_LIST_TABLE, listed_subjects
 from privlake.privacy.erasure import erase
 from privlake.privacy.erasure_landing import erase_landing
-from privlake.privacy.evidence import evidence_path
+from privlake.privacy.evidence import RequestResult, evidence_path
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.ledger import COMPLETED, ERASED, FAILED, request_history
 from privlake.privacy.manifest import build_request
-from privlake.privacy.request_run import RequestResult
 from privlake.privacy.subjects import ErasureScope
 from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord

@@ -31,9 +31,9 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.ingest import SCREENINGS, SubjectListsChanged, ingest
 from privlake.config import PrivlakeConfig, load_config
 from privlake.delta import ensure_table, table_exists
+from privlake.ingestion import SCREENINGS, SubjectListsChanged, ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy import erasure
 from privlake.privacy.denylist import (
@@ -44,10 +44,10 @@ from privlake.privacy.denylist import (
 )
 from privlake.privacy.erasure import ErasureFailed, erase
 from privlake.privacy.erasure_tables import current_version_files
+from privlake.privacy.evidence import RequestResult
 from privlake.privacy.identifiers import MentionPattern
 from privlake.privacy.ledger import COMPLETED, FAILED, request_history
 from privlake.privacy.manifest import build_request
-from privlake.privacy.request_run import RequestResult
 from privlake.privacy.verify import scan_lake
 from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord

@@ -13,8 +13,8 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.testing import assertDataFrameEqual
 
-from jobs.ingest import LandingDataError, ingest
 from privlake.config import load_config
+from privlake.ingestion import LandingDataError, ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import DENY_LIST_TABLE, add_subjects
 from privlake.pseudonym import pseudonymize

@@ -16,9 +16,9 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.ingest import ingest, redact_mentions
 from privlake.config import load_config
 from privlake.delta import ensure_table
+from privlake.ingestion import ingest, redact_mentions
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, add_subjects
 from privlake.privacy.erasure import erase

@@ -20,16 +20,15 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 import jobs.unrestrict
-from jobs.deidentify import deidentify
-from jobs.ingest import ingest
 from privlake import entry
 from privlake.config import PrivlakeConfig, load_config
+from privlake.deidentification import deidentify
+from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, listed_subjects
-from privlake.privacy.evidence import read_evidence
+from privlake.privacy.evidence import RequestResult, read_evidence
 from privlake.privacy.ledger import COMPLETED, RESTRICTED, UNRESTRICTED, request_history
 from privlake.privacy.manifest import build_request
-from privlake.privacy.request_run import RequestResult
 from privlake.privacy.restriction import restrict
 from privlake.pseudonym import pseudonymize
 from privlake.runlog import RunRecord

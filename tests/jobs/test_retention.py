@@ -145,7 +145,7 @@ def write_bronze_accounts(spark: SparkSession, config: PrivlakeConfig) -> None:
 
 
 def write_quarantine_logs(spark: SparkSession, config: PrivlakeConfig) -> None:
-    from jobs.ingest import quarantine_schema
+    from privlake.ingestion import quarantine_schema
 
     path = config.table_path("quarantine", "device_logs")
     ensure_table(spark, path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"])
@@ -494,7 +494,7 @@ def test_the_plan_prints_per_dataset_zone_and_partition(scenario: Scenario) -> N
 def test_isolate_moves_rows_to_restricted_and_deidentify_no_longer_sees_them(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    from jobs.deidentify import deidentify
+    from privlake.deidentification import deidentify
 
     config = load_config(write_config(tmp_path))
     rules = load_rules(write_rules(tmp_path, accounts_action="isolate", audit=False), config)

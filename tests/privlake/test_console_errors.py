@@ -128,7 +128,7 @@ def test_ingest_of_a_damaged_gzip_names_the_file_in_a_few_lines(tmp_path: Path, 
     config = write_config(tmp_path)
     ingest = (
         "-m",
-        "privlake.cli",
+        "app.cli",
         "ingest",
         "--dataset",
         "usage_history",
@@ -164,7 +164,7 @@ SHORT_KEY = {"PRIVLAKE_PSEUDONYM_KEY": "short-key"}
     ("command", "first_line", "bad_config", "env", "expected"),
     [
         (
-            ["-m", "privlake.cli", "retention", "--as-of", DAY],
+            ["-m", "app.cli", "retention", "--as-of", DAY],
             "privlake retention failed: ",
             True,
             {},
@@ -172,7 +172,7 @@ SHORT_KEY = {"PRIVLAKE_PSEUDONYM_KEY": "short-key"}
         ),
         (["jobs/retention.py", "--as-of", DAY], "retention failed: ", True, {}, "no_such_key"),
         (
-            ["-m", "privlake.cli", "deidentify", "--dataset", "accounts", "--date", DAY],
+            ["-m", "app.cli", "deidentify", "--dataset", "accounts", "--date", DAY],
             "privlake deidentify failed: ",
             False,
             SHORT_KEY,
@@ -198,5 +198,5 @@ def test_bad_configuration_or_key_exits_2(
 def test_aggregate_without_silver_fails_in_one_line(tmp_path: Path) -> None:
     result = run("jobs/aggregate.py", "--date", DAY, "--config", str(write_config(tmp_path)))
     assert result.returncode == 1, result.stderr[-3000:]
-    assert_short(result.stderr, "aggregate failed: no silver table for ")
+    assert_short(result.stderr, "privlake aggregate failed: no silver table for ")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -230,9 +230,9 @@ def pipeline_report(
 ) -> EvaluationReport:
     """build -> ingest -> deidentify -> evaluate on a small slice of each corpus (60 accounts,
     1,500 device log rows): the generator's, and bench/corpora's, written without the detector."""
-    from jobs.deidentify import deidentify
-    from jobs.ingest import ingest
+    from privlake.deidentification import deidentify
     from privlake.generate import generate_day, load_truth
+    from privlake.ingestion import ingest
     from tests.conftest import write_config
 
     root = tmp_path_factory.mktemp(f"evaluation-{request.param}")

@@ -257,7 +257,7 @@ SQL_COMMAND_IN_A_FRESH_JVM = """
     import json, os, sys, tempfile
     from pathlib import Path
 
-    from privlake.cli import main
+    from app.cli import main
 
     config, key_env = sys.argv[1], sys.argv[2]
     assert os.environ.get(key_env), "the test must start the command with the key set"

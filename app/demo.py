@@ -19,7 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from privlake.config import ZONES, PrivlakeConfig, load_config
-from privlake.report_console import print_entity_counts, print_run_records, print_zone_counts
+from privlake.console.runs import print_entity_counts, print_run_records, print_zone_counts
 from privlake.runlog import RunRecord
 
 if TYPE_CHECKING:
@@ -93,10 +93,10 @@ def bronze_next_to_silver(spark: SparkSession, config: PrivlakeConfig, day: dt.d
 def run_demo(
     console: Console, workdir: Path, day: dt.date, config_file: str | None, rows: int, accounts: int
 ) -> int:
-    from jobs.deidentify import deidentify
-    from jobs.ingest import ingest
     from jobs.retention import run_retention
+    from privlake.deidentification import deidentify
     from privlake.generate import generate_day
+    from privlake.ingestion import ingest
     from privlake.keys import ensure_demo_key, pseudonym_key
     from privlake.spark import get_spark
 
@@ -181,10 +181,10 @@ def demo_analytics(
     console: Console, spark: SparkSession, config: PrivlakeConfig, day: dt.date, workdir: Path
 ) -> None:
     """Aggregate the day into gold, write the HTML report and run two analyst queries."""
-    from jobs.aggregate import aggregate
+    from privlake.console.gold import print_gold_tables, print_risk, print_rows
+    from privlake.gold import aggregate
     from privlake.query import run_sql
     from privlake.report import default_report_path, write_report
-    from privlake.report.console import print_gold_tables, print_risk, print_rows
 
     console.rule(f"analytics: k-anonymous gold tables for {day}")
     with console.status("aggregate silver into gold"):

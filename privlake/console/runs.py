@@ -1,4 +1,5 @@
-"""Terminal tables for run records and zone contents (counts and labels, never values)."""
+"""Printers for job runs: run records (ingest, deidentify), entities found, zone contents
+(counts and labels, never values)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Terminal tables for the aggregate job and for query results (counts and labels only)."""
+"""Printers for the gold tables (the aggregate job), the re-identification risk and query
+results (counts and labels; a query prints what the caller was allowed to select)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from jobs.aggregate import GoldTableResult
+if TYPE_CHECKING:  # printing needs no Spark: the results are plain dataclasses
+    from privlake.gold import GoldTableResult
 
 
 def print_gold_tables(console: Console, results: Iterable[GoldTableResult]) -> None:
