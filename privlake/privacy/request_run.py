@@ -49,9 +49,10 @@ class OpenRequest(NamedTuple):
 
 
 def open_request(args: argparse.Namespace, action: Action) -> OpenRequest:
-    """The request from a job's arguments (``add_request_arguments``, and ``--purge`` and
-    ``--dry-run`` where the job has them), then the configuration, the key and Spark: a bad
-    request or configuration fails before Spark starts."""
+    """The configuration, the request from a job's arguments (``add_request_arguments``, and
+    ``--purge`` and ``--dry-run`` where the job has them), the key, then Spark: a bad
+    configuration or request fails (exit 2) before Spark starts, like every job's."""
+    config = load_config(args.config)
     request = build_request(
         args.request_id,
         action,
@@ -60,7 +61,6 @@ def open_request(args: argparse.Namespace, action: Action) -> OpenRequest:
         purge=getattr(args, "purge", False),
         dry_run=getattr(args, "dry_run", False),
     )
-    config = load_config(args.config)
     key = pseudonym_key(config)
     from privlake.spark import get_spark
 
