@@ -35,7 +35,8 @@ class RecognizerEntry(BaseModel):
     arguments: dict[str, str] = {}
     trigger: str | None = None
     trigger_in_original_text: str | None = None
-    # Presidio's PatternRecognizer.from_dict keys, for `custom` entries.
+    ignore_case: bool = True
+    # Presidio's PatternRecognizer.from_dict keys, for `custom` and `code` entries.
     supported_language: str = "en"
     patterns: tuple[dict[str, Any], ...] | None = None
     context: tuple[str, ...] | None = None
@@ -47,8 +48,14 @@ class RecognizerEntry(BaseModel):
         if self.type == "custom":
             if self.class_name is not None or not self.patterns:
                 raise ValueError(f"{self.name}: a custom recognizer has patterns and no class_name")
-        elif self.class_name is None or self.patterns is not None or self.context is not None:
-            raise ValueError(f"{self.name}: a {self.type} recognizer has a class_name and no patterns")
+        elif self.class_name is None:
+            raise ValueError(f"{self.name}: a {self.type} recognizer has a class_name")
+        elif self.type == "predefined" and (self.patterns is not None or self.context is not None):
+            raise ValueError(f"{self.name}: a predefined recognizer has Presidio's patterns, not ours")
+        elif self.type == "code" and (not self.patterns or self.supported_entity is None):
+            raise ValueError(f"{self.name}: a code recognizer declares its patterns and supported_entity")
+        if self.type != "code" and not self.ignore_case:
+            raise ValueError(f"{self.name}: only a code recognizer sets ignore_case")
         if self.type == "code" and (self.trigger or self.trigger_in_original_text):
             raise ValueError(f"{self.name}: a code recognizer declares its triggers on the class")
         return self

@@ -17,17 +17,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jobs import aggregate, deidentify, ingest, retention
+from jobs import aggregate, deidentify, erase, ingest, restrict, retention, unrestrict
 from privlake import entry
 from privlake.config import load_config
 from privlake.console import console
 from privlake.console_errors import run_main
-from privlake.privacy.manifest import add_request_arguments
 
 Handler = Callable[[argparse.Namespace], int]
 
 # Every job module, in the order ``privlake --help`` lists them.
-JOBS = (ingest, deidentify, aggregate, retention)
+JOBS = (ingest, deidentify, aggregate, retention, erase, restrict, unrestrict)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -75,46 +74,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
-# --- LEGACY (issue 22): retention, erase, restrict and unrestrict still have their own
-# entry functions in jobs/; they become job modules of JOBS on their own branches, and this
-# block goes then. ---------------------------------------------------------------------------
-
-
-def cmd_erase(args: argparse.Namespace) -> int:
-    from jobs.erase import run_erase
-
-    return run_erase(
-        console(), args.request_id, args.subject, args.manifest, args.purge, args.dry_run, args.config
-    )
-
-
-def cmd_restrict(args: argparse.Namespace) -> int:
-    from jobs.restrict import run_restrict
-
-    return run_restrict(console(), args.command, args.request_id, args.subject, args.manifest, args.config)
-
-
-def add_legacy_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("erase", help="erase subjects everywhere, purge history, verify, leave evidence")
-    add_request_arguments(p)
-    p.add_argument("--purge", action="store_true", help="purge table history now (VACUUM RETAIN 0 HOURS)")
-    p.add_argument("--dry-run", action="store_true", help="resolve and count, change nothing")
-    entry.add_common_arguments(p)
-    p.set_defaults(handler=cmd_erase)
-
-    for action, text in (
-        ("restrict", "isolate subjects from processing"),
-        ("unrestrict", "lift a restriction"),
-    ):
-        p = sub.add_parser(action, help=text)
-        add_request_arguments(p)
-        entry.add_common_arguments(p)
-        p.set_defaults(handler=cmd_restrict)
-
-
-# --- end of LEGACY ---------------------------------------------------------------------------
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="privlake", description="Batch PII de-identification and retention for an IoT data lake."
@@ -134,7 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     for job in JOBS:
         entry.add_job_command(sub, job)
-    add_legacy_commands(sub)
 
     p = sub.add_parser("sql", help="run a Spark SQL query over silver.* and gold.* tables")
     p.add_argument("statement", help='e.g. "SELECT * FROM gold.daily_usage LIMIT 10"')

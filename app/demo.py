@@ -149,8 +149,9 @@ def erase_demo_subject(
     """Erase the first demo account by its e-mail address (with --purge) and print the evidence."""
     import uuid
 
-    from jobs.erase import erase, print_evidence
+    from privlake.console.privacy import print_evidence
     from privlake.generator import build_subjects
+    from privlake.privacy.erasure import erase
     from privlake.privacy.evidence import evidence_path
     from privlake.privacy.manifest import build_request
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import dag, task
@@ -32,6 +32,13 @@ restricted zone, never identifiers in the form.
 """
 
 
+def _arguments(action: Literal["restrict", "unrestrict"], params: dict[str, Any] | None) -> list[list[str]]:
+    from privlake.privacy.manifest import request_argv
+
+    assert params is not None
+    return [request_argv(action, params)] if params["action"] == action else []
+
+
 @dag(
     dag_id="privacy_restriction",
     schedule=None,
@@ -53,19 +60,24 @@ restricted zone, never identifiers in the form.
     },
 )
 def privacy_restriction_dag() -> None:
+    # One Spark task per action, each running its own job; the one the form did not ask for
+    # gets no arguments to map over and is skipped.
     @task
-    def request_arguments(params: dict[str, Any] | None = None) -> list[list[str]]:
-        """Validate the form into the job's arguments."""
-        from privlake.privacy.manifest import request_argv
+    def restrict_arguments(params: dict[str, Any] | None = None) -> list[list[str]]:
+        """Validate the form into jobs/restrict.py's arguments (none for an unrestrict form)."""
+        return _arguments("restrict", params)
 
-        assert params is not None
-        return [request_argv(params["action"], params)]
+    @task
+    def unrestrict_arguments(params: dict[str, Any] | None = None) -> list[list[str]]:
+        """Validate the form into jobs/unrestrict.py's arguments (none for a restrict form)."""
+        return _arguments("unrestrict", params)
 
-    SparkSubmitOperator.partial(
-        task_id="restrict",
-        application=job_application("restrict"),
-        **spark_submit_defaults(),
-    ).expand(application_args=request_arguments())
+    for action, arguments in (("restrict", restrict_arguments), ("unrestrict", unrestrict_arguments)):
+        SparkSubmitOperator.partial(
+            task_id=action,
+            application=job_application(action),
+            **spark_submit_defaults(),
+        ).expand(application_args=arguments())
 
 
 privacy_restriction_dag()

@@ -19,7 +19,7 @@ class BadInputError(PrivlakeError):
 
 
 def error_note(exc: BaseException) -> str:
-    """A failure in one line for evidence kept for years: our own errors as they are (they
-    never hold data values), any other by its class only, because a Spark message can quote
-    a predicate or a plan with values in it."""
+    """A failure as a ledger or evidence table keeps it: our errors' first line (they never hold
+    data values), anything else by class only, because a Spark message can quote a predicate or
+    a plan and those tables are kept for years."""
     return str(exc).splitlines()[0] if isinstance(exc, PrivlakeError) else type(exc).__name__

@@ -27,12 +27,12 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs.erase import erase
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
 from privlake.delta import table_exists
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
+from privlake.privacy.erasure import erase
 from privlake.privacy.manifest import build_request
 from privlake.retention.execute import retention
 from privlake.retention.rules import load_rules

@@ -1,7 +1,8 @@
 """Shared machinery for the IoT recognizers: a PatternRecognizer with a trigger and a veto.
 
-Every recognizer here is a Presidio ``PatternRecognizer`` (class constants ``PATTERNS``
-and ``CONTEXT``, ``validate_result`` for checksums) plus two things Presidio lacks:
+Every recognizer here is a Presidio ``PatternRecognizer`` (patterns, context words and
+entity declared in its entry of ``anonymizers/recognizers.yaml``, as Presidio's YAML
+recognizers are; ``validate_result`` for checksums) plus two things Presidio lacks:
 ``TRIGGER``, a cheap regex that must occur somewhere in the lower-cased text for any of
 the recognizer's patterns to match (the scrubber uses it to skip recognizers, and
 Presidio altogether, for text that cannot hold the entity), and ``reject_in_context``, a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypedDict, cast
 
@@ -33,6 +35,8 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymizers.registry import RECOGNIZERS_YAML, RecognizerEntry, load_registry
+
 # A key and its value separator in logs, JSON and query strings: `key=`, `key: `,
 # `"key": "`, `key = '`. The key is context, not part of the finding.
 KEY_VALUE_SEPARATOR = r"""["']?[ \t]{0,3}[:=][ \t]{0,3}["']?"""
@@ -40,6 +44,8 @@ KEY_VALUE_SEPARATOR = r"""["']?[ \t]{0,3}[:=][ \t]{0,3}["']?"""
 KEY_SEPARATOR_OR_SPACE = rf"(?:{KEY_VALUE_SEPARATOR}|[ \t]{{1,3}})"
 
 DEFAULT_REGEX_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
+# For the entries with `ignore_case: false` (capitals are the signal).
+CASE_SENSITIVE_REGEX_FLAGS = regex.DOTALL | regex.MULTILINE
 # Same default as Presidio's REGEX_TIMEOUT_SECONDS; our patterns finish in microseconds.
 REGEX_TIMEOUT_SECONDS = float(os.environ.get("REGEX_TIMEOUT_SECONDS", 60))
 
@@ -133,8 +139,11 @@ class FastPatternMixin(PatternRecognizer):
         nlp_artifacts: NlpArtifacts | None = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        """All validated pattern matches in ``text``."""
-        flags = regex_flags or self.global_regex_flags
+        """All validated pattern matches in ``text`` (see ``find``)."""
+        return self.find(text, regex_flags or self.global_regex_flags)
+
+    def find(self, text: str, flags: int | None) -> list[RecognizerResult]:
+        """All validated pattern matches in ``text``, the patterns compiled with ``flags``."""
         validates, invalidates, vetoes = self._validates, self._invalidates, self._vetoes
         results = []
         folded = text.lower() if self.PATTERN_TRIGGERS else text
@@ -202,18 +211,16 @@ class RecognizerOptions(TypedDict, total=False):
 
 
 class IotPatternRecognizer(FastPatternMixin):
-    """Base of the code recognizers: class-level patterns, context and trigger."""
+    """Base of the code recognizers: patterns, context and entity from the class's entry in
+    ``recognizers.yaml``; triggers on the class; the class itself holds
+    only the code that validates, vetoes or reshapes candidates."""
 
-    ENTITY: ClassVar[str]
-    PATTERNS: ClassVar[list[Pattern]] = []
-    CONTEXT: ClassVar[list[str]] = []
     # A necessary condition for any pattern to match, searched (case-sensitively) in the
     # lower-cased text with the standard `re` module, faster than `regex` for this.
     TRIGGER: ClassVar[str] = ""
     # For recognizers that need capitals: a trigger searched in the text as written. With
     # TRIGGER as well, both must occur (see anonymizers.engine.EntityPrefilter).
     TRIGGER_IN_ORIGINAL_TEXT: ClassVar[str] = ""
-    REGEX_FLAGS: ClassVar[int] = DEFAULT_REGEX_FLAGS
 
     def __init__(
         self,
@@ -223,16 +230,50 @@ class IotPatternRecognizer(FastPatternMixin):
         supported_entity: str | None = None,
         name: str | None = None,
     ) -> None:
-        # Copies: Presidio caches compiled regexes on Pattern objects and appends to the
-        # list for deny lists, so instances must not share the class-level objects.
-        source = patterns if patterns is not None else self.PATTERNS
+        registered, entry = _registered(type(self))
+        # Fresh objects: Presidio caches compiled regexes on Pattern objects and appends to
+        # the list for deny lists, so instances must share nothing.
+        source = patterns if patterns is not None else entry_patterns(registered, entry)
         super().__init__(
-            supported_entity=supported_entity or self.ENTITY,
+            supported_entity=supported_entity or entry.supported_entity,
             patterns=[Pattern(p.name, p.regex, p.score) for p in source],
-            context=list(context if context is not None else self.CONTEXT),
+            context=list(context if context is not None else entry.context or ()),
             supported_language=supported_language,
             name=cast(str, name),  # Presidio defaults a missing name to the class name
-            global_regex_flags=self.REGEX_FLAGS,
+            global_regex_flags=DEFAULT_REGEX_FLAGS if entry.ignore_case else CASE_SENSITIVE_REGEX_FLAGS,
         )
         self.trigger = self.TRIGGER or None
         self.trigger_in_original_text = self.TRIGGER_IN_ORIGINAL_TEXT or None
+
+
+# ``${NAME}`` in a code recognizer's regex (recognizers.yaml): the module constant
+# ``_NAME`` (or ``NAME``) of its class's module, or of this one (the key separators), a
+# regex piece that several patterns share or that is built from a word list.
+_FRAGMENT = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+def _registered(cls: type) -> tuple[type, RecognizerEntry]:
+    """The class of ``cls``'s lineage that ``recognizers.yaml`` names, and its entry (a
+    subclass, as tests write, takes its parent's)."""
+    entries = {entry.class_name: entry for entry in load_registry() if entry.type == "code"}
+    for klass in cls.__mro__:
+        entry = entries.get(f"{klass.__module__}.{klass.__qualname__}")
+        if entry is not None:
+            return klass, entry
+    raise ValueError(f"{cls.__name__} has no code entry in {RECOGNIZERS_YAML.name}")
+
+
+def entry_patterns(registered: type, entry: RecognizerEntry) -> list[Pattern]:
+    """The entry's patterns, each ``${NAME}`` replaced by the constant of ``registered``'s module."""
+    constants = {**globals(), **vars(sys.modules[registered.__module__])}
+
+    def fragment(match: re.Match[str]) -> str:
+        for key in (f"_{match.group(1)}", match.group(1)):
+            if isinstance(constants.get(key), str):
+                return cast(str, constants[key])
+        raise ValueError(f"{entry.name}: no regex constant {match.group(0)} in {registered.__module__}")
+
+    return [
+        Pattern(str(p["name"]), _FRAGMENT.sub(fragment, str(p["regex"])), float(p["score"]))
+        for p in entry.patterns or ()
+    ]

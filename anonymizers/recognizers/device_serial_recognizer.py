@@ -11,12 +11,7 @@ or ``E0x00FF`` never match: the run must not be glued to other word characters.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import regex
-from presidio_analyzer import Pattern
-
-from anonymizers.recognizers._base import KEY_SEPARATOR_OR_SPACE, IotPatternRecognizer
+from anonymizers.recognizers._base import IotPatternRecognizer
 
 _SERIAL_KEYS = (
     r"(?i:\b(?:serial(?:[_ \-]?(?:no|num|number))?|serialno|sn|s/n|device[_ \-]?serial|"
@@ -27,30 +22,4 @@ _SERIAL_KEYS = (
 class DeviceSerialRecognizer(IotPatternRecognizer):
     """Recognize 16-character upper-case hex device serials."""
 
-    ENTITY = "DEVICE_SERIAL"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "Serial (16 upper-case hex, letters and digits)",
-            r"(?<![\w])(?=[0-9A-F]{0,15}[A-F])(?=[0-9A-F]{0,15}[0-9])[0-9A-F]{16}(?![\w])",
-            0.6,
-        ),
-        Pattern(
-            "Serial (after key)",
-            rf"{_SERIAL_KEYS}{KEY_SEPARATOR_OR_SPACE}\K(?i:[0-9A-F]{{16}})(?![\w])",
-            0.9,
-        ),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        "serial",
-        "sn",
-        "s/n",
-        "device",
-        "dev",
-        "hub",
-        "gateway",
-        "camera",
-        "sensor",
-    ]
     TRIGGER = r"[0-9a-f]{16}"
-    # Case matters for the bare shape; keys are matched case-insensitively inline.
-    REGEX_FLAGS = regex.DOTALL | regex.MULTILINE

@@ -11,12 +11,10 @@ strings.
 
 from __future__ import annotations
 
-from typing import ClassVar, Unpack
+from typing import Unpack
 
 import regex
 import tldextract
-from presidio_analyzer import Pattern
-from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 from anonymizers.recognizers._base import IotPatternRecognizer, RecognizerOptions
 
@@ -32,27 +30,6 @@ def offline_tld_extractor() -> tldextract.TLDExtract:
 class OfflineEmailRecognizer(IotPatternRecognizer):
     """Presidio's e-mail patterns, validated against the bundled public suffix list."""
 
-    ENTITY = "EMAIL_ADDRESS"
-    # Presidio's pattern, minus "=", "/" and "?" in the local part: RFC 5322 allows them,
-    # but in logs they are key-value and URL syntax (``email=anna@example.com`` must
-    # leave ``email=`` in place).
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "Email (Medium)",
-            r"(?<![\w.!#$%&'*+\-^`{|}~])[\w!#$%&'*+\-^`{|}~][\w.!#$%&'*+\-^`{|}~]{0,63}"
-            r"@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b",
-            0.5,
-        ),
-        Pattern("Email (URL-encoded)", r"\b[\w.+\-]{1,64}%40\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b", 0.5),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        *EmailRecognizer.CONTEXT,
-        "mail",
-        "e-mail",
-        "contact",
-        "recipient",
-        "sender",
-    ]
     TRIGGER = r"@|%40"
 
     def __init__(

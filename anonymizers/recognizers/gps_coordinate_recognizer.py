@@ -14,11 +14,8 @@ partner or a hemisphere. Out-of-range values and the (0, 0) "no fix" default are
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 
-from presidio_analyzer import Pattern
-
-from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecognizer
+from anonymizers.recognizers._base import IotPatternRecognizer
 
 _LABEL = r"\b(?:lat|latitude|lon|lng|long|longitude)"
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -28,60 +25,6 @@ _DEG = "(?:°|º|deg)?"
 class GpsCoordinateRecognizer(IotPatternRecognizer):
     """Recognize latitude/longitude values and pairs in the notations devices log."""
 
-    ENTITY = "GPS_COORDINATE"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "GPS (labelled value)",
-            rf"{_LABEL}{KEY_VALUE_SEPARATOR}\K[-+]?\d{{1,3}}\.\d{{1,12}}(?![\d.])",
-            0.85,
-        ),
-        Pattern(
-            "GPS (pair)",
-            r"(?<![\w.\-+])[-+]?\d{1,2}\.\d{3,12}[ \t]{0,2},[ \t]{0,2}[-+]?\d{1,3}\.\d{3,12}(?![\w.])",
-            0.6,
-        ),
-        Pattern(
-            "GPS (map link pair)",
-            r"(?:\bgeo:|[?&](?:q|ll|query|center|destination)=|/@)\K"
-            r"[-+]?\d{1,2}\.\d{2,12},[ \t]?[-+]?\d{1,3}\.\d{2,12}(?![\d.])",
-            0.85,
-        ),
-        Pattern(
-            "GPS (hemisphere prefix)",
-            rf"(?<![\w])(?-i:[NS])[ \t]?\d{{1,2}}\.\d{{1,12}}{_DEG}[ \t]{{0,2}},?[ \t]{{0,2}}"
-            rf"(?-i:[EW])[ \t]?\d{{1,3}}\.\d{{1,12}}{_DEG}(?![\w.])",
-            0.8,
-        ),
-        Pattern(
-            "GPS (hemisphere suffix)",
-            rf"(?<![\w.])\d{{1,2}}\.\d{{1,12}}[ \t]?{_DEG}[ \t]?(?-i:[NS])[ \t]{{0,2}},?[ \t]{{0,2}}"
-            rf"\d{{1,3}}\.\d{{1,12}}[ \t]?{_DEG}[ \t]?(?-i:[EW])(?![\w])",
-            0.8,
-        ),
-        Pattern(
-            "GPS (degrees minutes seconds)",
-            r"(?<![\w.])\d{1,2}°[ \t]?\d{1,2}['′][ \t]?\d{1,2}(?:\.\d+)?(?:\"|″|'')[ \t]?(?-i:[NS])"
-            r"[ \t,]{1,3}\d{1,3}°[ \t]?\d{1,2}['′][ \t]?\d{1,2}(?:\.\d+)?(?:\"|″|'')[ \t]?(?-i:[EW])",
-            0.85,
-        ),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        "gps",
-        "location",
-        "loc",
-        "position",
-        "pos",
-        "coordinates",
-        "coords",
-        "coord",
-        "geo",
-        "latitude",
-        "longitude",
-        "lat",
-        "lon",
-        "lng",
-        "fix",
-    ]
     # What every pattern needs: a degree sign (DMS), a label (labelled value), or two
     # decimals at most 12 characters apart with neither digits nor dots between them (the
     # pairs: a comma, spaces, a hemisphere letter, "deg"). Timestamps, versions and

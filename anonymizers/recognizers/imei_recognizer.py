@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import EntityRecognizer, Pattern
+from presidio_analyzer import EntityRecognizer
 
 from anonymizers.recognizers._base import IotPatternRecognizer
 
@@ -19,12 +19,6 @@ from anonymizers.recognizers._base import IotPatternRecognizer
 class ImeiRecognizer(IotPatternRecognizer):
     """Recognize IMEIs, bare or grouped, confirmed by their Luhn check digit."""
 
-    ENTITY = "IMEI"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("IMEI (bare)", r"(?<![\w\-.])\d{15}(?![\w\-]|\.\d)", 0.5),
-        Pattern("IMEI (grouped)", r"(?<![\w\-.])\d{2}([\- ])\d{6}\1\d{6}\1\d(?![\w\-]|\.\d)", 0.5),
-    ]
-    CONTEXT: ClassVar[list[str]] = ["imei", "imeisv", "device", "modem", "handset", "gsm", "lte", "cellular"]
     TRIGGER = r"\d{2}[\- ]?\d{6}"
     REPLACEMENT_PAIRS: ClassVar[list[tuple[str, str]]] = [("-", ""), (" ", "")]
 

@@ -21,7 +21,6 @@ import ipaddress
 from typing import ClassVar
 
 import regex
-from presidio_analyzer import Pattern
 
 from anonymizers.recognizers._base import IotPatternRecognizer
 
@@ -51,59 +50,6 @@ _NETMASK_OCTETS = frozenset({"0", "128", "192", "224", "240", "248", "252", "254
 class IpAddressRecognizer(IotPatternRecognizer):
     """Recognize IPv4/IPv6 addresses, also when embedded dash-separated in host names."""
 
-    ENTITY = "IP_ADDRESS"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        # Not part of a longer dotted run (1.2.3.4.5) nor glued to a word (v1.2.3.4) or
-        # to a Windows package name's "~~" (amd64~~6.1.1.0 is a version); glued to a
-        # word only in a host name, before a domain (host129.206.196.21.example.com).
-        Pattern(
-            "IPv4",
-            r"(?:(?<![\w.\-~]|\d\.)|(?<=[A-Z]{2})(?=[\d.]{7,15}\.[A-Z][\w\-]*\.[A-Z]))"
-            rf"{_IPV4}(?![\w]|\.\d)",
-            0.85,
-        ),
-        # In a host name: after a label and a dash (ip-, host-, dsl-, ec2-, wifi2-) or
-        # before a domain (10-0-0-5.dyn.example.com); octets may be zero-padded
-        # (dsl-082-083-227-067). A bare 1-2-3-4 is more likely a range.
-        Pattern(
-            "IPv4 in host name (after label)",
-            r"(?:[A-Z]|(?<=[A-Z])\d{1,3})-\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)",
-            0.8,
-        ),
-        Pattern("IPv4 in host name (before domain)", r"(?<![\w.\-])\d{1,3}(?:-\d{1,3}){3}(?=\.[A-Z])", 0.8),
-        # Twelve digits, three per octet, before a domain: 061092085098.isp.example.net.
-        Pattern("IPv4 in host name (unseparated)", r"(?<![\w.\-])\d{12}(?=\.[A-Z][\w\-]*\.[A-Z])", 0.75),
-        # Glued to a short label: d211-116-254-214.dynamic.hinet.net.
-        Pattern(
-            "IPv4 in host name (glued to label)",
-            r"(?<![\w.\-])[A-Z]{1,8}+\K\d{1,3}(?:-\d{1,3}){3}(?![\w]|-\d)",
-            0.8,
-        ),
-        # Inside an id between dashes, as HDFS block pool ids carry the name node's
-        # address: BP-1347369012-10.190.173.170-1444000000000.
-        Pattern("IPv4 inside an id", rf"(?<=\d)-\K{_IPV4}(?=-\d)", 0.8),
-        # At least one digit: "a::b" and "dead::beef" read more like code than addresses.
-        Pattern("IPv6", rf"(?<![\w:.])(?=[0-9A-F:]{{0,39}}\d){_IPV6}(?![\w]|:[0-9A-F:]|\.\d)", 0.9),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        "ip",
-        "ipv4",
-        "ipv6",
-        "inet",
-        "inet6",
-        "addr",
-        "address",
-        "from",
-        "src",
-        "dst",
-        "client",
-        "host",
-        "peer",
-        "remote",
-        "gateway",
-        "dhcp",
-        "lease",
-    ]
     # A dotted or dashed quad, or a colon form ipaddress can accept: with "::", or eight
     # groups (seven colons). Times (13:04:05) and versions (4.1.7) are half of all log
     # lines and never get here. A mixed form (::ffff:1.2.3.4) holds a quad or "::".

@@ -33,12 +33,7 @@ and looks behind for its lead-in only there, so lines without a name cost little
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import regex
-from presidio_analyzer import Pattern
-
-from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecognizer, literal_trigger
+from anonymizers.recognizers._base import IotPatternRecognizer, literal_trigger
 
 # A capitalised name word: "Anna", "Noël", "O'Brien", "Anna-Lena"; not "ActivityManager"
 # (its lower-case run must end the word) nor "Anna's" (the possessive stays outside).
@@ -184,6 +179,8 @@ LEAD_INS: tuple[LeadIn, ...] = (
         "face person",
     ),
 )
+# Any lead-in, as one alternation.
+_LEAD_IN = "|".join(lead_in.regex for lead_in in LEAD_INS)
 # Between a lead-in and the name: space or punctuation ("welcome home, Anna"; not
 # "HelloWorld"), then an optional opening quote.
 _AFTER_LEAD = r"(?:[ \t\u3000]*[,!:;、！][ \t\u3000]*|[ \t\u3000]+)[\"'“‘]?"
@@ -231,8 +228,6 @@ _NAME_VALUE = (
     r"(?:(?<=[\"'])[\p{L}\p{M}][\p{L}\p{M} '’.\-]{0,62}(?<=[\p{L}\p{M}])(?=[\"'])"
     r"|(?<![\"'])[\p{L}\p{M}][\p{L}\p{M}'’\-]{0,40}(?:[ \t]+\p{Lu}[\p{L}\p{M}'’\-]{0,40}){0,2})"
 )
-# Home Assistant names people in entity ids: "person.anna_schmidt changed to home".
-_HA_PERSON_ENTITY = r"(?<![\w.])person\.\K(?!(?:name|id|state|entity|attributes)\b)[a-z][a-z0-9_]{1,40}"
 # Key values that stand for nobody.
 _PLACEHOLDERS = frozenset(
     ("unknown", "none", "null", "nil", "n/a", "undefined", "anonymous", "true", "false")
@@ -252,46 +247,10 @@ TRIGGER_ANCHORS: tuple[str, ...] = (
 class LogPersonNameRecognizer(IotPatternRecognizer):
     """Recognize people's names after lead-ins, next to honorifics and as name-key values."""
 
-    ENTITY = "PERSON"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        # A name after a lead-in, then each further name of the list that follows it: \G
-        # continues only where the previous match of this pattern ended.
-        Pattern(
-            "name after a lead-in",
-            rf"(?:\G(?<=[\p{{L}}\p{{M}}]){_LIST_SEPARATOR}\K"
-            rf"|(?<={_AFTER_LEAD_LAST_CHAR})(?={_LATIN_NAME_START}|[\p{{Han}}\p{{Hiragana}}\p{{Katakana}}])"
-            rf"(?<={_START}(?i:{'|'.join(lead_in.regex for lead_in in LEAD_INS)}){_AFTER_LEAD}))"
-            rf"{_PERSON}",
-            0.65,
-        ),
-        Pattern(
-            "name after an honorific",
-            rf"(?=[{_HONORIFIC_INITIALS}]){_START}(?:{_HONORIFICS_BEFORE})[ \t]+\K"
-            rf"{_NOT_A_NAME}{_NAME_WORD}(?:[ \t]+{_NOT_A_NAME}{_NAME_WORD})?",
-            0.85,
-        ),
-        Pattern(
-            "name before an honorific, a personal thing or a presence phrase",
-            rf"(?={_LATIN_NAME_START}){_START}(?={_NAME_WORD}(?:[ \t]+(?:{_HONORIFICS_AFTER})"
-            rf"|['’]s[ \t]+(?i:{_PERSONAL_THINGS})|[ \t]+(?i:{_PRESENCE}))(?![\p{{L}}]))"
-            rf"{_NOT_A_NAME}{_NAME_WORD}"
-            rf"|{_CJK_NAME_BEFORE_HONORIFIC}(?={_JAPANESE_HONORIFICS})",
-            0.65,
-        ),
-        Pattern(
-            "name key = name",
-            rf"[nN][aA][mM][eE](?<={_START}(?i:{_NAME_KEYS})){KEY_VALUE_SEPARATOR}\K{_NAME_VALUE}",
-            0.85,
-        ),
-        Pattern("Home Assistant person entity", _HA_PERSON_ENTITY, 0.85),
-    ]
-    CONTEXT: ClassVar[list[str]] = []
     # Both must occur: a capital followed by a lower-case letter, a non-ASCII character
     # (names in other scripts, Japanese honorifics) or a name key; and an anchor.
     TRIGGER_IN_ORIGINAL_TEXT = r"[A-Z][a-z]|[^\x00-\x7f]|name|NAME|person\."
     TRIGGER = literal_trigger(TRIGGER_ANCHORS)
-    # Capitalisation is the signal; lead-ins are matched case-insensitively inline.
-    REGEX_FLAGS = regex.DOTALL | regex.MULTILINE
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Drop name-key values that are placeholders ("unknown", "none"), not names."""

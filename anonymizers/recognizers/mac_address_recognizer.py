@@ -29,9 +29,7 @@ import ipaddress
 import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern
-
-from anonymizers.recognizers._base import KEY_SEPARATOR_OR_SPACE, IotPatternRecognizer
+from anonymizers.recognizers._base import IotPatternRecognizer
 
 _HEX = "[0-9A-F]"
 # Keys that name a hardware address; `addr` alone is too vague (IP addresses).
@@ -68,84 +66,6 @@ class MacAddressRecognizer(IotPatternRecognizer):
     fixed ``02:00:00:00:00:00`` placeholder) are not reported.
     """
 
-    ENTITY = "MAC_ADDRESS"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        # Not inside a longer colon/dash run (that is IPv6 or EUI-64), same separator.
-        Pattern(
-            "MAC (colon or dash)",
-            rf"(?<![\w]|{_HEX}[:\-]){_HEX}{{2}}([:\-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}(?![\w]|[:\-]{_HEX})",
-            0.9,
-        ),
-        # macOS and BSD drop leading zeros: 0:1b:63:84:45:e6.
-        Pattern(
-            "MAC (unpadded colon)",
-            rf"(?<![\w:]){_HEX}{{1,2}}(?::{_HEX}{{1,2}}){{5}}(?![\w]|:{_HEX})",
-            0.6,
-        ),
-        Pattern(
-            "MAC (Cisco dotted)",
-            rf"(?<![\w.]){_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}}(?![\w]|\.\w)",
-            0.8,
-        ),
-        # Bare: needs both letters and digits to be told from numbers and words, and
-        # must not continue a hex run (4cbd4a3e-...-1a2b3c4d5e6f, a UUID's tail).
-        Pattern(
-            "MAC (bare, mixed)",
-            rf"(?<![\w]|{_HEX}[\-.:])(?={_HEX}{{0,11}}[A-F])(?={_HEX}{{0,11}}[0-9])"
-            rf"{_HEX}{{12}}(?![\w]|[\-.:]{_HEX})",
-            0.55,
-        ),
-        # Any bare or separated shape right after a hardware-address key.
-        Pattern(
-            "MAC (bare, after key)",
-            rf"{_MAC_KEYS}{KEY_SEPARATOR_OR_SPACE}\K{_HEX}{{12}}(?![\w]|[\-.:]{_HEX})",
-            0.85,
-        ),
-        # IPv6 with an EUI-64 interface id (xxXX:XXff:feXX:XXXX), which carries the
-        # MAC (checked by ``embedded_mac``). Scored at the maximum, which the IPv6
-        # reading only reaches with a context word ("inet6"): the tie goes to the MAC.
-        Pattern(
-            "MAC in IPv6 (EUI-64)",
-            rf"(?<![\w:.])(?:{_HEX}{{0,4}}:){{2,6}}{_HEX}{{0,2}}ff:fe{_HEX}{{1,2}}:{_HEX}{{1,4}}"
-            r"(?:%[0-9A-Z_.\-]{1,32})?(?![\w:]|\.\d)",
-            1.0,
-        ),
-        # EUI-64, as Zigbee IEEE addresses: 00:15:8d:00:01:23:45:67. Scored above the
-        # IPv6 reading of the same text so the hardware address wins.
-        Pattern(
-            "EUI-64 (colon)",
-            rf"(?<![\w]|{_HEX}:){_HEX}{{2}}(?::{_HEX}{{2}}){{7}}(?![\w]|:{_HEX})",
-            0.95,
-        ),
-        # zigbee2mqtt's 0x00158d0001a2b3c4. Memory addresses and padded numbers share the
-        # shape: ``invalidate_result`` drops those whose first octets no IEEE company id
-        # has (see the module docstring); context (ieee, zigbee, joined) raises the rest.
-        Pattern("EUI-64 (0x)", rf"\b0x{_HEX}{{16}}\b", 0.6),
-        # The MAC at the end of a DHCPv6 DUID-LLT (type 1, hardware type 1, four bytes
-        # of time) or DUID-LL (type 3, hardware type 1).
-        Pattern(
-            "MAC in DHCPv6 DUID",
-            rf"(?<![\w:])(?:00:01:00:01:(?:{_HEX}{{2}}:){{4}}|00:03:00:01:)\K"
-            rf"{_HEX}{{2}}(?::{_HEX}{{2}}){{5}}(?![\w]|:{_HEX})",
-            0.9,
-        ),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        "mac",
-        "bssid",
-        "hwaddr",
-        "ether",
-        "lladdr",
-        "station",
-        "sta",
-        "eui",
-        "ieee",
-        "zigbee",
-        "device",
-        "joined",
-        "client",
-        "associated",
-    ]
     TRIGGER = r"[0-9a-f]{2}[:\-][0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12}"
     PATTERN_TRIGGERS: ClassVar[dict[str, str]] = {
         "MAC in IPv6 (EUI-64)": "ff:fe",

@@ -12,11 +12,6 @@ that are not names in such phrases (weekdays, "Guest", "Kids", "Master") are ski
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import regex
-from presidio_analyzer import Pattern
-
 from anonymizers.recognizers._base import IotPatternRecognizer
 
 _NAME = r"\p{Lu}[\p{Ll}\p{M}]{1,30}(?:[-'’]\p{Lu}?[\p{Ll}\p{M}]{1,30})?"
@@ -41,35 +36,4 @@ _ROOM_WORDS_AFTER = (
 class PersonNameRecognizer(IotPatternRecognizer):
     """Recognize first names in room/scene-name phrases (registered only with NER)."""
 
-    ENTITY = "PERSON"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("name's", rf"(?<![\p{{L}}])(?:{_NOT_A_NAME}{_NAME}|{_CJK_NAME})(?=['’]s\b)", 0.7),
-        Pattern(
-            "salutation or verb + name",
-            r"\b(?i:welcome(?:[ \t]+home)?|good[ \t]+(?:night|morning)|hello|hi|notify|call|text|"
-            r"message|remind|wake(?:[ \t]+up)?|alert|ping|for|with|from|by)[ \t]+"
-            rf"\K(?:{_NOT_A_NAME}{_NAME}(?![\p{{L}}])|{_CJK_NAME}(?![\p{{L}}]))",
-            0.6,
-        ),
-        Pattern(
-            "room word + name",
-            r"\b(?i:büro|zimmer|kinderzimmer|arbeitszimmer|pokój|gabinet|kontor|despacho|dormitorio|"
-            r"odası|habitación[ \t]+de|chambre[ \t]+de|bureau[ \t]+de|cuarto[ \t]+de|rum|værelse)[ \t]+"
-            rf"\K{_NOT_A_NAME}{_NAME}(?![\p{{L}}])",
-            0.65,
-        ),
-        Pattern(
-            "name + room word",
-            rf"(?<![\p{{L}}]){_NOT_A_NAME}\p{{Lu}}[\p{{Ll}}\p{{M}}]{{1,30}}?(?=s?[ \t]+{_ROOM_WORDS_AFTER})",
-            0.6,
-        ),
-        Pattern(
-            "CJK name + room",
-            rf"{_CJK_NAME}(?=の(?:部屋|書斎|寝室|机))|(?<![\p{{L}}]){_CJK_NAME}(?=[ \t]+{_ROOM_WORDS_AFTER})",
-            0.65,
-        ),
-    ]
-    CONTEXT: ClassVar[list[str]] = []
     TRIGGER_IN_ORIGINAL_TEXT = r"[^\W\d_a-z]"
-    # Capitalisation is the signal; lead words are matched case-insensitively inline.
-    REGEX_FLAGS = regex.DOTALL | regex.MULTILINE

@@ -49,13 +49,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import ClassVar, NamedTuple, Unpack
+from typing import NamedTuple, Unpack
 
 import phonenumbers
 import regex
 from phonenumbers import Leniency, PhoneNumber, PhoneNumberFormat, PhoneNumberMatcher
 from presidio_analyzer import AnalysisExplanation, Pattern, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymizers.phones import phone_readings
 from anonymizers.recognizers._base import IotPatternRecognizer, RecognizerOptions
@@ -92,36 +91,6 @@ class PhoneRecognizer(IotPatternRecognizer):
         preference (the first region that accepts a candidate wins).
     """
 
-    ENTITY = "PHONE_NUMBER"
-    # The candidate shapes, strongest first. Atomic groups stop the regex engine from
-    # backtracking into a shorter candidate when the full run is glued to a word.
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "Phone (international)",
-            r"(?:(?<=\btel:)|(?<![\w+.\-/:]))"
-            r"(?>(?:\+|\b00)[1-9](?:[\d().\-/]|[ \t](?=[\d(]))*\d)(?![\w]|[.\-:/]\d)",
-            0.75,
-        ),
-        Pattern(
-            "Phone (national, punctuated)",
-            r"(?:(?<=\btel:)|(?<![\w+.\-/:]))"
-            r"(?>(?:\(\d|\d)(?:[\d().\-/]|[ \t](?=[\d(]))*\d)(?![\w]|[.\-:/]\d)",
-            0.6,
-        ),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        "tel",
-        "phone",
-        "mobile",
-        "cell",
-        "call",
-        "sms",
-        "fax",
-        "whatsapp",
-        "contact",
-        "number",
-        "msisdn",
-    ]
     TRIGGER = r"\d[\d().\-/ \t]{5,}\d"
 
     def __init__(
@@ -134,16 +103,11 @@ class PhoneRecognizer(IotPatternRecognizer):
             )
         self.regions = tuple(regions)
         super().__init__(**options)
-        self._compiled = [(p, regex.compile(p.regex, self.REGEX_FLAGS)) for p in self.patterns]
+        self._compiled = [(p, regex.compile(p.regex, self.global_regex_flags)) for p in self.patterns]
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-        regex_flags: int | None = None,
-    ) -> list[RecognizerResult]:
-        """Candidates by regex, confirmed and delimited by ``PhoneNumberMatcher``."""
+    def find(self, text: str, flags: int | None) -> list[RecognizerResult]:
+        """Candidates by regex (compiled once with the registry's flags), confirmed and
+        delimited by ``PhoneNumberMatcher``."""
         results: list[RecognizerResult] = []
         taken: list[tuple[int, int]] = []
         for pattern, compiled in self._compiled:

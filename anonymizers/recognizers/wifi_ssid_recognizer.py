@@ -18,11 +18,8 @@ network it serves (``associated with AP 3c:07:54:c6:c3:91 on "HomeNet"``). Place
 from __future__ import annotations
 
 import ipaddress
-from typing import ClassVar
 
-from presidio_analyzer import Pattern
-
-from anonymizers.recognizers._base import KEY_VALUE_SEPARATOR, IotPatternRecognizer
+from anonymizers.recognizers._base import IotPatternRecognizer
 
 _SSID_KEY = r"\b(?:e?ssid|network[_ ]?name|wifi[_ ]?name|ap[_ ]?name)"
 # Lead-ins that name a Wi-Fi network; a quoted value after them is an SSID.
@@ -46,70 +43,13 @@ _NOT_AN_SSID = (
 _QUOTES = (('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019"))
 
 
-def _quoted(lead: str, name: str, score: float) -> Pattern:
-    """The value between quotes after ``lead``; one regex for all quote styles."""
-    values = "|".join(rf"{open_}\K[^{close}\r\n]{{1,32}}(?={close})" for open_, close in _QUOTES)
-    return Pattern(name, rf"{lead}(?:{KEY_VALUE_SEPARATOR}|[ \t]{{0,3}})(?:{values})", score)
+# The value between quotes after a lead-in; one regex for all quote styles.
+_QUOTED_VALUE = "|".join(rf"{open_}\K[^{close}\r\n]{{1,32}}(?={close})" for open_, close in _QUOTES)
 
 
 class WifiSsidRecognizer(IotPatternRecognizer):
     """Recognize SSIDs after a key, a Wi-Fi lead-in or ``connected to``."""
 
-    ENTITY = "WIFI_SSID"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        _quoted(_SSID_KEY, "SSID (quoted, after key)", 0.9),
-        _quoted(_WIFI_LEAD, "SSID (quoted, after Wi-Fi lead-in)", 0.6),
-        _quoted(_WEAK_LEAD, "SSID (quoted, after weak lead-in)", 0.4),
-        # ssid=HomeNet / "ssid":"x" handled above; key=value ends at whitespace.
-        Pattern(
-            "SSID (unquoted, key=value)",
-            rf"{_SSID_KEY}[ \t]{{0,3}}=[ \t]{{0,3}}\K(?![\"'<])[^\s\"',;|)\]}}>]{{1,32}}",
-            0.85,
-        ),
-        # "SSID: My Home, BSSID: ..." (Android): runs to the next delimiter or key.
-        Pattern(
-            "SSID (unquoted, key: value)",
-            rf"{_SSID_KEY}[ \t]{{0,3}}:[ \t]{{0,3}}\K(?![\"'<\s])[^,;|\r\n\"'<>]{{1,32}}?"
-            r"(?=[ \t]*(?:[,;|)\]}\r\n]|$)|[ \t]+[\w\-]+[:=])",
-            0.8,
-        ),
-        # "SSID HomeNet" / fallback for a long unquoted value: one token.
-        Pattern(
-            "SSID (one token after key)",
-            rf"{_SSID_KEY}[ \t]{{0,3}}[:=]?[ \t]{{1,3}}\K{_NOT_AN_SSID}(?![\"'<])[^\s\"',;|)\]}}>]{{1,32}}",
-            0.6,
-        ),
-        # ESP-IDF (esp_wifi): "wifi:connected with HomeNet, aid = 2, channel 6, BW20, bssid = ...".
-        Pattern(
-            "SSID (ESP-IDF connected with)",
-            r"\bwifi:connected[ \t]+with[ \t]+\K[^\r\n]{1,32}?(?=, aid = \d)",
-            0.9,
-        ),
-        # A controller's station line: the quoted network an access point (named by its
-        # MAC) serves, "associated with AP 3c:07:54:c6:c3:91 on \"HomeNet\"".
-        _quoted(r"\bAP[ \t]+[0-9a-f]{2}(?:[:\-.]?[0-9a-f]{2}){5}[ \t]+on", "SSID (quoted, AP on)", 0.6),
-        # "wlan0: connected to HomeNet": weak, Wi-Fi context must confirm it.
-        Pattern(
-            "SSID (one token after connected to)",
-            rf"\bconnected[ \t]+to[ \t]+\K{_NOT_AN_SSID}(?![\"'<\[(])[^\s\"',;|)\]}}>]{{1,32}}",
-            0.35,
-        ),
-    ]
-    CONTEXT: ClassVar[list[str]] = [
-        "ssid",
-        "essid",
-        "bssid",
-        "wifi",
-        "wi-fi",
-        "wlan",
-        "wpa",
-        "wpa_supplicant",
-        "supplicant",
-        "wireless",
-        "access point",
-        "ap",
-        "802.11",
-    ]
     TRIGGER = (
         r"ssid|wi-?fi|wlan|wireless|connect|network|associat|join|access|name|found|see|saw|scan|"
         r"(?<![a-z])ap "

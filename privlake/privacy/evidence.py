@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -110,6 +111,15 @@ class RequestEvidence(Strict):
     @property
     def rows_redacted(self) -> int:
         return sum(t.rows_redacted for t in self.tables) + sum(f.lines_redacted for f in self.landing)
+
+
+@dataclass
+class RequestResult:
+    """What a request run returns (and the console prints): its evidence, and whether it ran."""
+
+    evidence: RequestEvidence
+    already_done: bool = False
+    dry_run: bool = False
 
 
 def evidence_path(config: PrivlakeConfig, request_id: str, suffix: str) -> str:

@@ -208,8 +208,8 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def request_argv(action: Action, form: dict[str, Any]) -> list[str]:
-    """A DAG trigger form (request_id, manifest or subjects, purge, dry_run) as job arguments,
-    validated first so a bad form fails before Spark starts."""
+    """A DAG trigger form (request_id, manifest or subjects, purge, dry_run) as the arguments of
+    ``jobs/<action>.py``, validated first so a bad form fails before Spark starts."""
     lines = subjects_from_lines(str(form.get("subjects") or ""))
     manifest = str(form.get("manifest") or "").strip() or None
     request = build_request(
@@ -222,7 +222,5 @@ def request_argv(action: Action, form: dict[str, Any]) -> list[str]:
     )
     argv = ["--request-id", request.request_id]
     argv += ["--manifest", str(manifest)] if manifest else [a for line in lines for a in ("--subject", line)]
-    if action != "erase":
-        argv += ["--action", action]
     argv += ["--purge"] * request.purge + ["--dry-run"] * request.dry_run
     return argv

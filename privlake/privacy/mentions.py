@@ -77,14 +77,9 @@ WORD_KINDS = ("account_id", "device_serial", "username")
 def erased_identifiers_schema() -> StructType:
     from pyspark.sql import types as T
 
-    return T.StructType(
-        [
-            T.StructField("kind", T.StringType(), False),
-            T.StructField("token", T.StringType(), False),
-            T.StructField("request_id", T.StringType(), False),
-            T.StructField("added_at", T.TimestampType(), False),
-        ]
-    )
+    text = T.StringType()
+    fields = {"kind": text, "token": text, "request_id": text, "added_at": T.TimestampType()}
+    return T.StructType([T.StructField(name, kind, nullable=False) for name, kind in fields.items()])
 
 
 def phone_numbers(value: str, regions: Sequence[str]) -> list[str]:

@@ -18,6 +18,8 @@ from anonymizers.engine import (
     build_recognizer,
     triggers_of,
 )
+from anonymizers.recognizers._base import CASE_SENSITIVE_REGEX_FLAGS, KEY_SEPARATOR_OR_SPACE, entry_patterns
+from anonymizers.recognizers.device_serial_recognizer import _SERIAL_KEYS, DeviceSerialRecognizer
 from anonymizers.registry import RecognizerEntry, RecognizerRegistryFile, load_registry
 from anonymizers.scrubber import ScrubSettings, TextScrubber
 from anonymizers.settings import OPTIONAL_ENTITIES
@@ -120,19 +122,39 @@ def test_optional_entities_are_the_disabled_entries() -> None:
 
 
 def test_registry_entry_must_match_its_recognizer() -> None:
-    wrong = RecognizerEntry(
-        name="ImeiRecognizer",
-        type="code",
-        class_name="anonymizers.recognizers.imei_recognizer.ImeiRecognizer",
-        supported_entity="IMSI",
-    )
+    imei = next(e for e in load_registry() if e.name == "ImeiRecognizer")
     with pytest.raises(ValueError, match="does not match"):
-        build_recognizer(wrong, {})
+        build_recognizer(imei.model_copy(update={"supported_entity": "IMSI"}), {})
     with pytest.raises(ValueError, match="declares its triggers on the class"):
-        RecognizerEntry(name="X", type="code", class_name="a.X", supported_entity="X", trigger="x")
+        RecognizerEntry(
+            name="X", type="code", class_name="a.X", supported_entity="X", patterns=imei.patterns, trigger="x"
+        )
     needs = next(e for e in load_registry() if e.arguments)
     with pytest.raises(ValueError, match="unknown setting"):
         build_recognizer(needs, {})
+
+
+def test_code_entries_declare_their_patterns_in_the_file() -> None:
+    """A code recognizer's patterns, context and entity come from its entry; ``${NAME}``
+    stands for a regex constant of its module, and a name it lacks is refused."""
+    serial = next(e for e in load_registry() if e.name == "DeviceSerialRecognizer")
+    recognizer = DeviceSerialRecognizer()
+    assert recognizer.supported_entities == ["DEVICE_SERIAL"]
+    assert recognizer.context == list(serial.context or ())
+    assert recognizer.global_regex_flags == CASE_SENSITIVE_REGEX_FLAGS  # ignore_case: false
+    after_key = next(p for p in recognizer.patterns if p.name == "Serial (after key)")
+    assert "${" not in after_key.regex and after_key.regex.startswith(_SERIAL_KEYS + KEY_SEPARATOR_OR_SPACE)
+    unknown = serial.model_copy(
+        update={"patterns": ({"name": "n", "regex": "${NO_SUCH_PIECE}", "score": 0.5},)}
+    )
+    with pytest.raises(ValueError, match=r"no regex constant \$\{NO_SUCH_PIECE\}"):
+        entry_patterns(DeviceSerialRecognizer, unknown)
+    with pytest.raises(ValueError, match="declares its patterns"):
+        RecognizerEntry(name="X", type="code", class_name="a.X", supported_entity="X")
+    with pytest.raises(ValueError, match="only a code recognizer sets ignore_case"):
+        RecognizerEntry(
+            name="X", type="custom", supported_entity="X", patterns=serial.patterns, ignore_case=False
+        )
 
 
 def test_every_entity_type_has_a_rank() -> None:

@@ -21,19 +21,21 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-import jobs.erase
 from anonymizers.pseudonym import pseudonymize
-from jobs.erase import ErasureResult, erase
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
 from privlake.generator import Subject, build_subjects, generate_day
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
+from privlake.privacy import erasure
 from privlake.privacy.denylist import DENY_LIST_TABLE, listed_subjects
-from privlake.privacy.evidence import evidence_path
+from privlake.privacy.erasure import erase
+from privlake.privacy.erasure_landing import erase_landing
+from privlake.privacy.evidence import RequestResult, evidence_path
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.ledger import COMPLETED, ERASED, FAILED, request_history
 from privlake.privacy.manifest import build_request
+from privlake.privacy.subjects import ErasureScope
 from privlake.runlog import RunRecord
 from privlake.storage import file_store
 from tests.conftest import write_config
@@ -56,10 +58,10 @@ class ErasedLake:
     before: dict[str, int]  # zone/dataset -> rows before
     subject_rows: dict[str, int]  # zone/dataset -> rows of the four erased subjects
     landing_lines: dict[str, int]  # dataset -> lines before
-    result: ErasureResult
-    rerun: ErasureResult
+    result: RequestResult
+    rerun: RequestResult
     killed_error: BaseException
-    killed_result: ErasureResult
+    killed_result: RequestResult
     planted_mac: str
     late_record: RunRecord | None = None
     versions_before_rerun: dict[str, int] = field(default_factory=dict)
@@ -206,7 +208,7 @@ def erased_lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -
         def killed_in_verification(*args: object, **kwargs: object) -> None:
             raise RuntimeError("killed")
 
-        mp.setattr(jobs.erase, "scan_lake", killed_in_verification)
+        mp.setattr(erasure, "scan_lake", killed_in_verification)
         with pytest.raises(RuntimeError) as raised:
             erase(spark, config, killed_request, key)
         mp.undo()
@@ -402,13 +404,13 @@ def test_landing_lines_are_the_lines_ingest_reads_whatever_their_line_endings(
     path = tmp_path / "landing" / "accounts" / f"dt={DAY}" / ("a.jsonl.gz" if gz else "a.jsonl")
     path.parent.mkdir(parents=True)
     path.write_bytes(gzip.compress(data) if gz else data)
-    scope = jobs.erase.ErasureScope(
+    scope = ErasureScope(
         subjects=(pseudonymize(subject, "account_id", key),),
         raw=MentionPattern.of([("email", "anna@mail.example.de")]),
         tokens=MentionPattern(()),
     )
     store = file_store(config.landing_root, config.s3)
-    report = jobs.erase.erase_landing(store, config, config.dataset("accounts"), scope, key, dry_run=False)
+    report = erase_landing(store, config, config.dataset("accounts"), scope, key, dry_run=False)
 
     assert (report.lines_removed, report.lines_redacted, report.files_rewritten) == (2, 1, 1)
     written = path.read_bytes()
@@ -419,3 +421,25 @@ def test_landing_lines_are_the_lines_ingest_reads_whatever_their_line_endings(
         lines[4],
         b"",
     ]
+
+
+def test_history_note_reads_the_rules_retention_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --purge the evidence says when retention purges history: by the rules in
+    $PRIVLAKE_RETENTION_RULES when it is set, as retention itself reads them."""
+    config = load_config(write_config(tmp_path))
+    erased_at = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+    monkeypatch.delenv("PRIVLAKE_RETENTION_RULES", raising=False)
+    assert "(history_retention_hours 24)" in erasure.history_note(config, erased_at)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shipped = Path(config.retention_rules) / "sample_datasets.yaml"
+    text = shipped.read_text()
+    assert "history_retention_hours: 24\n" in text
+    (rules / "rules.yaml").write_text(
+        text.replace("history_retention_hours: 24\n", "history_retention_hours: 5\n")
+    )
+    monkeypatch.setenv("PRIVLAKE_RETENTION_RULES", str(rules))
+    note = erasure.history_note(config, erased_at)
+    assert "(history_retention_hours 5)" in note and "after 2026-11-28T17:00+00:00" in note

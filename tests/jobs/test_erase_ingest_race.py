@@ -31,19 +31,21 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-import jobs.erase
 from anonymizers.pseudonym import pseudonymize
-from jobs.erase import ErasureFailed, ErasureResult, current_version_files, erase
 from privlake.config import PrivlakeConfig, load_config
 from privlake.delta import ensure_table, table_exists
 from privlake.ingestion import SCREENINGS, SubjectListsChanged, ingest
 from privlake.keys import pseudonym_key
+from privlake.privacy import erasure
 from privlake.privacy.denylist import (
     DENY_LIST_TABLE,
     INGEST_ROUTED_BY,
     RESTRICTIONS_TABLE,
     add_subjects,
 )
+from privlake.privacy.erasure import ErasureFailed, erase
+from privlake.privacy.erasure_tables import current_version_files
+from privlake.privacy.evidence import RequestResult
 from privlake.privacy.identifiers import MentionPattern
 from privlake.privacy.ledger import COMPLETED, FAILED, request_history
 from privlake.privacy.manifest import build_request
@@ -235,7 +237,7 @@ def test_an_erasure_erases_again_what_was_written_after_its_erase_step(
     spark: SparkSession, bronze_lake: PrivlakeConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = bronze_lake
-    monkeypatch.setattr(jobs.erase, "current_version_files", late_writer(spark, config, times=1))
+    monkeypatch.setattr(erasure, "current_version_files", late_writer(spark, config, times=1))
     request = build_request("req-late-row", "erase", [f"account_id={SUBJECT}"])
     result = erase(spark, config, request, pseudonym_key(config))
     assert result.evidence.state == COMPLETED
@@ -256,16 +258,16 @@ def test_an_erasure_fails_readably_once_its_retries_are_spent(
 ) -> None:
     config = bronze_lake
     monkeypatch.setattr(
-        jobs.erase,
+        erasure,
         "current_version_files",
-        late_writer(spark, config, times=jobs.erase.VERIFICATION_RETRIES + 1),
+        late_writer(spark, config, times=erasure.VERIFICATION_RETRIES + 1),
     )
     request = build_request("req-flood", "erase", [f"account_id={SUBJECT}"])
     with pytest.raises(ErasureFailed, match=r"verification failed: \d+ file.*run it again") as raised:
         erase(spark, config, request, pseudonym_key(config))
     assert SUBJECT not in str(raised.value)
     states = [e.state for e in request_history(spark, config, "req-flood")]
-    assert states.count("retrying") == jobs.erase.VERIFICATION_RETRIES and states[-1] == FAILED
+    assert states.count("retrying") == erasure.VERIFICATION_RETRIES and states[-1] == FAILED
 
 
 # --- both at once ------------------------------------------------------------------------
@@ -312,7 +314,7 @@ def test_erasure_and_ingest_at_once_always_end_with_the_subject_gone(
             }
         )
         record, result = outcome["ingest"], outcome["erase"]
-        assert isinstance(result, ErasureResult), f"round {n}: {result!r}"
+        assert isinstance(result, RequestResult), f"round {n}: {result!r}"
         assert isinstance(record, RunRecord), f"round {n}: {record!r}"
         assert result.evidence.state == COMPLETED
         assert request_history(spark, config, f"req-race-{n}")[-1].state == COMPLETED

@@ -17,12 +17,12 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from anonymizers.pseudonym import pseudonymize
-from jobs.erase import erase
 from privlake.config import load_config
 from privlake.delta import ensure_table
 from privlake.ingestion import ingest, redact_mentions
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, add_subjects
+from privlake.privacy.erasure import erase
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.manifest import build_request
 from privlake.privacy.mentions import ErasedIdentifiers, identifier_tokens, phone_numbers

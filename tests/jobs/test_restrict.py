@@ -3,7 +3,8 @@ ingest routes its new rows there, deidentify skips it, and lifting the restricti
 row back to bronze and de-identifies the affected dates again.
 
 One small lake per module (hand-made bronze rows for two subjects, one landing file for the
-next day) goes through restrict, a day of processing, and unrestrict; each test asserts one step.
+next day) goes through restrict, a day of processing, and unrestrict (run as spark-submit runs
+``jobs/unrestrict.py``: ``entry.main`` with the command's flags); each test asserts one step.
 """
 
 from __future__ import annotations
@@ -14,21 +15,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import yaml
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+import jobs.unrestrict
 from anonymizers.pseudonym import pseudonymize
-from jobs.erase import ErasureResult
-from jobs.restrict import restrict
+from privlake import entry
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
 from privlake.privacy.denylist import RESTRICTIONS_TABLE, listed_subjects
+from privlake.privacy.evidence import RequestResult, read_evidence
 from privlake.privacy.ledger import COMPLETED, RESTRICTED, UNRESTRICTED, request_history
 from privlake.privacy.manifest import build_request
+from privlake.privacy.restriction import restrict
 from privlake.runlog import RunRecord
-from tests.conftest import bronze_frame, write_config
+from tests.conftest import CONFIG, bronze_frame, write_config
 
 DAY, NEXT_DAY = dt.date(2026, 11, 28), dt.date(2026, 11, 29)
 HELD, OTHER = "acc-0000000101", "acc-0000000202"
@@ -51,12 +55,13 @@ def log(event_id: str, account: str, serial: str, day: dt.date) -> dict[str, obj
 @dataclass
 class RoundTrip:
     config: PrivlakeConfig
-    restricted: ErasureResult
+    restricted: RequestResult
     after_restrict: dict[str, list[str]]  # zone -> event ids
     ingest_record: RunRecord
     deidentify_record: RunRecord
     after_next_day: dict[str, list[str]]
-    lifted: ErasureResult
+    lift_exit_code: int
+    lifted: RequestResult
     after_lift: dict[str, list[str]]
     list_after_restrict: list[str]
     list_after_lift: list[str]
@@ -76,7 +81,10 @@ def round_trip(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) ->
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("PRIVLAKE_LANDING_ROOT", raising=False)
         mp.delenv("PRIVLAKE_WAREHOUSE_ROOT", raising=False)
-        mp.setenv("PRIVLAKE_CONFIG", str(write_config(root)))
+        # the test session's shuffle partitions: the job's get_spark reuses the session and sets them
+        spark_settings = {**yaml.safe_load(CONFIG.read_text())["spark"], "shuffle_partitions": 2}
+        config_path = str(write_config(root, spark=spark_settings))
+        mp.setenv("PRIVLAKE_CONFIG", config_path)
         config = load_config()
         key = pseudonym_key(config)
         rows = [
@@ -108,10 +116,14 @@ def round_trip(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) ->
         deidentify_record = deidentify(spark, config, "device_logs", NEXT_DAY, key)
         after_next_day = event_ids(spark, config)
 
-        lift = build_request("unrestrict-1", "unrestrict", [f"account_id={HELD}"])
-        lifted = restrict(spark, config, lift, key)
+        lift = ["--request-id", "unrestrict-1", "--subject", f"account_id={HELD}", "--config", config_path]
+        lift_exit_code = entry.main(jobs.unrestrict, lift)
+        lifted_evidence = read_evidence(config, "unrestrict-1")
+        assert lifted_evidence is not None, "unrestrict left no evidence"
+        lifted = RequestResult(lifted_evidence)
         yield RoundTrip(
-            config, restricted, after_restrict, ingest_record, deidentify_record, after_next_day, lifted,
+            config, restricted, after_restrict, ingest_record, deidentify_record, after_next_day,
+            lift_exit_code, lifted,
             event_ids(spark, config), list_after_restrict, listed_subjects(spark, config, RESTRICTIONS_TABLE),
         )  # fmt: skip
 
@@ -142,6 +154,7 @@ def test_ingest_routes_and_deidentify_skips_a_restricted_subject(round_trip: Rou
 def test_unrestrict_moves_rows_back_and_deidentifies_them_again(
     spark: SparkSession, round_trip: RoundTrip
 ) -> None:
+    assert round_trip.lift_exit_code == 0
     assert round_trip.list_after_lift == []
     assert round_trip.after_lift == {
         "bronze": ["h1", "h2", "h3", "h4", "o1", "o2"],

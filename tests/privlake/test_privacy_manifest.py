@@ -93,8 +93,6 @@ def test_dag_form_becomes_job_arguments(tmp_path: Path) -> None:
         "r-7",
         "--manifest",
         str(manifest),
-        "--action",
-        "unrestrict",
     ]
     with pytest.raises(ManifestError, match="one of them"):
         request_argv("erase", {"request_id": "r-8", "subjects": "email=a@b.de", "manifest": str(manifest)})

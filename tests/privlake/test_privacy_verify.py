@@ -11,8 +11,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jobs.erase import redact_line, scan_evidence
 from privlake.config import load_config
+from privlake.privacy.erasure import scan_evidence
+from privlake.privacy.erasure_landing import redact_line
 from privlake.privacy.identifiers import REDACTED, MentionPattern
 from privlake.privacy.verify import count_matches, scan_lake
 from tests.conftest import write_config
