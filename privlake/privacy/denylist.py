@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from privlake import delta
+from privlake.columns import ISOLATED_AT, ISOLATED_BY
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.delta import ensure_table, table_exists
 from privlake.frames import json_frame
@@ -151,8 +152,8 @@ def isolated_rows(rows: DataFrame, isolated_by: str) -> DataFrame:
     from pyspark.sql import functions as F
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return rows.withColumn("isolated_at", F.lit(now).cast("timestamp")).withColumn(
-        "isolated_by", F.lit(isolated_by)
+    return rows.withColumn(ISOLATED_AT, F.lit(now).cast("timestamp")).withColumn(
+        ISOLATED_BY, F.lit(isolated_by)
     )
 
 
