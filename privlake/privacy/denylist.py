@@ -26,6 +26,7 @@ from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.delta import ensure_table, table_exists
 from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column
+from privlake.schema import table_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -40,14 +41,8 @@ SUBJECT_HASH = "subject_hash"
 
 
 def subject_list_schema() -> StructType:
-    from pyspark.sql import types as T
-
-    return T.StructType(
-        [
-            T.StructField(SUBJECT_HASH, T.StringType(), False),
-            T.StructField("request_id", T.StringType(), False),
-            T.StructField("added_at", T.TimestampType(), False),
-        ]
+    return table_schema(
+        f"{SUBJECT_HASH} STRING NOT NULL, request_id STRING NOT NULL, added_at TIMESTAMP NOT NULL"
     )
 
 
