@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from privlake.config import ConfigError, DatasetConfig, PrivlakeConfig
+from privlake.columns import DT
+from privlake.config import ConfigError, DatasetConfig, PrivlakeConfig, Strict
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -39,13 +40,9 @@ SUPPRESSION_TABLE = "gold_suppression"
 SUBJECT = "_subject"
 LEVEL = "_level"
 FINEST_GROUP = "_finest_group"
-RESERVED_COLUMNS = frozenset({"dt", ROLLUP_LEVEL})
+RESERVED_COLUMNS = frozenset({DT, ROLLUP_LEVEL})
 GROUPABLE_ROLES = frozenset({"keep", "quasi_identifier"})
 NUMERIC_TYPES = frozenset({"long", "int", "double"})
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- dimensions ------------------------------------------------------------------------

@@ -33,6 +33,8 @@ class ConfigError(BadInputError):
 
 
 class Strict(BaseModel):
+    """Every configuration model: a misspelt key fails loudly, a loaded value stays as read."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

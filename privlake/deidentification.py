@@ -21,18 +21,28 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from privlake.columns import (
+    BRONZE_LINE_NUMBER,
+    BRONZE_SOURCE_FILE,
+    DT,
+    LINE_NUMBER,
+    LINEAGE_COLUMNS,
+    PSEUDONYM_KEY_ID,
+    RAW_LINE,
+    SOURCE_FILE,
+    STAGE,
+)
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.delta import ensure_table, replace_partition, table_exists
 from privlake.errors import PrivlakeError
 from privlake.freetext import ENTITIES, SCRUB_ERROR, free_text_plan, scrub_free_text
-from privlake.ingestion import quarantine_schema
+from privlake.ingestion import QUARANTINE_STATS, quarantine_schema
 from privlake.policy import deidentify_columns, generalization_failures
 from privlake.privacy.denylist import RESTRICTED, SubjectScreen
 from privlake.pseudonym import PseudonymKey
 from privlake.runlog import RunRecord, record_run
-from privlake.schema import LINEAGE_COLUMNS, non_personal_columns
+from privlake.schema import non_personal_columns
 
-KEY_ID_COLUMN = "pseudonym_key_id"
 GENERALIZATION_FAILED = "_generalization_failed"
 UNPOLICIED = "_unpolicied"
 
@@ -46,7 +56,7 @@ class PolicyError(PrivlakeError):
 
 def unpolicied_columns(df: DataFrame, dataset: DatasetConfig) -> list[str]:
     """Columns in the data that the policy does not name (besides date and lineage)."""
-    known = {*dataset.columns, "dt", *LINEAGE_COLUMNS}
+    known = {*dataset.columns, DT, *LINEAGE_COLUMNS}
     return [c for c in df.columns if c not in known]
 
 
@@ -66,8 +76,8 @@ def quarantine_reason() -> Column:
 
 
 def silver_rows(flagged: DataFrame, dataset: DatasetConfig, key: PseudonymKey) -> DataFrame:
-    clean = flagged.where(quarantine_reason().isNull()).select(*dataset.columns, "dt")
-    return deidentify_columns(clean, dataset, key).withColumn(KEY_ID_COLUMN, F.lit(key.key_id))
+    clean = flagged.where(quarantine_reason().isNull()).select(*dataset.columns, DT)
+    return deidentify_columns(clean, dataset, key).withColumn(PSEUDONYM_KEY_ID, F.lit(key.key_id))
 
 
 def deidentify_quarantine_rows(flagged: DataFrame, dataset: DatasetConfig) -> DataFrame:
@@ -79,13 +89,13 @@ def deidentify_quarantine_rows(flagged: DataFrame, dataset: DatasetConfig) -> Da
     )
     return flagged.where(reason.isNotNull()).select(
         F.lit(dataset.name).alias("dataset"),
-        F.lit("deidentify").alias("stage"),
-        F.col("_source_file").alias("source_file"),
-        F.col("_line_number").alias("line_number"),
+        F.lit("deidentify").alias(STAGE),
+        F.col(BRONZE_SOURCE_FILE).alias(SOURCE_FILE),
+        F.col(BRONZE_LINE_NUMBER).alias(LINE_NUMBER),
         reason.alias("reason"),
         detail.alias("detail"),
-        F.to_json(F.struct(*dataset.columns)).cast("binary").alias("raw_line"),
-        F.col("dt"),
+        F.to_json(F.struct(*dataset.columns)).cast("binary").alias(RAW_LINE),
+        F.col(DT),
     )
 
 
@@ -122,11 +132,11 @@ def known_subject_identifiers(
     path = config.table_path("bronze", known.dataset)
     if not table_exists(spark, path):
         return []
-    snapshot = spark.read.format("delta").load(path).where(F.col("dt") <= F.lit(day))
-    latest = snapshot.agg(F.max("dt")).first()
+    snapshot = spark.read.format("delta").load(path).where(F.col(DT) <= F.lit(day))
+    latest = snapshot.agg(F.max(DT)).first()
     if latest is None or latest[0] is None:
         return []
-    rows = snapshot.where(F.col("dt") == F.lit(latest[0])).select(*known.columns).collect()
+    rows = snapshot.where(F.col(DT) == F.lit(latest[0])).select(*known.columns).collect()
     return sorted(
         {
             (str(row[column]), entity)
@@ -169,7 +179,7 @@ def deidentify(
     bronze_path = config.table_path("bronze", dataset.name)
     if not table_exists(spark, bronze_path):
         raise PolicyError(f"{dataset.name}: no bronze table at {bronze_path}; run `privlake ingest` first")
-    all_bronze = spark.read.format("delta").load(bronze_path).where(F.col("dt") == F.lit(day))
+    all_bronze = spark.read.format("delta").load(bronze_path).where(F.col(DT) == F.lit(day))
     screen = SubjectScreen.load(spark, config)
     bronze = all_bronze.transform(skip_restricted_subjects, dataset, screen, key)
     extra = unpolicied_columns(bronze, dataset)
@@ -192,10 +202,8 @@ def deidentify(
         silver_path = config.table_path("silver", dataset.name)
         quarantine_path = config.table_path("quarantine", dataset.name)
         silver = silver_rows(flagged, dataset, key)
-        ensure_table(spark, silver_path, silver.schema, ["dt"], stats_columns=non_personal_columns(dataset))
-        ensure_table(
-            spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
-        )
+        ensure_table(spark, silver_path, silver.schema, [DT], stats_columns=non_personal_columns(dataset))
+        ensure_table(spark, quarantine_path, quarantine_schema(), [DT], stats_columns=QUARANTINE_STATS)
         predicate = f"dt = DATE'{day.isoformat()}'"
         record.rows_out = replace_partition(silver, silver_path, predicate)
         quarantine = deidentify_quarantine_rows(flagged, dataset)

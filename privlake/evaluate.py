@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 from anonymizers.pseudonym import pseudonymize
+from privlake.columns import DT
 from privlake.config import PrivlakeConfig
 from privlake.pseudonym import PseudonymKey
 
@@ -362,7 +363,7 @@ def silver_rows(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> di
         path = config.table_path("silver", name)
         if not table_exists(spark, path):
             continue
-        df = spark.read.format("delta").load(path).where(F.col("dt") == F.lit(day))
+        df = spark.read.format("delta").load(path).where(F.col(DT) == F.lit(day))
         tables[name] = [
             {c: [v for v in (values or []) if v is not None] for c, values in row.asDict().items()}
             for row in _string_arrays(df).toLocalIterator()

@@ -38,12 +38,14 @@ from privlake.aggregates import (
     published_groups,
     suppression_summary,
 )
+from privlake.columns import DT
 from privlake.config import PrivlakeConfig
 from privlake.delta import ensure_table, replace_partition, run_settings, session_settings, table_exists
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
 from privlake.privacy.denylist import RESTRICTIONS_TABLE
 from privlake.risk import MEASURES, RISK_TABLE, risk_schema, risk_summary
+from privlake.schema import RECORDED, table_schema
 
 
 class MissingSilverError(PrivlakeError):
@@ -88,7 +90,7 @@ def silver_partition(spark: SparkSession, config: PrivlakeConfig, dataset: str, 
             f"no silver table for {dataset} at {path}; run `privlake deidentify --dataset {dataset} "
             f"--date {day}` first"
         )
-    return spark.read.format("delta").load(path).where(F.col("dt") == F.lit(day))
+    return spark.read.format("delta").load(path).where(F.col(DT) == F.lit(day))
 
 
 def latest_snapshot(spark: SparkSession, config: PrivlakeConfig, dataset: str, day: dt.date) -> DataFrame:
@@ -97,8 +99,8 @@ def latest_snapshot(spark: SparkSession, config: PrivlakeConfig, dataset: str, d
     path = config.table_path("silver", dataset)
     if not table_exists(spark, path):
         raise MissingSilverError(f"no silver snapshot of {dataset} at {path}; de-identify it first")
-    snapshots = spark.read.format("delta").load(path).where(F.col("dt") <= F.lit(day))
-    return snapshots.where(F.col("dt") == snapshots.agg(F.max("dt")).scalar())
+    snapshots = spark.read.format("delta").load(path).where(F.col(DT) <= F.lit(day))
+    return snapshots.where(F.col(DT) == snapshots.agg(F.max(DT)).scalar())
 
 
 def objections(spark: SparkSession, config: PrivlakeConfig, spec: AnalyticsSpec) -> DataFrame | None:
@@ -149,7 +151,7 @@ def consented_events(
 
 def nullable(schema: T.StructType) -> T.StructType:
     """Gold columns may be null in one run and not in another; only ``dt`` is required."""
-    return T.StructType([T.StructField(f.name, f.dataType, f.name != "dt" or f.nullable) for f in schema])
+    return T.StructType([T.StructField(f.name, f.dataType, f.name != DT or f.nullable) for f in schema])
 
 
 def build_gold_table(
@@ -171,9 +173,9 @@ def build_gold_table(
     snapshot = latest_snapshot(spark, config, table.join, day) if table.join else None
     leveled = assign_levels(grouping_inputs(consented, table, source.subject, snapshot), table, k).persist()
     try:
-        gold = published_groups(leveled, table).withColumn("dt", F.lit(day))
+        gold = published_groups(leveled, table).withColumn(DT, F.lit(day))
         path = config.table_path("gold", name)
-        ensure_table(spark, path, nullable(gold.schema), ["dt"])
+        ensure_table(spark, path, nullable(gold.schema), [DT])
         published = replace_partition(gold, path, f"dt = DATE'{day.isoformat()}'")
         summary = suppression_summary(leveled).first()
     finally:
@@ -205,16 +207,10 @@ def build_gold_table(
 
 def suppression_schema() -> T.StructType:
     counts = [f for f in GoldTableResult.__dataclass_fields__ if f not in ("table", "purpose", "k")]
-    return T.StructType(
-        [
-            T.StructField("table", T.StringType(), False),
-            T.StructField("purpose", T.StringType(), False),
-            T.StructField("k", T.IntegerType(), False),
-            *[T.StructField(c, T.LongType(), False) for c in counts],
-            T.StructField("run_id", T.StringType(), False),
-            T.StructField("recorded_at", T.TimestampType(), False),
-            T.StructField("dt", T.DateType(), False),
-        ]
+    return table_schema(
+        "`table` STRING NOT NULL, purpose STRING NOT NULL, k INT NOT NULL",
+        *(f"{c} BIGINT NOT NULL" for c in counts),
+        RECORDED,
     )
 
 
@@ -223,7 +219,7 @@ def record_suppression(spark: SparkSession, config: PrivlakeConfig, report: Aggr
     rows = [(*asdict(r).values(), report.run_id, recorded, report.day) for r in report.tables]
     schema = suppression_schema()
     path = config.table_path("privacy", SUPPRESSION_TABLE)
-    ensure_table(spark, path, schema, ["dt"])
+    ensure_table(spark, path, schema, [DT])
     replace_partition(json_frame(spark, rows, schema), path, f"dt = DATE'{report.day.isoformat()}'")
 
 
@@ -255,7 +251,7 @@ def assess_risk(
         rows.append((*labels, *values.values(), report.run_id, recorded, report.day))
     path = config.table_path("privacy", RISK_TABLE)
     schema = risk_schema()
-    ensure_table(spark, path, schema, ["dt"])
+    ensure_table(spark, path, schema, [DT])
     replace_partition(json_frame(spark, rows, schema), path, f"dt = DATE'{report.day.isoformat()}'")
 
 

@@ -44,6 +44,16 @@ from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from privlake.columns import (
+    BRONZE_LINE_NUMBER,
+    BRONZE_SOURCE_FILE,
+    DT,
+    ISOLATED_BY,
+    LINE_NUMBER,
+    RAW_LINE,
+    SOURCE_FILE,
+    STAGE,
+)
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.delta import ensure_table, replace_partition
 from privlake.errors import PrivlakeError
@@ -63,7 +73,7 @@ from privlake.privacy.denylist import (
 from privlake.privacy.mentions import ErasedIdentifiers, redacted_text
 from privlake.privacy.resolution import identifier_columns
 from privlake.runlog import RunRecord, record_run
-from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns
+from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns, table_schema
 
 LANDING_GLOB = "*.{jsonl,jsonl.gz}"
 # The raw line's column; a name no dataset column can take (datasets may have "value").
@@ -97,18 +107,14 @@ class SubjectListsChanged(PrivlakeError):
     """A subject list changed after every screening; what the run wrote was withdrawn."""
 
 
+# Quarantine columns whose values Delta may keep in its statistics (labels, no data).
+QUARANTINE_STATS = ["dataset", STAGE, "reason"]
+
+
 def quarantine_schema() -> T.StructType:
-    return T.StructType(
-        [
-            T.StructField("dataset", T.StringType(), False),
-            T.StructField("stage", T.StringType(), False),
-            T.StructField("source_file", T.StringType(), True),
-            T.StructField("line_number", T.LongType(), True),
-            T.StructField("reason", T.StringType(), False),
-            T.StructField("detail", T.StringType(), True),
-            T.StructField("raw_line", T.BinaryType(), True),
-            T.StructField("dt", T.DateType(), False),
-        ]
+    return table_schema(
+        "dataset STRING NOT NULL, stage STRING NOT NULL, source_file STRING, line_number BIGINT",
+        "reason STRING NOT NULL, detail STRING, raw_line BINARY, dt DATE NOT NULL",
     )
 
 
@@ -133,7 +139,7 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
         .load(path)
         .select(
             line_content(F.col("value")).alias(RAW),
-            F.col("_metadata.file_path").alias("source_file"),
+            F.col("_metadata.file_path").alias(SOURCE_FILE),
             F.col("_metadata.file_block_start").alias("block_start"),
             F.monotonically_increasing_id().alias("read_order"),  # in the scan: before any shuffle
         )
@@ -143,7 +149,7 @@ def read_landing_lines(spark: SparkSession, path: str) -> DataFrame:
         return scan
     # By a hash, not round robin: round robin gives a retried task other rows unless sorted.
     partitions = max(cores, int(spark.conf.get("spark.sql.shuffle.partitions") or cores))
-    return scan.repartition(partitions, "source_file", "read_order")
+    return scan.repartition(partitions, SOURCE_FILE, "read_order")
 
 
 def line_offsets(lines: DataFrame) -> DataFrame:
@@ -153,24 +159,24 @@ def line_offsets(lines: DataFrame) -> DataFrame:
     file's earlier splits and ``index_before`` the lines of all earlier (file, split)s.
     """
     blocks = (
-        lines.groupBy("source_file", "block_start")
+        lines.groupBy(SOURCE_FILE, "block_start")
         .agg(F.min("read_order").alias("first_read"), F.count(F.lit(1)).alias("lines"))
-        .orderBy("source_file", "block_start")
+        .orderBy(SOURCE_FILE, "block_start")
         .collect()
     )
     rows = []
     index_before = file_start = 0
     for i, block in enumerate(blocks):
-        if i > 0 and block["source_file"] != blocks[i - 1]["source_file"]:
+        if i > 0 and block[SOURCE_FILE] != blocks[i - 1][SOURCE_FILE]:
             file_start = index_before
         lines_before = index_before - file_start
         rows.append(
-            (block["source_file"], block["block_start"], block["first_read"], lines_before, index_before)
+            (block[SOURCE_FILE], block["block_start"], block["first_read"], lines_before, index_before)
         )
         index_before += block["lines"]
     counts = ("block_start", "first_read", "lines_before", "index_before")
     schema = T.StructType(
-        [T.StructField("source_file", T.StringType()), *(T.StructField(n, T.LongType()) for n in counts)]
+        [T.StructField(SOURCE_FILE, T.StringType()), *(T.StructField(n, T.LongType()) for n in counts)]
     )
     return json_frame(lines.sparkSession, rows, schema)
 
@@ -180,8 +186,8 @@ def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
     ``line_index``, the line's 0-based place in (source_file, line_number) order."""
     in_block = F.col("read_order") - F.col("first_read")
     return (
-        lines.join(F.broadcast(offsets), ["source_file", "block_start"])
-        .withColumn("line_number", F.col("lines_before") + in_block + 1)
+        lines.join(F.broadcast(offsets), [SOURCE_FILE, "block_start"])
+        .withColumn(LINE_NUMBER, F.col("lines_before") + in_block + 1)
         .withColumn("line_index", F.col("index_before") + in_block)
         .drop("block_start", "read_order", "first_read", "lines_before", "index_before")
     )
@@ -253,7 +259,7 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
         .withColumn("_wrong", wrong)
         .withColumn("reason", reason)
         .withColumn("detail", detail)
-        .select(RAW, "source_file", "block_start", "read_order", "reason", "detail", *typed)
+        .select(RAW, SOURCE_FILE, "block_start", "read_order", "reason", "detail", *typed)
     )
 
 
@@ -287,22 +293,22 @@ def mark_duplicate_keys(numbered: DataFrame, repeated: DataFrame, key: str) -> D
 def bronze_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> DataFrame:
     return classified.where(F.col("reason").isNull()).select(
         *dataset.columns,
-        F.col("source_file").alias("_source_file"),
-        F.col("line_number").alias("_line_number"),
-        F.lit(day).alias("dt"),
+        F.col(SOURCE_FILE).alias(BRONZE_SOURCE_FILE),
+        F.col(LINE_NUMBER).alias(BRONZE_LINE_NUMBER),
+        F.lit(day).alias(DT),
     )
 
 
 def quarantine_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> DataFrame:
     return classified.where(F.col("reason").isNotNull()).select(
         F.lit(dataset.name).alias("dataset"),
-        F.lit("ingest").alias("stage"),
-        "source_file",
-        "line_number",
+        F.lit("ingest").alias(STAGE),
+        SOURCE_FILE,
+        LINE_NUMBER,
         "reason",
         "detail",
-        F.col(RAW).cast("binary").alias("raw_line"),
-        F.lit(day).alias("dt"),
+        F.col(RAW).cast("binary").alias(RAW_LINE),
+        F.lit(day).alias(DT),
     )
 
 
@@ -424,11 +430,9 @@ def write_screened(
     quarantine_path = config.table_path("quarantine", dataset.name)
     restricted_path = config.table_path("restricted", dataset.name)
     ensure_table(
-        spark, bronze_path, bronze_schema(dataset), ["dt"], stats_columns=non_personal_columns(dataset)
+        spark, bronze_path, bronze_schema(dataset), [DT], stats_columns=non_personal_columns(dataset)
     )
-    ensure_table(
-        spark, quarantine_path, quarantine_schema(), ["dt"], stats_columns=["dataset", "stage", "reason"]
-    )
+    ensure_table(spark, quarantine_path, quarantine_schema(), [DT], stats_columns=QUARANTINE_STATS)
     predicate = f"dt = DATE'{day.isoformat()}'"
     state = F.col(SUBJECT_STATE)
     # Rows written and quarantined come from the writes' own commits, not from counts.
@@ -444,14 +448,14 @@ def write_screened(
         insert_missing(
             isolated_rows(bronze_rows(classified.where(state == RESTRICTED), dataset, day), INGEST_ROUTED_BY),
             restricted_path,
-            [dataset.key, "dt"],
-            ["dt"],
-            [*non_personal_columns(dataset), "isolated_by"],
+            [dataset.key, DT],
+            [DT],
+            [*non_personal_columns(dataset), ISOLATED_BY],
         )
     if record.rescreens:
         not_isolated = classified.where(F.col("reason").isNull() & (state.isNull() | (state != RESTRICTED)))
         remove_isolated(
-            bronze_rows(not_isolated, dataset, day), restricted_path, [dataset.key, "dt"], INGEST_ROUTED_BY
+            bronze_rows(not_isolated, dataset, day), restricted_path, [dataset.key, DT], INGEST_ROUTED_BY
         )
 
 
@@ -474,7 +478,7 @@ def withdraw(
     remove_isolated(
         bronze_rows(classified.where(F.col("reason").isNull()), dataset, day),
         config.table_path("restricted", dataset.name),
-        [dataset.key, "dt"],
+        [dataset.key, DT],
         INGEST_ROUTED_BY,
     )
 
@@ -571,7 +575,7 @@ def check_lines(
     unknown = record.reasons.get("unknown_field")
     if unknown and config.ingest.on_unknown_fields == "reject":
         first = classified.where(F.col("reason") == "unknown_field").orderBy("line_index")
-        row = first.select("source_file", "line_number", "detail").first()
+        row = first.select(SOURCE_FILE, LINE_NUMBER, "detail").first()
         assert row is not None
         raise LandingDataError(
             f"{dataset.name} {day}: {unknown} lines have fields the dataset does not "

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from privlake.schema import RECORDED, table_schema
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -74,20 +76,10 @@ def risk_summary(records: DataFrame, columns: Sequence[str], subject: str, k: in
 
 
 def risk_schema() -> StructType:
-    from pyspark.sql import types as T
-
     counts = [m for m in MEASURES if m not in ("highest_risk", "average_risk")]
-    return T.StructType(
-        [
-            T.StructField("qi_set", T.StringType(), False),
-            T.StructField("dataset", T.StringType(), False),
-            T.StructField("columns", T.StringType(), False),
-            T.StructField("k", T.IntegerType(), False),
-            *[T.StructField(m, T.LongType(), True) for m in counts],
-            T.StructField("highest_risk", T.DoubleType(), True),
-            T.StructField("average_risk", T.DoubleType(), True),
-            T.StructField("run_id", T.StringType(), False),
-            T.StructField("recorded_at", T.TimestampType(), False),
-            T.StructField("dt", T.DateType(), False),
-        ]
+    return table_schema(
+        "qi_set STRING NOT NULL, dataset STRING NOT NULL, columns STRING NOT NULL, k INT NOT NULL",
+        *(f"{m} BIGINT" for m in counts),
+        "highest_risk DOUBLE, average_risk DOUBLE",
+        RECORDED,
     )

@@ -21,6 +21,7 @@ from privlake.config import PrivlakeConfig
 from privlake.delta import append, ensure_table
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
+from privlake.schema import table_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -69,29 +70,14 @@ class RunRecord:
 
 
 def runs_schema() -> StructType:
-    from pyspark.sql import types as T
-
-    return T.StructType(
-        [
-            T.StructField("run_id", T.StringType(), False),
-            T.StructField("job", T.StringType(), False),
-            T.StructField("dataset", T.StringType(), False),
-            T.StructField("dt", T.DateType(), False),
-            T.StructField("status", T.StringType(), False),
-            T.StructField("rows_in", T.LongType(), False),
-            T.StructField("rows_out", T.LongType(), False),
-            T.StructField("rows_quarantined", T.LongType(), False),
-            T.StructField("rows_dropped", T.LongType(), False),
-            T.StructField("rows_isolated", T.LongType(), False),
-            T.StructField("reasons", T.MapType(T.StringType(), T.LongType()), True),
-            T.StructField("entities", T.MapType(T.StringType(), T.LongType()), True),
-            T.StructField("key_id", T.StringType(), True),
-            T.StructField("started_at", T.TimestampType(), False),
-            T.StructField("finished_at", T.TimestampType(), False),
-            # added later: older tables gain it on their next append (schema evolution), null before
-            T.StructField("mentions_redacted", T.LongType(), True),
-            T.StructField("rescreens", T.LongType(), True),
-        ]
+    return table_schema(
+        "run_id STRING NOT NULL, job STRING NOT NULL, dataset STRING NOT NULL, dt DATE NOT NULL",
+        "status STRING NOT NULL, rows_in BIGINT NOT NULL, rows_out BIGINT NOT NULL",
+        "rows_quarantined BIGINT NOT NULL, rows_dropped BIGINT NOT NULL, rows_isolated BIGINT NOT NULL",
+        "reasons MAP<STRING, BIGINT>, entities MAP<STRING, BIGINT>, key_id STRING",
+        "started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL",
+        # added later: older tables gain them on their next append (schema evolution), null before
+        "mentions_redacted BIGINT, rescreens BIGINT",
     )
 
 

@@ -1,9 +1,17 @@
-"""Spark schemas derived from the dataset configuration (the one source of truth)."""
+"""Spark schemas: bronze derived from the dataset configuration (the one source of truth),
+and the library's own tables (runs, quarantine, gold records, privacy ledgers) declared as
+Spark DDL.
+
+A table's DDL lists its columns in their stored order, ``NOT NULL`` where the column may not
+be null: the same fields, types and nullability as the Delta table already on a lake, so a
+schema written here must stay as it is (``privlake.delta.ensure_table`` compares them).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from privlake.columns import BRONZE_LINE_NUMBER, BRONZE_SOURCE_FILE, DT
 from privlake.config import ColumnSpec, DatasetConfig
 
 if TYPE_CHECKING:
@@ -30,7 +38,20 @@ ACCEPTED_JSON_TYPES: dict[str, tuple[str, ...]] = {
     "array<string>": ("ARRAY<STRING>", "ARRAY<VOID>"),
 }
 
-LINEAGE_COLUMNS = ("_source_file", "_line_number")
+# The trailing columns of every record table written per run and date.
+RECORDED = "run_id STRING NOT NULL, recorded_at TIMESTAMP NOT NULL, dt DATE NOT NULL"
+
+
+def table_schema(*ddl: str) -> StructType:
+    """The schema declared by Spark DDL column definitions (``name TYPE [NOT NULL]``,
+    comma-separated; several arguments are joined in order). Needs an active Spark session,
+    which parses the DDL."""
+    from pyspark.sql.types import StructType
+
+    schema = StructType.fromDDL(", ".join(ddl))
+    if not isinstance(schema, StructType):  # a single type, e.g. "string": not a table
+        raise TypeError(f"not a table schema: {ddl!r}")
+    return schema
 
 
 def spark_type(spec: ColumnSpec) -> DataType:
@@ -47,9 +68,9 @@ def bronze_schema(dataset: DatasetConfig) -> StructType:
         T.StructField(name, spark_type(spec), not spec.required) for name, spec in dataset.columns.items()
     ]
     fields += [
-        T.StructField("_source_file", T.StringType(), False),
-        T.StructField("_line_number", T.LongType(), False),
-        T.StructField("dt", T.DateType(), False),
+        T.StructField(BRONZE_SOURCE_FILE, T.StringType(), False),
+        T.StructField(BRONZE_LINE_NUMBER, T.LongType(), False),
+        T.StructField(DT, T.DateType(), False),
     ]
     return T.StructType(fields)
 

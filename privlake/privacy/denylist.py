@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from privlake import delta
+from privlake.columns import ISOLATED_AT, ISOLATED_BY
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.delta import ensure_table, table_exists
 from privlake.frames import json_frame
 from privlake.pseudonym import pseudonym_column
+from privlake.schema import table_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -39,14 +41,8 @@ SUBJECT_HASH = "subject_hash"
 
 
 def subject_list_schema() -> StructType:
-    from pyspark.sql import types as T
-
-    return T.StructType(
-        [
-            T.StructField(SUBJECT_HASH, T.StringType(), False),
-            T.StructField("request_id", T.StringType(), False),
-            T.StructField("added_at", T.TimestampType(), False),
-        ]
+    return table_schema(
+        f"{SUBJECT_HASH} STRING NOT NULL, request_id STRING NOT NULL, added_at TIMESTAMP NOT NULL"
     )
 
 
@@ -151,8 +147,8 @@ def isolated_rows(rows: DataFrame, isolated_by: str) -> DataFrame:
     from pyspark.sql import functions as F
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return rows.withColumn("isolated_at", F.lit(now).cast("timestamp")).withColumn(
-        "isolated_by", F.lit(isolated_by)
+    return rows.withColumn(ISOLATED_AT, F.lit(now).cast("timestamp")).withColumn(
+        ISOLATED_BY, F.lit(isolated_by)
     )
 
 

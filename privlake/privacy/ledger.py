@@ -21,6 +21,7 @@ from privlake.config import PrivlakeConfig
 from privlake.delta import append, ensure_table, table_exists
 from privlake.errors import PrivlakeError
 from privlake.frames import json_frame
+from privlake.schema import table_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -62,21 +63,11 @@ class LedgerEntry:
 
 
 def ledger_schema() -> StructType:
-    from pyspark.sql import types as T
-
-    return T.StructType(
-        [
-            T.StructField("request_id", T.StringType(), False),
-            T.StructField("action", T.StringType(), False),
-            T.StructField("state", T.StringType(), False),
-            T.StructField("identifier_hashes", T.ArrayType(T.StringType()), False),
-            T.StructField("subject_hashes", T.ArrayType(T.StringType()), False),
-            T.StructField("purge", T.BooleanType(), False),
-            T.StructField("reason", T.StringType(), True),
-            T.StructField("run_id", T.StringType(), False),
-            T.StructField("evidence", T.StringType(), True),
-            T.StructField("recorded_at", T.TimestampType(), False),
-        ]
+    return table_schema(
+        "request_id STRING NOT NULL, action STRING NOT NULL, state STRING NOT NULL",
+        "identifier_hashes ARRAY<STRING> NOT NULL, subject_hashes ARRAY<STRING> NOT NULL",
+        "purge BOOLEAN NOT NULL, reason STRING, run_id STRING NOT NULL, evidence STRING",
+        "recorded_at TIMESTAMP NOT NULL",
     )
 
 

@@ -38,6 +38,7 @@ from privlake.delta import ensure_table, table_exists, with_conflict_retry
 from privlake.frames import json_frame
 from privlake.privacy.identifiers import PERSON_NAME, REDACTED, keyed_hash, normalize_phone
 from privlake.pseudonym import hmac_hex_column, pseudonym_column
+from privlake.schema import table_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession
@@ -75,11 +76,9 @@ WORD_KINDS = ("account_id", "device_serial", "username")
 
 
 def erased_identifiers_schema() -> StructType:
-    from pyspark.sql import types as T
-
-    text = T.StringType()
-    fields = {"kind": text, "token": text, "request_id": text, "added_at": T.TimestampType()}
-    return T.StructType([T.StructField(name, kind, nullable=False) for name, kind in fields.items()])
+    return table_schema(
+        "kind STRING NOT NULL, token STRING NOT NULL, request_id STRING NOT NULL, added_at TIMESTAMP NOT NULL"
+    )
 
 
 def phone_numbers(value: str, regions: Sequence[str]) -> list[str]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import phonenumbers
 
 from anonymizers.pseudonym import TOKEN_PREFIX, pseudonymize
+from privlake.columns import DT, PSEUDONYM_KEY_ID
 from privlake.config import DatasetConfig, IpPrefix, PrivlakeConfig
 from privlake.delta import table_exists
 from privlake.privacy.identifiers import PERSON_NAME, keyed_hash
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 RAW_ZONES = ("bronze", "restricted")
-SILVER_KEY_ID_COLUMN = "pseudonym_key_id"
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def raw_tables(spark: SparkSession, config: PrivlakeConfig) -> list[RawTable]:
             path = config.table_path(zone, name)
             if not table_exists(spark, path):
                 continue
-            if zone == "restricted" and SILVER_KEY_ID_COLUMN in spark.read.format("delta").load(path).columns:
+            if zone == "restricted" and PSEUDONYM_KEY_ID in spark.read.format("delta").load(path).columns:
                 continue
             tables.append(RawTable(zone, config.datasets[name], path))
     return tables
@@ -265,17 +265,17 @@ def profile_subjects(
         pairs = F.array(*[_kind_value_pairs(df, c, kind) for c, kind in columns.items()])
         exploded = df.select(
             owner.alias("owner"),
-            F.col("dt").cast("string").alias("dt"),
+            F.col(DT).cast("string").alias(DT),
             F.explode(F.flatten(pairs)).alias("pair"),
         ).where(F.col("pair.value").isNotNull() & (F.trim(F.col("pair.value")) != ""))
         mine = exploded.where(F.col("owner").isin(list(tokens))).select(
-            "owner", "dt", "pair.kind", "pair.value"
+            "owner", DT, "pair.kind", "pair.value"
         )
         rows = mine.distinct().collect()
         for r in rows:
             account = tokens[r["owner"]]
             found[account].add((r["kind"], r["value"]))
-            dates[account].setdefault(table.dataset.name, set()).add(r["dt"])
+            dates[account].setdefault(table.dataset.name, set()).add(r[DT])
         values = sorted({r["value"] for r in rows})
         if values:
             others = exploded.where(~F.col("owner").isin(list(tokens)) & F.col("pair.value").isin(values))
@@ -287,7 +287,7 @@ def profile_subjects(
         if not table_exists(spark, path):
             continue
         silver = spark.read.format("delta").load(path)
-        subject_days = silver.where(F.col(dataset.subject).isin(list(tokens))).select(dataset.subject, "dt")
+        subject_days = silver.where(F.col(dataset.subject).isin(list(tokens))).select(dataset.subject, DT)
         for r in subject_days.distinct().collect():
             dates[tokens[r[0]]].setdefault(name, set()).add(str(r[1]))
     for account, profile in profiles.items():

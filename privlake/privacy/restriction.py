@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from privlake.columns import DT, ISOLATED_BY, PSEUDONYM_KEY_ID
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.deidentification import deidentify
 from privlake.delta import delete_selected, ensure_table, move_selected, table_exists, table_history
@@ -40,7 +41,7 @@ from privlake.privacy.evidence import RequestEvidence, RequestResult, TableEvide
 from privlake.privacy.ledger import COMPLETED, FAILED, RECEIVED, RESOLVED, RESTRICTED, UNRESTRICTED
 from privlake.privacy.manifest import PrivacyRequest
 from privlake.privacy.request_run import completed_result, new_evidence, request_ledger
-from privlake.privacy.resolution import SILVER_KEY_ID_COLUMN, Resolution, dates_of, resolve
+from privlake.privacy.resolution import Resolution, dates_of, resolve
 from privlake.privacy.subjects import dataset_target, recompute_gold, rows_of_subjects
 from privlake.pseudonym import PseudonymKey
 from privlake.retention.plan import row_key
@@ -58,7 +59,7 @@ class RestrictionError(PrivlakeError):
 
 def lifted_rows(restricted: DataFrame) -> DataFrame:
     """Rows a restriction (or ingest, for a restricted subject) isolated; retention's stay put."""
-    by = F.col("isolated_by")
+    by = F.col(ISOLATED_BY)
     return restricted.where(by.startswith(RESTRICTION_PREFIX) | (by == F.lit(INGEST_ROUTED_BY)))
 
 
@@ -111,9 +112,9 @@ def isolate_subject_rows(
         def isolate() -> None:
             if not rows.limit(1).count():
                 return
-            stats = [*non_personal_columns(dataset), "isolated_by"]
+            stats = [*non_personal_columns(dataset), ISOLATED_BY]
             isolated = isolated_rows(rows, RESTRICTION_PREFIX + request_id)
-            insert_missing(isolated, restricted_path, keys, ["dt"], stats)  # creates it, checks its shape
+            insert_missing(isolated, restricted_path, keys, [DT], stats)  # creates it, checks its shape
             # only the rows restricted/ now holds leave bronze: none is lost when a run stops here
             copied = rows.select(*keys).join(
                 spark.read.format("delta").load(restricted_path).select(*keys), keys, "left_semi"
@@ -151,18 +152,18 @@ def release_subject_rows(
     if not table_exists(spark, target.location):
         return None, []
     table = spark.read.format("delta").load(target.location)
-    if SILVER_KEY_ID_COLUMN in table.columns:
+    if PSEUDONYM_KEY_ID in table.columns:
         return None, []  # rows isolated from silver by retention, never by a restriction
     keys = row_key(target)
     rows = lifted_rows(rows_of_subjects(table, target, subjects, key))
-    days = sorted({r[0] for r in rows.select("dt").distinct().collect()})
+    days = sorted({r[0] for r in rows.select(DT).distinct().collect()})
 
     def release() -> None:
         if not days:
             return
         bronze_path = config.table_path("bronze", dataset.name)
         if not table_exists(spark, bronze_path):
-            ensure_table(spark, bronze_path, bronze_schema(dataset), ["dt"], non_personal_columns(dataset))
+            ensure_table(spark, bronze_path, bronze_schema(dataset), [DT], non_personal_columns(dataset))
         back = as_bronze(rows, dataset)
         move_selected(
             spark, target.location, bronze_path, back, keys, tag, what=f"unrestrict: {dataset.name}"

@@ -18,9 +18,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from privlake.columns import PSEUDONYM_KEY_ID, RAW_LINE
 from privlake.config import DatasetConfig, PrivlakeConfig
 from privlake.privacy.identifiers import MentionPattern
-from privlake.privacy.resolution import SILVER_KEY_ID_COLUMN, Resolution
+from privlake.privacy.resolution import Resolution
 from privlake.retention.plan import Target, gold_tables, subject_pseudonym
 
 # The zones with a table per dataset that can hold a subject's rows (landing is files).
@@ -55,14 +56,14 @@ def dataset_target(config: PrivlakeConfig, zone: str, dataset: DatasetConfig) ->
 def holds_raw_values(target: Target, columns: Sequence[str]) -> bool:
     """Bronze, quarantine and rows isolated from bronze hold raw values; silver holds tokens."""
     if target.zone == "restricted":
-        return SILVER_KEY_ID_COLUMN not in columns
+        return PSEUDONYM_KEY_ID not in columns
     return target.zone in ("bronze", "quarantine")
 
 
 def text_columns(target: Target, schema: T.StructType) -> list[str]:
     """Where other subjects' rows may mention the subject: free text, or a quarantined raw line."""
     if target.zone == "quarantine":
-        return ["raw_line"]
+        return [RAW_LINE]
     assert target.dataset is not None
     return [
         n for n, s in target.dataset.columns.items() if s.role == "free_text" and n in schema.fieldNames()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from privlake.aggregates import SUPPRESSION_TABLE
+from privlake.columns import DT
 from privlake.config import PrivlakeConfig
 from privlake.delta import table_exists
 from privlake.privacy.denylist import DENY_LIST_TABLE, RESTRICTIONS_TABLE
@@ -68,7 +69,7 @@ def zone_rows(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> list
     for zone in REPORT_ZONES:
         for table in zone_tables(spark, config, zone):
             df = spark.read.format("delta").load(table.location)
-            on_day = F.count_if(F.col("dt") == F.lit(day)) if "dt" in df.columns else F.lit(0)
+            on_day = F.count_if(F.col(DT) == F.lit(day)) if DT in df.columns else F.lit(0)
             counts.append(
                 df.agg(on_day.cast("long").alias("on_day"), F.count(F.lit(1)).alias("total")).select(
                     F.lit(zone).alias("zone"), F.lit(table.name).alias("table"), "on_day", "total"
@@ -92,7 +93,7 @@ def run_records(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> li
         return []
     latest = Window.partitionBy("job", "dataset").orderBy(F.col("finished_at").desc())
     picked = (
-        runs.where(F.col("dt") == F.lit(day))
+        runs.where(F.col(DT) == F.lit(day))
         .withColumn("_n", F.row_number().over(latest))
         .where(F.col("_n") == 1)
         .select("job", "dataset", "rows_in", "rows_out", "rows_quarantined", "rows_dropped", "entities")
@@ -125,7 +126,7 @@ def quarantine_reasons(
     counts = [
         spark.read.format("delta")
         .load(table.location)
-        .where(F.col("dt") == F.lit(day))
+        .where(F.col(DT) == F.lit(day))
         .groupBy("dataset", "reason")
         .count()
         for table in zone_tables(spark, config, "quarantine")
@@ -142,7 +143,7 @@ def day_rows(spark: SparkSession, config: PrivlakeConfig, name: str, day: dt.dat
     df = _read(spark, config, "privacy", name)
     if df is None:
         return []
-    return [r.asDict() for r in df.where(F.col("dt") == F.lit(day)).drop("run_id", "recorded_at").collect()]
+    return [r.asDict() for r in df.where(F.col(DT) == F.lit(day)).drop("run_id", "recorded_at").collect()]
 
 
 def retention_activity(
@@ -155,7 +156,7 @@ def retention_activity(
     df = _read(spark, config, "privacy", RETENTION_TABLE)
     if df is None:
         return None, []
-    latest = df.orderBy(F.col("recorded_at").desc()).select("run_id", "dt", "dry_run").first()
+    latest = df.orderBy(F.col("recorded_at").desc()).select("run_id", DT, "dry_run").first()
     if latest is None:
         return None, []
     targets = (

@@ -90,11 +90,16 @@ def _empty(message: str) -> str:
     return f'<p class="empty">{escape(message)}</p>'
 
 
+def _empty_section(section_id: str, title: str, message: str, wide: bool = False) -> str:
+    """A section with nothing to show for the date: its title and why it is empty."""
+    return _section(section_id, title, "", _empty(message), wide)
+
+
 def zones_section(data: ReportData) -> str:
     rows = [z for z in data.zones if z.rows_on_day or z.rows_total]
     if not rows:
-        return _section(
-            "zones", "Rows per zone and dataset", "", _empty("No Delta tables in the warehouse yet."), True
+        return _empty_section(
+            "zones", "Rows per zone and dataset", "No Delta tables in the warehouse yet.", wide=True
         )
     bars = [Bar(f"{z.zone} / {z.table}", z.rows_on_day, ZONE_COLORS.get(z.zone, "#4a5568")) for z in rows]
     legend = " ".join(
@@ -119,11 +124,10 @@ def zones_section(data: ReportData) -> str:
 
 def entities_section(data: ReportData) -> str:
     if not data.entities:
-        return _section(
+        return _empty_section(
             "entities",
             "Personal data found in free text",
-            "",
-            _empty("No de-identification runs recorded for this date."),
+            "No de-identification runs recorded for this date.",
         )
     bars = [Bar(entity, n, "#2f6fbf") for entity, n in data.entities.items()]
     return _section(
@@ -136,8 +140,8 @@ def entities_section(data: ReportData) -> str:
 
 def quarantine_section(data: ReportData) -> str:
     if not data.quarantine:
-        return _section(
-            "quarantine", "Quarantined rows by reason", "", _empty("Nothing was quarantined on this date.")
+        return _empty_section(
+            "quarantine", "Quarantined rows by reason", "Nothing was quarantined on this date."
         )
     by_reason: dict[str, dict[str, int]] = {}
     for dataset, reason, n in data.quarantine:
@@ -159,12 +163,8 @@ def quarantine_section(data: ReportData) -> str:
 
 def suppression_section(data: ReportData) -> str:
     if not data.suppression:
-        return _section(
-            "suppression",
-            "k-anonymity of gold tables",
-            "",
-            _empty("No gold tables built for this date."),
-            True,
+        return _empty_section(
+            "suppression", "k-anonymity of gold tables", "No gold tables built for this date.", wide=True
         )
     series = [
         Series("published as is", PUBLISHED),
@@ -208,8 +208,8 @@ def suppression_section(data: ReportData) -> str:
 
 def risk_section(data: ReportData) -> str:
     if not data.risk:
-        return _section(
-            "risk", "Re-identification risk of silver", "", _empty("No risk assessment for this date."), True
+        return _empty_section(
+            "risk", "Re-identification risk of silver", "No risk assessment for this date.", wide=True
         )
     series = [Series("records in a group < k", RECORDS), Series("subjects in a group < k", SUBJECTS)]
     rows = []
@@ -270,7 +270,7 @@ def risk_section(data: ReportData) -> str:
 def retention_section(data: ReportData) -> str:
     run = data.retention_run
     if run is None:
-        return _section("retention", "Retention", "", _empty("No retention run recorded yet."))
+        return _empty_section("retention", "Retention", "No retention run recorded yet.")
     dry = bool(run["dry_run"])
     key = "expired" if dry else "removed"
     bars = [
@@ -301,11 +301,8 @@ def retention_section(data: ReportData) -> str:
 
 def erasure_section(data: ReportData) -> str:
     if not data.requests:
-        return _section(
-            "erasure",
-            "Erasure and restriction requests",
-            "",
-            _empty("No erasure or restriction requests recorded yet."),
+        return _empty_section(
+            "erasure", "Erasure and restriction requests", "No erasure or restriction requests recorded yet."
         )
     bars = [Bar(f"{action}: {state}", n, "#7c5cc4") for action, state, n in data.requests]
     lists = _table(["subject list", "subjects"], [[k, v] for k, v in data.subject_lists.items()], {1})

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pyspark.sql import functions as F
 
+from privlake.columns import ISOLATED_AT, ISOLATED_BY
 from privlake.delta import (
     Moved,
     delete_selected,
@@ -207,11 +208,11 @@ def isolate_expired(
     partition_columns, _ = table_detail(spark, target.location)
     rows = (
         source.where(removal_condition(target, source.schema, key))
-        .withColumn("isolated_at", F.lit(isolated_at).cast("timestamp"))
-        .withColumn("isolated_by", F.lit(isolated_by))
+        .withColumn(ISOLATED_AT, F.lit(isolated_at).cast("timestamp"))
+        .withColumn(ISOLATED_BY, F.lit(isolated_by))
     )
     restricted = config.table_path("restricted", target.dataset.name)
-    stats = [c for c in [*non_personal_columns(target.dataset), "isolated_by"] if c in rows.columns]
+    stats = [c for c in [*non_personal_columns(target.dataset), ISOLATED_BY] if c in rows.columns]
     ensure_table(spark, restricted, rows.schema, partition_columns, stats_columns=stats)
     if not same_schema(spark, restricted, rows.schema):
         raise RetentionError(

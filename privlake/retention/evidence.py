@@ -14,58 +14,38 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from privlake.columns import DT
 from privlake.delta import append, ensure_table, table_exists
 from privlake.frames import json_frame
 from privlake.retention.plan import EVIDENCE_TABLE, RetentionReport, TargetReport
+from privlake.schema import table_schema
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from privlake.config import PrivlakeConfig
 
-_STRING, _DATE, _LONG = T.StringType(), T.DateType(), T.LongType()
-# (column, type, nullable), in the table's order
-EVIDENCE_COLUMNS: tuple[tuple[str, T.DataType, bool], ...] = (
-    ("run_id", _STRING, False),
-    ("dt", _DATE, False),  # the as-of date
-    ("dry_run", T.BooleanType(), False),
-    ("zone", _STRING, False),
-    ("dataset", _STRING, False),  # dataset, or gold/privacy table
-    ("status", _STRING, False),
-    ("rule_id", _STRING, True),
-    ("action", _STRING, True),
-    ("window", _STRING, True),
-    ("legal_basis", _STRING, True),
-    ("date_column", _STRING, True),
-    ("cutoff", _DATE, True),
-    ("unit", _STRING, False),
-    ("partitions_expired", _LONG, False),
-    ("expired", _LONG, False),
-    ("held", _LONG, False),
-    ("holds", T.ArrayType(_STRING), False),
-    ("undated", _LONG, False),
-    ("removed", _LONG, False),
-    ("isolated", _LONG, False),
-    ("rewritten", _LONG, False),
-    ("object_versions_removed", _LONG, False),
-    ("version_before", _LONG, True),
-    ("version_after", _LONG, True),
-    ("history_files_purged", _LONG, False),
-    ("history_retention_hours", T.IntegerType(), False),
-    ("deletion_vectors_purged", T.BooleanType(), False),
-    ("recorded_at", T.TimestampType(), False),
-)
-
 
 def evidence_schema() -> T.StructType:
-    return T.StructType([T.StructField(name, kind, nullable) for name, kind, nullable in EVIDENCE_COLUMNS])
+    # dt is the as-of date; dataset names the dataset, or the gold or privacy table
+    return table_schema(
+        "run_id STRING NOT NULL, dt DATE NOT NULL, dry_run BOOLEAN NOT NULL",
+        "zone STRING NOT NULL, dataset STRING NOT NULL, status STRING NOT NULL",
+        "rule_id STRING, action STRING, `window` STRING, legal_basis STRING, date_column STRING",
+        "cutoff DATE, unit STRING NOT NULL, partitions_expired BIGINT NOT NULL, expired BIGINT NOT NULL",
+        "held BIGINT NOT NULL, holds ARRAY<STRING> NOT NULL, undated BIGINT NOT NULL",
+        "removed BIGINT NOT NULL, isolated BIGINT NOT NULL, rewritten BIGINT NOT NULL",
+        "object_versions_removed BIGINT NOT NULL, version_before BIGINT, version_after BIGINT",
+        "history_files_purged BIGINT NOT NULL, history_retention_hours INT NOT NULL",
+        "deletion_vectors_purged BOOLEAN NOT NULL, recorded_at TIMESTAMP NOT NULL",
+    )
 
 
 def _evidence_values(report: RetentionReport, t: TargetReport, recorded_at: dt.datetime) -> dict[str, object]:
     rule = t.target.rule
     return {
         "run_id": report.run_id,
-        "dt": report.as_of,
+        DT: report.as_of,
         "dry_run": report.dry_run,
         "zone": t.target.zone,
         "dataset": t.target.name,
@@ -95,12 +75,15 @@ def _evidence_values(report: RetentionReport, t: TargetReport, recorded_at: dt.d
     }
 
 
-def evidence_rows(report: RetentionReport, recorded_at: dt.datetime) -> list[tuple[object, ...]]:
-    """One row per target: counts, versions and labels, never a data value."""
+def evidence_rows(
+    report: RetentionReport, recorded_at: dt.datetime, columns: Sequence[str]
+) -> list[tuple[object, ...]]:
+    """One row per target, values in the order of ``columns`` (the table's): counts,
+    versions and labels, never a data value."""
     rows = []
     for t in report.targets:
         values = _evidence_values(report, t, recorded_at)
-        rows.append(tuple(values[name] for name, _, _ in EVIDENCE_COLUMNS))
+        rows.append(tuple(values[name] for name in columns))
     return rows
 
 
@@ -121,15 +104,15 @@ def record_evidence(spark: SparkSession, config: PrivlakeConfig, report: Retenti
         return
     path = config.table_path("privacy", EVIDENCE_TABLE)
     schema = evidence_schema()
-    rows = evidence_rows(report, dt.datetime.now(dt.UTC))
+    rows = evidence_rows(report, dt.datetime.now(dt.UTC), schema.fieldNames())
     if report.nothing_to_do and table_exists(spark, path):
-        recorded = spark.read.format("delta").load(path).where(F.col("dt") == F.lit(report.as_of))
+        recorded = spark.read.format("delta").load(path).where(F.col(DT) == F.lit(report.as_of))
         latest = recorded.orderBy(F.col("recorded_at").desc()).select("run_id").first()
         if latest is not None:
             last_run = recorded.where(F.col("run_id") == latest["run_id"]).collect()
             if _findings(last_run) == _findings(rows):
                 report.evidence = f"not recorded: the same as run {latest['run_id'][:8]}"
                 return
-    ensure_table(spark, path, schema, ["dt"])
+    ensure_table(spark, path, schema, [DT])
     append(json_frame(spark, rows, schema), path)
     report.evidence = f"recorded in privacy/{EVIDENCE_TABLE}"

@@ -17,6 +17,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from privlake.columns import DT, LINE_NUMBER, PSEUDONYM_KEY_ID, SOURCE_FILE, STAGE
 from privlake.delta import (
     deletion_vectors_pending,
     purgeable_commits,
@@ -29,7 +30,6 @@ from privlake.pseudonym import pseudonym_column
 from privlake.retention.rules import (
     ALL,
     DATASET_ZONES,
-    PSEUDONYM_KEY_ID_COLUMN,
     LegalHold,
     RetentionRule,
     RuleSet,
@@ -263,9 +263,9 @@ def gold_tables(spark: SparkSession, config: PrivlakeConfig) -> list[str]:
 def row_key(target: Target) -> list[str]:
     """Columns that identify a row of the target's table (a quarantined line: where it came from)."""
     if target.zone == "quarantine":
-        return ["stage", "source_file", "line_number", "dt"]
+        return [STAGE, SOURCE_FILE, LINE_NUMBER, DT]
     assert target.dataset is not None
-    return [target.dataset.key, "dt"]
+    return [target.dataset.key, DT]
 
 
 # --- row conditions ----------------------------------------------------------------------
@@ -310,7 +310,7 @@ def subject_pseudonym(
         return None
     subject, kind = ds.subject, ds.columns[ds.subject].kind or "account_id"
     col = F.col(f"{qualifier}{subject}")
-    if target.zone == "silver" or (target.zone == "restricted" and PSEUDONYM_KEY_ID_COLUMN in columns):
+    if target.zone == "silver" or (target.zone == "restricted" and PSEUDONYM_KEY_ID in columns):
         return col
     if target.zone in ("bronze", "restricted"):
         return pseudonym_column(col, kind, key())
@@ -371,7 +371,7 @@ def plan_table(
     report.partition_aligned = target.rule.date_column in partition_columns and isinstance(
         df.schema[target.rule.date_column].dataType, T.DateType
     )
-    partition = F.col("dt") if "dt" in partition_columns else date
+    partition = F.col(DT) if DT in partition_columns else date
     holds = hold_conditions(target, df.columns, key)
     held_any = F.lit(False)
     for condition in holds.values():

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
-from privlake.config import PrivlakeConfig, Zone
+from privlake.columns import DT, ISOLATED_AT
+from privlake.config import PrivlakeConfig, Strict, Zone
 from privlake.errors import BadInputError
 
 
@@ -60,9 +61,6 @@ TABLE_ZONES: tuple[str, ...] = ("gold", "privacy")
 ISOLATING_ZONES: tuple[str, ...] = ("bronze", "silver")
 # Delta's own default for VACUUM, used when no rule file sets history_retention_hours.
 DEFAULT_HISTORY_RETENTION_HOURS = 168
-# The column silver tables add; restricted rows isolated from silver carry it too.
-PSEUDONYM_KEY_ID_COLUMN = "pseudonym_key_id"
-
 _NAME = r"^[a-z][a-z0-9_]*$"
 _ID = r"^[a-z0-9][a-z0-9_.-]*$"
 ACCOUNT_PSEUDONYM_PATTERN = rf"^{TOKEN_PREFIX['account_id']}[0-9a-f]{{{TOKEN_HEX_DIGITS}}}$"
@@ -70,10 +68,6 @@ ACCOUNT_PSEUDONYM_PATTERN = rf"^{TOKEN_PREFIX['account_id']}[0-9a-f]{{{TOKEN_HEX
 
 class RetentionRuleError(BadInputError):
     """A retention rule file is invalid: the message names the file, the key path and the problem."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Window(Strict):
@@ -119,7 +113,7 @@ class RetentionRule(Strict):
     dataset: str | None = Field(default=None, description="a configured dataset or '*' (dataset zones)")
     table: str | None = Field(default=None, description="a table name, or '*' in gold (gold/privacy)")
     window: Window
-    date_column: Annotated[str, Field(pattern=_NAME)] = "dt"
+    date_column: Annotated[str, Field(pattern=_NAME)] = DT
     action: str = Field(description="a registered action: delete, isolate")
     legal_basis: Annotated[str, Field(min_length=3)]
 
@@ -147,7 +141,7 @@ class RetentionRule(Strict):
                 raise ValueError("privacy tables must be named one by one; '*' is only for gold")
             if self.table != ALL and not re.match(_NAME, self.table):
                 raise ValueError("'table' must be a table name (lower case, digits, underscores)")
-        if self.zone == "landing" and self.date_column != "dt":
+        if self.zone == "landing" and self.date_column != DT:
             raise ValueError("landing files are dated by their dt= folder: leave date_column out or 'dt'")
         action = ACTIONS[self.action]
         if self.zone not in action.zones:
@@ -310,11 +304,11 @@ def date_columns(config: PrivlakeConfig, dataset: str, zone: str) -> tuple[str, 
     restricted adds ``isolated_at``. The job reads each column by its actual type.
     """
     ds = config.dataset(dataset)
-    columns = ["dt"]
+    columns = [DT]
     if zone in ("bronze", "silver", "restricted") and ds.event_time is not None:
         columns.append(ds.event_time)
     if zone == "restricted":
-        columns.append("isolated_at")
+        columns.append(ISOLATED_AT)
     return tuple(columns)
 
 
