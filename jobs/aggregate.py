@@ -24,14 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: ``privlake --help`` lists every job without loading Spark.
-    from privlake.config import load_config
     from privlake.console import console
     from privlake.console.gold import print_gold_tables, print_risk
     from privlake.gold import aggregate
-    from privlake.spark import get_spark
 
-    config = load_config(args.config)
-    spark = get_spark(config, app_name="privlake-aggregate")
+    config, spark = entry.open_session(args, "aggregate")
     report = aggregate(spark, config, args.date)
     print_gold_tables(console(), report.tables)
     print_risk(console(), report.risk)

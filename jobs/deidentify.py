@@ -25,19 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: ``privlake --help`` lists every job without loading Spark or Presidio.
-    from privlake.config import load_config
     from privlake.console import console
     from privlake.console.runs import print_entity_counts, print_run_records
     from privlake.deidentification import deidentify
     from privlake.keys import pseudonym_key
-    from privlake.spark import get_spark
 
-    config = load_config(args.config)
-    key = pseudonym_key(config)
-    spark = get_spark(config, app_name=f"privlake-deidentify-{args.dataset}")
-    record = deidentify(spark, config, args.dataset, args.date, key)
-    print_run_records(console(), [record])
-    print_entity_counts(console(), [record])
+    config, spark = entry.open_session(args, f"deidentify-{args.dataset}")
+    records = [deidentify(spark, config, args.dataset, args.date, pseudonym_key(config))]
+    print_run_records(console(), records)
+    print_entity_counts(console(), records)
     return 0
 
 

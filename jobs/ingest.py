@@ -24,16 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: ``privlake --help`` lists every job without loading Spark.
-    from privlake.config import load_config
     from privlake.console import console
     from privlake.console.runs import print_run_records
     from privlake.ingestion import ingest
-    from privlake.spark import get_spark
 
-    config = load_config(args.config)
-    spark = get_spark(config, app_name=f"privlake-ingest-{args.dataset}")
-    record = ingest(spark, config, args.dataset, args.date)
-    print_run_records(console(), [record])
+    config, spark = entry.open_session(args, f"ingest-{args.dataset}")
+    print_run_records(console(), [ingest(spark, config, args.dataset, args.date)])
     return 0
 
 

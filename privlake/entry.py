@@ -25,9 +25,14 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from privlake.console_errors import add_verbose_argument, run_main
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from privlake.config import PrivlakeConfig
 
 CONFIG_HELP = "configuration file (default: $PRIVLAKE_CONFIG or conf/privlake.yaml)"
 
@@ -56,6 +61,16 @@ def add_dataset_date_arguments(parser: argparse.ArgumentParser, zone: str) -> No
     from ``zone``."""
     parser.add_argument("--dataset", required=True, help="a dataset of the configuration")
     parser.add_argument("--date", required=True, type=date_argument, help=f"{zone} date YYYY-MM-DD")
+
+
+def open_session(args: argparse.Namespace, app: str) -> tuple[PrivlakeConfig, SparkSession]:
+    """The configuration ``--config`` names and a Spark session called ``privlake-<app>``: how
+    every Spark job starts. Imported here, not at the top: ``privlake --help`` loads no Spark."""
+    from privlake.config import load_config
+    from privlake.spark import get_spark
+
+    config = load_config(args.config)
+    return config, get_spark(config, app_name=f"privlake-{app}")
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
