@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
+
+from privlake.console import console as shared_console
 
 REPO = Path(__file__).resolve().parents[1]
 DAILY_CHAIN = ("deidentify", "aggregate", "retention")
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--accounts", type=int, default=100)
     args = parser.parse_args(argv)
-    console = Console(highlight=False)
+    console = shared_console()
 
     workdir = Path(args.workdir).resolve()
     os.environ.update(airflow_environment(workdir / "airflow"))

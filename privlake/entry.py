@@ -94,12 +94,10 @@ def _description(job: Job) -> str:
     return doc.strip().splitlines()[0]
 
 
-def job_parser(job: Job | ModuleType, prog: str | None = None) -> argparse.ArgumentParser:
+def job_parser(job: Job | ModuleType) -> argparse.ArgumentParser:
     """The parser ``spark-submit jobs/<job>.py`` uses; the CLI's subcommand has the same flags."""
     declared = cast(Job, job)
-    parser = argparse.ArgumentParser(
-        prog=prog or f"privlake {job_name(job)}", description=_description(declared)
-    )
+    parser = argparse.ArgumentParser(prog=f"privlake {job_name(job)}", description=_description(declared))
     declared.add_arguments(parser)
     add_common_arguments(parser)
     return parser
@@ -114,7 +112,7 @@ def add_job_command(
     parser = commands.add_parser(name, help=declared.HELP, description=_description(declared))
     declared.add_arguments(parser)
     add_common_arguments(parser)
-    parser.set_defaults(handler=declared.run, prog=f"privlake {name}")
+    parser.set_defaults(handler=declared.run)
     return parser
 
 
