@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jobs import aggregate, deidentify, erase, ingest, restrict, retention, unrestrict
+from jobs import aggregate, deidentify, erase, ingest, minors, restrict, retention, unrestrict
 from privlake import entry
 from privlake.config import load_config
 from privlake.console import console
@@ -26,7 +26,7 @@ from privlake.console_errors import run_main
 Handler = Callable[[argparse.Namespace], int]
 
 # Every job module, in the order ``privlake --help`` lists them.
-JOBS = (ingest, deidentify, aggregate, retention, erase, restrict, unrestrict)
+JOBS = (ingest, deidentify, aggregate, retention, minors, erase, restrict, unrestrict)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from pyspark.sql import SparkSession
@@ -80,7 +80,7 @@ from privlake.privacy.ledger import (
     LedgerEntry,
     last_progress,
 )
-from privlake.privacy.manifest import PrivacyRequest
+from privlake.privacy.manifest import PrivacyRequest, SubjectIdentifier
 from privlake.privacy.mentions import ERASED_IDENTIFIERS_TABLE, add_erased_identifiers, identifier_tokens
 from privlake.privacy.request_run import (
     RequestLedger,
@@ -101,6 +101,9 @@ ACTION: Final = "erase"
 VERIFICATION_FAILED = "verification failed"
 # Erase-and-verify passes after the first, when the scan finds rows written meanwhile.
 VERIFICATION_RETRIES = 3
+# How a request's identifiers become subjects (``resolve``; the minors sweep, which names
+# accounts only, resolves them in one pass).
+Resolver = Callable[[SparkSession, PrivlakeConfig, Iterable[SubjectIdentifier], bytes], Resolution]
 
 
 class ErasureFailed(PrivlakeError):
@@ -227,7 +230,11 @@ def history_note(config: PrivlakeConfig, erased_at: dt.datetime) -> str:
 
 
 def erase(
-    spark: SparkSession, config: PrivlakeConfig, request: PrivacyRequest, key: PseudonymKey
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    request: PrivacyRequest,
+    key: PseudonymKey,
+    resolver: Resolver = resolve,
 ) -> RequestResult:
     """Run (or resume) the request; return its evidence. A completed request is not run again."""
     secret = key.secret
@@ -235,14 +242,14 @@ def erase(
     if (done := completed_result(config, request.request_id, history, ErasureFailed)) is not None:
         return done
     if request.dry_run:
-        resolution = resolve(spark, config, request.subjects, secret)
+        resolution = resolver(spark, config, request.subjects, secret)
         evidence = new_evidence(request, resolution, key)
         evidence.state = "dry run: nothing changed"
         erase_everywhere(spark, config, request, resolution, evidence, secret, dry_run=True)
         return RequestResult(evidence, dry_run=True)
     progress = _resume_from(history)
     try:
-        return _run(spark, config, request, key, ledger, progress)
+        return _run(spark, config, request, key, ledger, progress, resolver)
     except ErasureFailed:
         raise
     except Exception as exc:
@@ -267,6 +274,7 @@ def _run(
     key: PseudonymKey,
     ledger: RequestLedger,
     progress: str | None,
+    resolver: Resolver = resolve,
 ) -> RequestResult:
     """The steps after ``progress``; each reached state is sealed (work file) and recorded."""
     secret = key.secret
@@ -277,7 +285,7 @@ def _run(
     if progress is None:
         ledger.record(RECEIVED)
     if before(RESOLVED):
-        resolution = resolve(spark, config, request.subjects, secret)
+        resolution = resolver(spark, config, request.subjects, secret)
         evidence = new_evidence(request, resolution, key)
         work = {"resolution": resolution.to_state(), "evidence": evidence.model_dump(mode="json")}
         seal(config, request.request_id, work, secret)

@@ -7,10 +7,11 @@ checkpoints) are decoded with pyarrow and every string and binary value is searc
 other file is searched as raw bytes, gzip files after decompressing, and JSON files also after
 decoding (``\\u00e9`` escapes hide a name from a byte search). Raw identifiers are searched
 everywhere; the subject's pseudonyms everywhere but ``privacy/`` (the ledger and the deny list
-hold the account's keyed hash by design). Findings name the file and what matched, never the
-value. A Parquet file that cannot be decoded (the truncated or zero-byte part file a killed
-write leaves, which no Delta log references) never fails the scan: it is searched as raw
-bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds nothing. Files can come
+hold the account's keyed hash by design), and nothing in ``privacy/minor_accounts`` (the
+minors sweep hands the account ids to the account system there, by design). Findings name the
+file and what matched, never the value. A Parquet file that cannot be decoded (the truncated
+or zero-byte part file a killed write leaves, which no Delta log references) never fails the
+scan: it is searched as raw bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds nothing. Files can come
 and go while the scan runs (other jobs keep writing): one that is gone by the time it is read
 is skipped.
 """
@@ -30,6 +31,7 @@ import pyarrow.parquet as pq
 
 from privlake.config import PrivlakeConfig
 from privlake.landing import line_record, split_lines
+from privlake.privacy import MINOR_ACCOUNTS_TABLE
 from privlake.privacy.identifiers import MentionPattern
 from privlake.storage import FileGone, file_store
 
@@ -143,12 +145,14 @@ def scan_lake(
 ) -> ScanResult:
     """Scan landing and the warehouse; ``include`` narrows the files (e.g. to current versions)."""
     privacy_root = config.table_path("privacy", "").rstrip("/") + "/"
+    # holds the account ids the account system must terminate, by design (privlake.privacy.minors)
+    hand_over = config.table_path("privacy", MINOR_ACCOUNTS_TABLE).rstrip("/") + "/"
     scope = "every file under landing and the warehouse"
     result = ScanResult(scope)
     for root in (config.landing_root, config.warehouse_root):
         store = file_store(root, config.s3)
         for file in store.list_files(root):
-            if not file.current or not include(file.path):
+            if not file.current or not include(file.path) or file.path.startswith(hand_over):
                 continue  # an S3 key whose latest version is a delete marker: retention removes it
             try:
                 data = store.read_bytes(file.path)

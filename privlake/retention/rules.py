@@ -59,6 +59,9 @@ DATASET_ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "quarantine", "
 TABLE_ZONES: tuple[str, ...] = ("gold", "privacy")
 # Isolated rows keep their source table's schema in restricted/<dataset>.
 ISOLATING_ZONES: tuple[str, ...] = ("bronze", "silver")
+# The minors sweep's age thresholds live in the rules folder but are not rules
+# (privlake.privacy.age_thresholds reads them): the rule loader skips the file by name.
+AGE_THRESHOLDS_FILE = "minors.yaml"
 # Delta's own default for VACUUM, used when no rule file sets history_retention_hours.
 DEFAULT_HISTORY_RETENTION_HOURS = 168
 _NAME = r"^[a-z][a-z0-9_]*$"
@@ -223,7 +226,8 @@ def rule_files(path_or_dir: str | Path) -> list[Path]:
     """The YAML files of a rules folder (sorted), or the one file given."""
     path = Path(path_or_dir)
     if path.is_dir():
-        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+        found = [*path.glob("*.yaml"), *path.glob("*.yml")]
+        files = sorted(f for f in found if f.name != AGE_THRESHOLDS_FILE)
         if not files:
             raise RetentionRuleError(f"{path}: no retention rule files (*.yaml) in this folder")
         return files

@@ -1,0 +1,105 @@
+"""Age thresholds for children's accounts, per country, as data (``retention_rules/minors.yaml``).
+
+The file is read with ``yaml.safe_load`` into pydantic models that reject unknown keys: a
+default age, and groups of countries (ISO 3166-1 alpha-2 codes, e.g. the EU and EEA) with
+their own age. A country in two groups is an error, not a silent choice. An invalid file
+fails with the file, the key path and the problem (exit 2), like the retention rules.
+
+It lives next to the retention rules (the minors sweep runs in the retention DAG and honours
+their legal holds), so it is found in the same folder unless ``--thresholds`` names a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from privlake.config import PrivlakeConfig, Strict
+from privlake.errors import BadInputError
+from privlake.retention.rules import AGE_THRESHOLDS_FILE, rules_location
+
+Age = Annotated[int, Field(ge=1, le=21)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class AgeThresholdsError(BadInputError):
+    """The thresholds file is missing or invalid: the message names the file and the key path."""
+
+
+class CountryGroup(Strict):
+    """Countries that share one age threshold (e.g. the EU and EEA under GDPR Art. 8)."""
+
+    name: Annotated[str, Field(min_length=2)]
+    age: Age
+    countries: Annotated[tuple[CountryCode, ...], Field(min_length=1)]
+
+
+class AgeThresholds(Strict):
+    """The whole file: the default age and the country groups."""
+
+    default_age: Age
+    groups: tuple[CountryGroup, ...] = ()
+
+    @model_validator(mode="after")
+    def _each_country_once(self) -> AgeThresholds:
+        seen: dict[str, str] = {}
+        for group in self.groups:
+            for country in group.countries:
+                if country in seen:
+                    raise ValueError(f"country {country} is in groups {seen[country]!r} and {group.name!r}")
+                seen[country] = group.name
+        return self
+
+    def by_country(self) -> dict[str, int]:
+        return {c: g.age for g in self.groups for c in g.countries}
+
+    def threshold(self, country_code: str | None) -> int:
+        """The age under which an account of ``country_code`` is a minor."""
+        code = (country_code or "").strip().upper()
+        return self.by_country().get(code, self.default_age)
+
+
+def thresholds_location(explicit: str | Path | None, config: PrivlakeConfig) -> Path:
+    """``--thresholds`` when given, else ``minors.yaml`` in the retention rules' folder."""
+    if explicit:
+        return Path(explicit)
+    rules = rules_location(None, config)
+    return (rules if rules.is_dir() else rules.parent) / AGE_THRESHOLDS_FILE
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part).startswith("function-"):
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def load_age_thresholds(path: str | Path) -> AgeThresholds:
+    """Read and validate the file; raise ``AgeThresholdsError`` naming where it is wrong."""
+    source = Path(path)
+    try:
+        raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AgeThresholdsError(
+            f"{source}: age thresholds not found (give --thresholds FILE or put {AGE_THRESHOLDS_FILE} "
+            "next to the retention rules)"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise AgeThresholdsError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise AgeThresholdsError(f"{source}: expected a mapping with 'default_age' (and 'groups')")
+    try:
+        return AgeThresholds.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid age thresholds"]
+        for err in exc.errors():
+            where = _key_path(err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {str(err['msg']).removeprefix('Value error, ')}")
+        raise AgeThresholdsError("\n".join(lines)) from None
