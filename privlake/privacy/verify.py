@@ -1,19 +1,19 @@
 """Verification: scan every file under landing and the warehouse for a subject's identifiers.
 
-The scan reads files, not tables, so it sees what a table version no longer references:
-old data files, deletion vectors, change-data files, ``_delta_log`` commits, checkpoints and
+The scan reads files, not tables, so it sees what a table version no longer references: old
+data files, deletion vectors, change-data files, ``_delta_log`` commits, checkpoints and
 checksums. Parquet compresses and dictionary-encodes values, so Parquet files (data and
 checkpoints) are decoded with pyarrow and every string and binary value is searched; every
 other file is searched as raw bytes, gzip files after decompressing, and JSON files also after
 decoding (``\\u00e9`` escapes hide a name from a byte search). Raw identifiers are searched
 everywhere; the subject's pseudonyms everywhere but ``privacy/`` (the ledger and the deny list
-hold the account's keyed hash by design), and nothing in ``privacy/minor_accounts`` (the
-minors sweep hands the account ids to the account system there, by design). Findings name the
-file and what matched, never the value. A Parquet file that cannot be decoded (the truncated
-or zero-byte part file a killed write leaves, which no Delta log references) never fails the
-scan: it is searched as raw bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds nothing. Files can come
-and go while the scan runs (other jobs keep writing): one that is gone by the time it is read
-is skipped.
+hold the account's keyed hash by design), and nothing in ``privacy/minor_accounts`` (the minors
+sweep hands the account ids to the account system there, by design). Findings name the file and
+what matched, never the value. A Parquet file that cannot be decoded (the truncated or
+zero-byte part file a killed write leaves, which no Delta log references) never fails the scan:
+it is searched as raw bytes and listed in ``ScanResult.unreadable``; a zero-byte file holds
+nothing. Files can come and go while the scan runs (other jobs keep writing): one that is gone
+by the time it is read is skipped.
 """
 
 from __future__ import annotations
