@@ -101,5 +101,8 @@ def load_age_thresholds(path: str | Path) -> AgeThresholds:
         lines = [f"{source}: invalid age thresholds"]
         for err in exc.errors():
             where = _key_path(err["loc"]) or "(top level)"
-            lines.append(f"  {where}: {str(err['msg']).removeprefix('Value error, ')}")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if "countries" in where and isinstance(err.get("input"), bool):
+                message += ' (YAML reads a bare NO, YES, ON or OFF as a boolean: quote it, "NO")'
+            lines.append(f"  {where}: {message}")
         raise AgeThresholdsError("\n".join(lines)) from None

@@ -30,7 +30,6 @@ from jobs import minors as minors_job
 from privlake import entry
 from privlake.config import PrivlakeConfig, load_config
 from privlake.deidentification import deidentify
-from privlake.delta import table_exists
 from privlake.generator import build_subjects, generate_day
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
@@ -148,9 +147,10 @@ def swept_lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) ->
         rules = root / "rules"
         shutil.copytree(REPO / "retention_rules", rules)
         shipped = (rules / "sample_datasets.yaml").read_text()
+        held_token = pseudonymize(accounts["held_minor"], "account_id", key)
         hold = (
             "holds:\n  - id: litigation-minor\n    reason: Court order; counsel asked to preserve.\n"
-            f"    datasets: ['*']\n    subjects: [{pseudonymize(accounts['held_minor'], 'account_id', key)}]\n"
+            f"    datasets: ['*']\n    subjects: [{held_token}]\n"
             "    until: indefinite\n"
         )
         (rules / "sample_datasets.yaml").write_text(shipped.replace("holds: []", hold))
@@ -229,9 +229,9 @@ def swept_lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) ->
         killed_rows_left = account_rows(spark, config, late_minor, pkey.secret)
         resumed = sweep_minors(spark, config, thresholds, holds, LATE_DAY, pkey)
         yield SweptLake(
-            root, config, accounts, unknown, before, after, landing_before, landing_after, dry, dry_changed, sweep, rerun_exit,
-            out.getvalue(), rerun_changed, late_record, late_minor, raised.value, killed_accounts,
-            killed_rows_left, resumed,
+            root, config, accounts, unknown, before, after, landing_before, landing_after, dry,
+            dry_changed, sweep, rerun_exit, out.getvalue(), rerun_changed, late_record, late_minor,
+            raised.value, killed_accounts, killed_rows_left, resumed,
         )  # fmt: skip
 
 
@@ -321,7 +321,7 @@ def test_dry_run_counts_and_changes_nothing(swept_lake: SweptLake) -> None:
 def test_exactly_the_minors_are_erased_everywhere_and_the_scan_is_clean(
     spark: SparkSession, swept_lake: SweptLake
 ) -> None:
-    lake, key = swept_lake, pseudonym_key(swept_lake.config).secret
+    lake = swept_lake
     sweep = lake.sweep
     assert (sweep.accounts_checked, sweep.unknown_birth_year) == (ACCOUNTS, 1)
     assert (sweep.minors_found, sweep.held, sweep.erased) == (len(MINORS) + 1, 1, len(MINORS))
