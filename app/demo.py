@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from privlake.pseudonym import PseudonymKey
+    from privlake.retention.rules import LegalHold
 
 T = TypeVar("T")
 
@@ -136,11 +137,33 @@ def run_demo(
     console.rule(f"retention preview: what a run as of {preview} would do (dry run, nothing changes)")
     rules = load_rules(rules_location(None, config), config)
     print_report(retention(spark, config, rules, preview, dry_run=True), console)
+    sweep_demo_minors(console, spark, config, key, day, rules.holds)
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
     demo_analytics(console, spark, config, day, workdir)
     erase_demo_subject(console, spark, config, key, accounts)
     return 0
+
+
+def sweep_demo_minors(
+    console: Console,
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    key: PseudonymKey,
+    day: dt.date,
+    holds: Sequence[LegalHold],
+) -> None:
+    """The retention DAG's second task: erase children's accounts as of the day, print the counts."""
+    from privlake.console.minors import print_sweep
+    from privlake.privacy.age_thresholds import load_age_thresholds, thresholds_location
+    from privlake.privacy.minors import sweep_minors
+
+    location = thresholds_location(None, config)
+    console.rule(f"minors sweep as of {day}: children's accounts under the thresholds of {location.name}")
+    thresholds = load_age_thresholds(location)
+    with console.status("find minors and erase their data (deny list, every zone, verification scan)"):
+        sweep = sweep_minors(spark, config, thresholds, holds, day, key)
+    print_sweep(sweep, console)
 
 
 def erase_demo_subject(

@@ -2,8 +2,8 @@
 
 ``python -m tests.chain_runner --config C --date D --erase KIND=VALUE --out dump.json``
 runs, for date D, what the daily DAGs run (ingest and deidentify of every dataset, snapshots
-first; aggregate; retention as of D, the logical date), then an erasure request with purge
-for the given subject. It writes a JSON dump of the result that does not depend on where the
+first; aggregate; retention and the minors sweep as of D, the logical date), then an
+erasure request with purge for the given subject. It writes a JSON dump of the result that does not depend on where the
 lake lives: per table, its row count and a digest of its sorted rows (lineage columns that
 hold a file path are left out), a digest of every landing file (by path under the landing
 root), and the erasure's outcome.
@@ -32,8 +32,10 @@ from privlake.deidentification import deidentify
 from privlake.delta import table_exists
 from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
+from privlake.privacy.age_thresholds import load_age_thresholds, thresholds_location
 from privlake.privacy.erasure import erase
 from privlake.privacy.manifest import build_request
+from privlake.privacy.minors import sweep_minors
 from privlake.retention.execute import retention
 from privlake.retention.rules import load_rules
 from privlake.spark import get_spark
@@ -66,7 +68,7 @@ def timed(step: str, start: float) -> float:
 
 def run_chain(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> None:
     """What the daily DAGs run for ``day``: deidentify (ingest, then de-identify, each dataset),
-    aggregate, retention as of ``day``."""
+    aggregate, retention and the minors sweep as of ``day``."""
     from privlake.gold import aggregate
 
     key = pseudonym_key(config)
@@ -80,8 +82,12 @@ def run_chain(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> None
         start = timed(f"deidentify {dataset.name}", start)
     aggregate(spark, config, day)
     start = timed("aggregate", start)
-    retention(spark, config, load_rules(config.retention_rules, config), day)
-    timed("retention", start)
+    rules = load_rules(config.retention_rules, config)
+    retention(spark, config, rules, day)
+    start = timed("retention", start)
+    thresholds = load_age_thresholds(thresholds_location(None, config))
+    sweep_minors(spark, config, thresholds, rules.holds, day, key)
+    timed("minors sweep", start)
 
 
 def erase_subject(spark: SparkSession, config: PrivlakeConfig, subject: str) -> dict[str, object]:

@@ -315,6 +315,35 @@ def erasure_section(data: ReportData) -> str:
     )
 
 
+MINOR_COUNTS = (
+    ("minors_found", "minors found (under their country's age threshold)"),
+    ("minors_held", "kept: a legal hold names them"),
+    ("minors_erased", "erased and handed to the account system"),
+    ("unknown_birth_year", "no birth year (not swept)"),
+    ("rows_removed", "rows and landing lines removed"),
+    ("rows_redacted", "mentions redacted in other rows"),
+)
+
+
+def minors_section(data: ReportData) -> str:
+    """The day's minors sweep (``privlake minors``), from its run record: counts only."""
+    sweep = next((r for r in data.runs if r["job"] == "minors"), None)
+    if sweep is None:
+        return _empty_section("minors", "Children's accounts", "No minors sweep recorded for this date.")
+    counts = sweep["entities"] or {}
+    rows = [["accounts checked (latest snapshot)", sweep["rows_in"]]]
+    rows += [[label, int(counts.get(name, 0))] for name, label in MINOR_COUNTS]
+    bars = [Bar(label, int(counts.get(name, 0)), "#7c5cc4") for name, label in MINOR_COUNTS[:3]]
+    return _section(
+        "minors",
+        "Children's accounts",
+        "Accounts under their country's age threshold (retention_rules/minors.yaml) on this date: "
+        "erased like an erasure request unless a legal hold names them; the account ids go to the "
+        "account system through privacy/minor_accounts, never into this report.",
+        bar_chart("minors", "Minors found, kept and erased", bars) + _table(["", "accounts"], rows, {1}),
+    )
+
+
 def runs_section(data: ReportData) -> str:
     if not data.runs:
         return ""
@@ -362,6 +391,7 @@ def render_report(data: ReportData, generated_at: dt.datetime | None = None) -> 
         risk_section(data),
         retention_section(data),
         erasure_section(data),
+        minors_section(data),
         runs_section(data),
     ]
     return f"""<!DOCTYPE html>

@@ -1,4 +1,5 @@
-"""The daily chain as Airflow runs it: deidentify → aggregate → retention, with dag.test().
+"""The daily chain as Airflow runs it: deidentify → aggregate → retention (and the minors
+sweep), with dag.test().
 
 Each task is a real spark-submit through the ``spark_default`` connection, on a migrated
 SQLite metadata DB. This is what ``make demo-airflow`` runs (app.demo_airflow). The run
@@ -28,7 +29,8 @@ def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
     for result in results:
         assert result.state == "success", result
         assert result.tasks and set(result.tasks.values()) == {"success"}, result
-    # deidentify is mapped over the configured datasets
+    # deidentify is mapped over the configured datasets; retention sweeps minors after enforcing
+    assert set(results[2].tasks) == {"enforce_retention", "sweep_minors"}, results[2]
     assert sum(t.startswith("deidentify[") for t in results[0].tasks) == len(summary.datasets)
 
     config = load_config(daily_chain.config)
@@ -41,3 +43,6 @@ def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
     assert k_records.where(F.col("dt") == CHAIN_DAY).count() > 0
     evidence = spark.read.format("delta").load(config.table_path("privacy", EVIDENCE_TABLE))
     assert evidence.where((F.col("dt") == CHAIN_DAY) & ~F.col("dry_run")).count() > 0
+    runs = spark.read.format("delta").load(config.table_path("privacy", "runs"))
+    sweep = runs.where((F.col("job") == "minors") & (F.col("dt") == CHAIN_DAY)).collect()
+    assert len(sweep) == 1 and sweep[0].rows_in == summary.datasets["accounts"].rows, sweep

@@ -14,6 +14,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -396,3 +397,16 @@ def test_a_killed_sweep_resumes_with_the_accounts_it_handed_over(
     assert resumed.erasure.evidence.scan is not None and resumed.erasure.evidence.scan.passed
     assert [e.state for e in request_history(spark, lake.config, f"minors-{LATE_DAY}")][-1] == COMPLETED
     assert set(account_rows(spark, lake.config, lake.late_minor, key).values()) == {0}
+
+
+def test_the_report_shows_the_sweep_in_counts_only(spark: SparkSession, swept_lake: SweptLake) -> None:
+    from privlake.report import write_report
+
+    page = write_report(spark, swept_lake.config, DAY, swept_lake.root / "report.html").read_text()
+    section = page[page.index('<section id="minors"') :]
+    section = section[: section.index("</section>")]
+    assert "minors found" in section and "No minors sweep" not in section
+    cells = re.findall(r'<td class="n">([\d,]+)</td>', section)
+    assert cells[:4] == [str(ACCOUNTS), "4", "1", "3"]  # checked, found, held, erased
+    for account in swept_lake.accounts.values():
+        assert account not in page
