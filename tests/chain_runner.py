@@ -2,8 +2,8 @@
 
 ``python -m tests.chain_runner --config C --date D --erase KIND=VALUE --out dump.json``
 runs, for date D, what the daily DAGs run (ingest and deidentify of every dataset, snapshots
-first; aggregate; retention and the minors sweep as of D, the logical date), then an
-erasure request with purge for the given subject. It writes a JSON dump of the result that does not depend on where the
+first; aggregate; retention as of D, the logical date), then an erasure request with purge
+for the given subject. It writes a JSON dump of the result that does not depend on where the
 lake lives: per table, its row count and a digest of its sorted rows (lineage columns that
 hold a file path are left out), a digest of every landing file (by path under the landing
 root), and the erasure's outcome.
