@@ -126,7 +126,9 @@ def latest_accounts(
     if not frames:
         return None
     rows = functools.reduce(DataFrame.unionByName, frames).where(F.col(ACCOUNT_ID).isNotNull())
-    latest = Window.partitionBy(ACCOUNT_ID).orderBy(F.col(DT).desc(), F.col(BIRTH_YEAR).asc_nulls_last())
+    # two rows of one date (bronze and restricted) that disagree: the younger one, since it is
+    # the child the rule protects; the order only has to be the same on every run
+    latest = Window.partitionBy(ACCOUNT_ID).orderBy(F.col(DT).desc(), F.col(BIRTH_YEAR).desc_nulls_last())
     return rows.withColumn("_n", F.row_number().over(latest)).where(F.col("_n") == 1).drop("_n")
 
 
@@ -222,9 +224,10 @@ def resolve_accounts(
     per table instead of one per account: an account id is its own subject."""
     from pyspark.sql import functions as F
 
-    accounts = sorted({i.value for i in identifiers if i.kind == "account_id"})
-    if len(accounts) != len(list(identifiers)):
+    given = list(identifiers)
+    if any(i.kind != "account_id" for i in given):
         raise MinorsSweepError("resolve_accounts resolves account ids only")
+    accounts = sorted({i.value for i in given})
     tables = raw_tables(spark, config)
     tokens = {pseudonymize(a, "account_id", key): a for a in accounts}
     sources: dict[str, list[str]] = {a: [] for a in accounts}
