@@ -159,7 +159,7 @@ def sweep_demo_minors(
     from privlake.privacy.minors import sweep_minors
 
     location = thresholds_location(None, config)
-    console.rule(f"minors sweep as of {day}: children's accounts under the thresholds of {location.name}")
+    console.rule(f"minors sweep as of {day}: children's accounts ({location.name})")
     thresholds = load_age_thresholds(location)
     with console.status("find minors and erase their data (deny list, every zone, verification scan)"):
         sweep = sweep_minors(spark, config, thresholds, holds, day, key)
