@@ -147,8 +147,6 @@ def test_spark_tasks_submit_the_flags_a_person_types(dagbag) -> None:  # type: i
             application = Path(kwargs["application"] if kwargs else task.application)
             assert application.parent == REPO / "jobs", application
             job = importlib.import_module(f"jobs.{application.stem}")
-            if not hasattr(job, "add_arguments"):  # issue 22: converted on its own branch
-                continue
             parser = entry.job_parser(job)
             for argv in submitted_arguments(task):
                 try:
@@ -156,4 +154,4 @@ def test_spark_tasks_submit_the_flags_a_person_types(dagbag) -> None:  # type: i
                 except SystemExit:
                     pytest.fail(f"{dag.dag_id}.{task.task_id} submits {argv}, which privlake rejects")
             checked.add(application.stem)
-    assert {"ingest", "deidentify", "aggregate"} <= checked
+    assert {"run", "aggregate", "retention"} <= checked
