@@ -33,7 +33,7 @@ from privlake.privacy.identifiers import (
     parse_subject_argument,
 )
 
-Action = Literal["erase", "restrict", "unrestrict"]
+Action = Literal["erase", "restrict", "unrestrict", "export"]
 
 
 class ManifestError(BadInputError):
