@@ -23,10 +23,11 @@ from typing import Any
 
 from privlake.config import PrivlakeConfig
 from privlake.errors import BadInputError
+from privlake.privacy import EXPORT_FORMATS
 from privlake.privacy.export_rows import ExportedTable
 from privlake.storage import StorageError, file_store, is_s3
 
-FORMATS: tuple[str, ...] = ("json", "csv", "parquet")
+FORMATS = EXPORT_FORMATS
 EXTENSIONS = {"json": "jsonl", "csv": "csv", "parquet": "parquet"}
 MANIFEST, SUMMARY = "manifest.json", "summary.html"
 MIN_PASSPHRASE_CHARS = 12
