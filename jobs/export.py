@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from privlake.privacy.export import export
     from privlake.privacy.export_package import export_passphrase
 
-    check_archive_path(args.out)  # bad input fails before Spark starts
-    export_passphrase(load_config(args.config))
+    config = load_config(args.config)  # bad input fails before Spark starts
+    check_archive_path(args.out)
+    export_passphrase(config)
     print_evidence(console(), export(*open_request(args, "export"), args.format, args.out))
     return 0
 
