@@ -226,8 +226,9 @@ def table_export(
 def landing_export(
     config: PrivlakeConfig, dataset: DatasetConfig, subjects: Sequence[str], redactor: OthersRedactor
 ) -> ExportedTable:
-    """The subjects' lines in the dataset's landing files, free-text fields redacted; a line
-    that is not a JSON object naming its subject belongs to nobody and is not exported."""
+    """The subjects' lines in the dataset's landing files, free-text and undeclared fields
+    redacted; a line that is not a JSON object naming its subject belongs to nobody and is not
+    exported."""
     store = file_store(config.landing_root, config.s3)
     wanted, kind = set(subjects), dataset.columns[dataset.subject].kind or "account_id"
     found: list[tuple[str, int, dict[str, Any]]] = []
@@ -246,6 +247,10 @@ def landing_export(
     records = [r for _, _, r in found]
     for column, (ner, label) in _free_text(dataset).items():
         _redact_column(records, column, redactor, redactor.settings(ner, label))
+    # fields the schema does not declare (drift: ingest quarantines such lines) can hold anything
+    undeclared = sorted({name for r in records for name in r} - set(dataset.columns))
+    for column in undeclared:
+        _redact_column(records, column, redactor, redactor.settings())
     rows = [
         {"source_file": path, "line_number": number, "line": json.dumps(record, ensure_ascii=False)}
         for path, number, record in found
