@@ -20,12 +20,13 @@ from privlake.schema import non_personal_columns
 from tests.conftest import REPO, bronze_frame
 
 
-def access_dag():  # type: ignore[no-untyped-def]
+def access_dag(registered: bool = False):  # type: ignore[no-untyped-def]
+    """The DAG as parsed; ``registered``: through the metadata DB, as dag.test() needs it."""
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(REPO / "dags" / "privacy_access.py"))
     assert bag.import_errors == {}
-    return bag.get_dag("privacy_access")
+    return bag.get_dag("privacy_access") if registered else bag.dags["privacy_access"]
 
 
 def test_the_access_form_is_typed_and_titled() -> None:
@@ -70,7 +71,7 @@ def test_access_request_from_a_manifest_in_the_trigger_form(
     manifest = zone / "ticket-815.json"
     manifest.write_text(json.dumps({"subjects": [{"kind": "device_serial", "value": "00aa11bb22cc33dd"}]}))
     out = zone / "ticket-815.zip"
-    run = access_dag().test(
+    run = access_dag(registered=True).test(
         logical_date=dt.datetime(2026, 11, 28, tzinfo=dt.UTC),
         run_conf={"request_id": "ticket-815", "manifest": str(manifest), "format": "csv", "out": str(out)},
     )
