@@ -105,7 +105,7 @@ def build_package(
         key_id=key.key_id,
         fmt=fmt,
         asked=[
-            {"kind": r.kind, "identifier_hash": r.identifier_hash, "resolved": r.resolved}
+            {"kind": r.kind, "identifier_hash": r.identifier_hash, "resolved": _found(r.sources)}
             for r in resolution.identifiers
         ],
         subjects=subjects,
@@ -119,13 +119,19 @@ def build_package(
             region=config.region,
             datasets=dict(config.datasets),
             files=[PackageFile(f.zone, f.dataset, f.file, f.rows) for f in listed],
-            identifiers=[(r.kind, r.resolved) for r in resolution.identifiers],
+            identifiers=[(r.kind, _found(r.sources)) for r in resolution.identifiers],
             values_redacted=redactor.values_redacted,
             rules=retention_rules(config),
             analytics=analytics_purposes(config),
         )
     ).encode()
     return files, listed, redactor.values_redacted
+
+
+def _found(sources: list[str]) -> bool:
+    """Whether an identifier was found in the lake (an account id with no rows resolves to its
+    subject all the same, for erasure's deny list; for an export it found nothing)."""
+    return any(zone_or_note.split("/", 1)[0] in ("bronze", "restricted") for zone_or_note in sources)
 
 
 def _recorded_archive_intact(config: PrivlakeConfig, evidence: RequestEvidence, out: str) -> bool:
