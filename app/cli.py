@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from jobs import aggregate, deidentify, erase, ingest, restrict, retention, unrestrict
+from jobs import export as export_job
 from jobs import run as run_job
 from privlake import entry
 from privlake.config import load_config
@@ -27,7 +28,7 @@ from privlake.console_errors import run_main
 Handler = Callable[[argparse.Namespace], int]
 
 # Every job module, in the order ``privlake --help`` lists them.
-JOBS = (run_job, ingest, deidentify, aggregate, retention, erase, restrict, unrestrict)
+JOBS = (run_job, ingest, deidentify, aggregate, retention, erase, restrict, unrestrict, export_job)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
