@@ -41,8 +41,13 @@ demo: setup ## run the whole pipeline locally on generated sample data (work/)
 demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, spark-submit) on work-airflow/
 	$(BIN)/python -m app.demo_airflow --workdir work-airflow
 
-test: setup ## run the test suite
-	$(BIN)/pytest
+# Two xdist workers: most of a test's time is a JVM starting, a Delta log being read or a
+# spark-submit waiting, so two of them share the two cores well. tests/conftest.py keeps
+# a module's tests in one worker and the tests of a shared session build (the daily chain,
+# the S3 server) in one. TEST_WORKERS=0 runs them in this process, one after another.
+TEST_WORKERS ?= 2
+test: setup ## run the test suite (two workers)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 eval: setup ## evaluation suite on two corpora (generator, bench/corpora): ingest -> deidentify, score silver against the ground truth
 	$(BIN)/python -m bench.eval

@@ -27,7 +27,7 @@ import re
 import threading
 import traceback
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from presidio_analyzer import RecognizerResult
@@ -249,6 +249,29 @@ class TextScrubber:
                     self._cache.popitem(last=False)
             results[index] = self._render(text, findings + tuple(record)) if record else plain
         return [r if r is not None else ScrubResult(None, {}) for r in results]
+
+    def scrub_keeping(
+        self, texts: Sequence[str | None], keep: Callable[[str, str], bool]
+    ) -> list[ScrubResult]:
+        """Scrub ``texts`` but leave as written every finding ``keep(found text, entity type)``
+        accepts: a subject access export keeps the subject's own identifiers and replaces other
+        people's (GDPR Art. 15(4)). Not cached: it runs on one subject's rows, once."""
+        unique: dict[str, int] = {}
+        for index, text in enumerate(texts):
+            if is_missing(text):
+                continue
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{index}] is {type(text).__name__}; expected str or None")
+            unique.setdefault(text, index)
+        analysed = self._analyse(unique)
+        results = []
+        for text in texts:
+            if text is None or is_missing(text):
+                results.append(ScrubResult(None, {}))
+                continue
+            found = [f for f in analysed[text] if not keep(text[f.start : f.end], f.entity_type)]
+            results.append(self._render(text, found))
+        return results
 
     # --- finding -----------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from jobs import aggregate, deidentify, erase, ingest, minors, restrict, retention, unrestrict
+from jobs import export as export_job
+from jobs import run as run_job
 from privlake import entry
 from privlake.config import load_config
 from privlake.console import console
@@ -26,7 +28,7 @@ from privlake.console_errors import run_main
 Handler = Callable[[argparse.Namespace], int]
 
 # Every job module, in the order ``privlake --help`` lists them.
-JOBS = (ingest, deidentify, aggregate, retention, minors, erase, restrict, unrestrict)
+JOBS = (run_job, ingest, deidentify, aggregate, retention, minors, erase, restrict, unrestrict, export_job)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

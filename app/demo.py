@@ -95,10 +95,9 @@ def run_demo(
     console: Console, workdir: Path, day: dt.date, config_file: str | None, rows: int, accounts: int
 ) -> int:
     from privlake.console.retention import print_report
-    from privlake.deidentification import deidentify
     from privlake.generator import generate_day
-    from privlake.ingestion import ingest
     from privlake.keys import ensure_demo_key, pseudonym_key
+    from privlake.pipeline import datasets_in_run_order, run_dataset_day
     from privlake.retention.execute import retention
     from privlake.retention.rules import load_rules, rules_location
     from privlake.spark import get_spark
@@ -123,11 +122,10 @@ def run_demo(
             ),
         )
         spark = steps.run("start Spark with Delta Lake", lambda: get_spark(config, app_name="privlake-demo"))
-        for name in config.datasets:
-            records.append(steps.run(f"ingest {name}", lambda name=name: ingest(spark, config, name, day)))  # type: ignore[misc]
-        for name in config.datasets:
-            records.append(
-                steps.run(f"deidentify {name}", lambda name=name: deidentify(spark, config, name, day, key))  # type: ignore[misc]
+        for dataset in datasets_in_run_order(config):
+            records += steps.run(
+                f"ingest and de-identify {dataset.name}",
+                lambda name=dataset.name: run_dataset_day(spark, config, name, day, key),  # type: ignore[misc]
             )
     print_run_records(console, records)
     print_entity_counts(console, [r for r in records if r.job == "deidentify"])

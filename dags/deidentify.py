@@ -1,9 +1,9 @@
-"""Daily: ingest each dataset's landing files into bronze, then de-identify them into silver."""
+"""Daily: each dataset from landing to silver (``privlake run``), snapshot datasets first."""
 
 from __future__ import annotations
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import dag, task
+from airflow.sdk import TriggerRule, dag, task
 
 from privlake.orchestration import (
     BRONZE,
@@ -20,11 +20,11 @@ DOC = """
 
 For the run's logical date `ds`, every configured dataset goes
 `landing/<dataset>/dt=ds` → `bronze/<dataset>` (bad lines to quarantine) →
-`silver/<dataset>` (pseudonyms, scrubbed free text, generalized quasi-identifiers).
-Snapshot datasets (accounts) are ingested first: their identifiers are deny lists for the
-others' free text. Both steps replace the date's partition, so re-runs and backfills
-(`airflow dags backfill deidentify -s ... -e ...`) are safe. Completing updates the
-`privlake_silver` asset, which schedules the `aggregate` DAG.
+`silver/<dataset>` (pseudonyms, scrubbed free text, generalized quasi-identifiers), in one
+Spark application per dataset (`privlake run`). Snapshot datasets (accounts) run first:
+their identifiers are deny lists for the others' free text. Each run replaces the date's
+partitions, so re-runs and backfills (`airflow dags backfill deidentify -s ... -e ...`) are
+safe. Completing updates the `privlake_silver` asset, which schedules the `aggregate` DAG.
 """
 
 
@@ -41,24 +41,36 @@ others' free text. Both steps replace the date's partition, so re-runs and backf
 )
 def deidentify_dag() -> None:
     @task
-    def datasets(ds: str | None = None) -> list[list[str]]:
-        """spark-submit arguments per configured dataset (config read at run time, not parse time)."""
-        from privlake.orchestration import dataset_names
+    def snapshot_datasets(ds: str | None = None) -> list[list[str]]:
+        """`privlake run` arguments per snapshot dataset (config read at run time)."""
+        from privlake.orchestration import dataset_arguments
 
-        return [["--dataset", name, "--date", str(ds)] for name in dataset_names()]
+        return dataset_arguments(str(ds), snapshots=True)
 
-    args = datasets()
+    @task
+    def event_datasets(ds: str | None = None) -> list[list[str]]:
+        """`privlake run` arguments per other dataset (config read at run time)."""
+        from privlake.orchestration import dataset_arguments
+
+        return dataset_arguments(str(ds), snapshots=False)
+
     submit = spark_submit_defaults()
-    ingest = SparkSubmitOperator.partial(
-        task_id="ingest", application=job_application("ingest"), outlets=[BRONZE], **submit
-    ).expand(application_args=args)
-    deidentify = SparkSubmitOperator.partial(
-        task_id="deidentify",
-        application=job_application("deidentify"),
-        outlets=[SILVER],
+    snapshots = SparkSubmitOperator.partial(
+        task_id="run_snapshot",
+        application=job_application("run"),
+        # Silver is complete (and `aggregate` may start) only when the other datasets ran too.
+        outlets=[BRONZE],
         **submit,
-    ).expand(application_args=args)
-    ingest >> deidentify
+    ).expand(application_args=snapshot_datasets())
+    events = SparkSubmitOperator.partial(
+        task_id="run",
+        application=job_application("run"),
+        outlets=[BRONZE, SILVER],
+        # A configuration without snapshot datasets maps run_snapshot to nothing (skipped).
+        trigger_rule=TriggerRule.NONE_FAILED,
+        **submit,
+    ).expand(application_args=event_datasets())
+    snapshots >> events
 
 
 deidentify_dag()

@@ -160,6 +160,8 @@ class KeysConfig(Strict):
 
     pseudonym_key_env: str = "PRIVLAKE_PSEUDONYM_KEY"
     pseudonym_key_id_env: str = "PRIVLAKE_PSEUDONYM_KEY_ID"
+    # Subject access exports are AES-encrypted with this variable's passphrase when it is set.
+    export_passphrase_env: str | None = "PRIVLAKE_EXPORT_PASSPHRASE"
 
 
 class SparkConfig(Strict):

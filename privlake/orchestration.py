@@ -106,12 +106,17 @@ def submit_packages() -> str:
     return ",".join(packages(load_config()))
 
 
-def dataset_names() -> list[str]:
-    """Configured datasets, snapshots first: their identifiers feed the others' deny lists."""
+def dataset_arguments(day: str, *, snapshots: bool) -> list[list[str]]:
+    """``privlake run`` arguments for each configured snapshot dataset (``snapshots=True``)
+    or each other dataset, in the configuration's order (a task: reads the config)."""
     from privlake.config import load_config
+    from privlake.pipeline import datasets_in_run_order
 
-    datasets = load_config().datasets.values()
-    return [d.name for d in sorted(datasets, key=lambda d: not d.snapshot)]
+    return [
+        ["--dataset", d.name, "--date", day]
+        for d in datasets_in_run_order(load_config())
+        if d.snapshot == snapshots
+    ]
 
 
 MACROS = {"privlake_packages": submit_packages}

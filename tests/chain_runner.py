@@ -1,7 +1,7 @@
 """Run the daily chain and an erasure in one Spark application and dump what it produced.
 
 ``python -m tests.chain_runner --config C --date D --erase KIND=VALUE --out dump.json``
-runs, for date D, what the daily DAGs run (ingest and deidentify of every dataset, snapshots
+runs, for date D, what the daily DAGs run (``privlake run`` of every dataset, snapshots
 first; aggregate; retention as of D, the logical date), then an erasure request with purge
 for the given subject. It writes a JSON dump of the result that does not depend on where the
 lake lives: per table, its row count and a digest of its sorted rows (lineage columns that
@@ -28,10 +28,9 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from privlake.config import PrivlakeConfig, load_config
-from privlake.deidentification import deidentify
 from privlake.delta import table_exists
-from privlake.ingestion import ingest
 from privlake.keys import pseudonym_key
+from privlake.pipeline import datasets_in_run_order, run_dataset_day
 from privlake.privacy.age_thresholds import load_age_thresholds, thresholds_location
 from privlake.privacy.erasure import erase
 from privlake.privacy.manifest import build_request
@@ -67,19 +66,15 @@ def timed(step: str, start: float) -> float:
 
 
 def run_chain(spark: SparkSession, config: PrivlakeConfig, day: dt.date) -> None:
-    """What the daily DAGs run for ``day``: deidentify (ingest, then de-identify, each dataset),
-    aggregate, retention and the minors sweep as of ``day``."""
+    """What the daily DAGs run for ``day``: deidentify (``privlake run`` of each dataset,
+    snapshots first), aggregate, retention and the minors sweep as of ``day``."""
     from privlake.gold import aggregate
 
     key = pseudonym_key(config)
-    snapshots_first = sorted(config.datasets.values(), key=lambda d: not d.snapshot)
     start = time.monotonic()
-    for dataset in snapshots_first:
-        ingest(spark, config, dataset.name, day)
-        start = timed(f"ingest {dataset.name}", start)
-    for dataset in snapshots_first:
-        deidentify(spark, config, dataset.name, day, key)
-        start = timed(f"deidentify {dataset.name}", start)
+    for dataset in datasets_in_run_order(config):
+        run_dataset_day(spark, config, dataset.name, day, key)
+        start = timed(f"run {dataset.name}", start)
     aggregate(spark, config, day)
     start = timed("aggregate", start)
     rules = load_rules(config.retention_rules, config)

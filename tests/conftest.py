@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import yaml
+from filelock import FileLock
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,14 +31,24 @@ CONFIG = REPO / "conf" / "privlake.yaml"
 CHAIN_DAY = dt.date(2026, 11, 28)
 
 # Airflow reads its configuration when first imported: point it at a throwaway home
-# (SQLite metadata DB) and at this repository's dags/ before any test imports it.
+# (SQLite metadata DB) and at this repository's dags/ before any test imports it. xdist
+# workers inherit the controller's environment, so each takes a home of its own below it:
+# two workers running dag.test() on one SQLite file break each other's DAG runs.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="privlake-airflow-"))
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["AIRFLOW_HOME"] = str(Path(os.environ["AIRFLOW_HOME"]) / worker)
+    Path(os.environ["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW_CONN_SPARK_DEFAULT", '{"conn_type": "spark", "host": "local[2]"}')
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # spark-submit, weed
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# Every JVM of the suite (the session's, each spark-submit's) lives seconds to minutes on
+# tables of a few rows: the C2 compiler's threads then cost CPU that never pays back.
+# Stopping at C1 took 20% off the CPU of test_restrict.py and test_retention.py (measured
+# with the process tree's CPU, issue 22); production jobs keep the full JIT.
+os.environ.setdefault("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
 # Tests never use the real key: a fixed one makes pseudonyms reproducible across runs.
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY_ID", "test-key-1")
@@ -74,6 +85,39 @@ def write_config(tmp: Path, **overrides: object) -> Path:
     return path
 
 
+# Session fixtures whose tests run in one xdist worker (make test runs `pytest -n 2 --dist
+# loadgroup`): the daily chain is built once (eight spark-submits), and one worker alone
+# downloads the S3 jobs' extra packages (hadoop-aws and the AWS SDK) into the Ivy cache.
+SHARED_BUILDS = ("daily_chain", "s3_server")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for xdist's ``loadgroup``. Every test of a shared session build joins
+    one group; a test that uses a module-scoped fixture (a lake its module builds once)
+    stays with its module; any other test goes to whichever worker is free. The shared
+    builds go first: they are the longest, and a worker that took them last would finish
+    alone."""
+    for item in items:
+        group = _xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: not _uses_shared_build(item))
+
+
+def _uses_shared_build(item: pytest.Item) -> bool:
+    return any(name in item.fixturenames for name in SHARED_BUILDS)
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    if _uses_shared_build(item):
+        return "shared-builds"
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info else ()
+    if any(d.scope in ("package", "module", "class") for defs in definitions for d in defs):
+        return item.nodeid.split("::", 1)[0]
+    return None
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     """One local session (and JVM) for every in-process test, sized for tiny tables: two
@@ -88,7 +132,10 @@ def spark() -> Iterator[SparkSession]:
     shipped = load_config(CONFIG)
     settings = shipped.spark.model_copy(update={"master": "local[2]", "shuffle_partitions": 2, "conf": {}})
     config = shipped.model_copy(update={"spark": settings})
-    session = get_spark(config, app_name="privlake-tests")
+    # Ivy resolves the Delta package into ~/.ivy2 when a JVM starts: xdist workers take turns,
+    # so two of them never download the same jar into the cache at once.
+    with FileLock(Path.home() / ".ivy2.privlake-tests.lock"):
+        session = get_spark(config, app_name="privlake-tests")
     for key, value in run_settings(session, config).items():
         session.conf.set(key, value)
     yield session
@@ -154,13 +201,18 @@ class DailyChainRun:
 
 
 @pytest.fixture(scope="session")
-def daily_chain(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -> DailyChainRun:
+def daily_chain(
+    airflow_db: str, spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+) -> DailyChainRun:
     """The day ``CHAIN_DAY`` (40 accounts, 400 log rows) through the daily chain as Airflow runs
     it: deidentify -> aggregate -> retention with dag.test(), each task a real spark-submit.
 
     Built once per session: the daily-chain test checks the DAG runs and their tables, and the
     S3 end-to-end test uses the lake as its local reference (the same day through the same jobs
-    on S3 must give the same tables), instead of each running the chain locally itself."""
+    on S3 must give the same tables), instead of each running the chain locally itself.
+
+    It starts the session's JVM first (``spark``): that JVM resolves the Delta package into
+    the Ivy cache under the workers' lock, so the chain's spark-submits only read it."""
     from app.demo_airflow import run_daily_chain
     from privlake.generator import generate_day
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from privlake.privacy.evidence import RequestResult
+from privlake.privacy.evidence import RequestEvidence, RequestResult
 
-DONE = {"erase": "erased", "restrict": "restricted", "unrestrict": "unrestricted"}
+DONE = {"erase": "erased", "restrict": "restricted", "unrestrict": "unrestricted", "export": "exported"}
 
 
 def print_evidence(console: Console, result: RequestResult) -> None:
@@ -26,6 +26,9 @@ def print_evidence(console: Console, result: RequestResult) -> None:
             i.kind, i.identifier_hash, ", ".join(i.subject_hashes) or "nothing", ", ".join(i.sources) or "-"
         )
     console.print(resolved)
+    if e.export is not None:
+        print_export(console, e)
+        return
     zones = Table(title="rows per zone", title_justify="left")
     for column in ("zone", "dataset", "removed", "redacted", "moved", "version before", "after"):
         zones.add_column(column, justify="left" if column in ("zone", "dataset") else "right")
@@ -53,3 +56,20 @@ def print_evidence(console: Console, result: RequestResult) -> None:
             "nothing found" if e.scan.passed else f"{len(e.scan.findings)} file(s) still hold the subject"
         )
         console.print(f"- verification scan ({e.scan.scope}): {e.scan.files_scanned:,} files: {verdict}")
+
+
+def print_export(console: Console, e: RequestEvidence) -> None:
+    """An access export: the files of its package and where the archive is."""
+    assert e.export is not None
+    files = Table(title="access package", title_justify="left")
+    for column in ("zone", "dataset", "file", "rows"):
+        files.add_column(column, justify="right" if column == "rows" else "left")
+    for f in e.export.files:
+        files.add_row(f.zone, f.dataset, f.file, f"{f.rows:,}")
+    console.print(files)
+    if e.export.empty:
+        console.print("- the identifiers given resolved to no data: the package says so and holds no rows")
+    console.print(
+        f"- archive {e.export.archive} ({e.export.archive_bytes:,} bytes); encryption: {e.export.encryption}"
+    )
+    console.print(f"- text values with other people's data redacted: {e.export.values_redacted:,}")

@@ -8,6 +8,8 @@ driver's memory and, between the steps of one request, in an encrypted work file
 
 # Light constants the DAG files' Params forms use at parse time (no heavy import here).
 REQUEST_KINDS: tuple[str, ...] = ("account_id", "email", "phone", "device_serial")
+# File formats of a subject access package (``privlake export --format``).
+EXPORT_FORMATS: tuple[str, ...] = ("json", "csv", "parquet")
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 # The minors sweep's hand-over to the account system: account pseudonyms and, by design, the
 # raw account ids the account system terminates (privlake.privacy.minors). The verification

@@ -84,6 +84,31 @@ class RetryEvidence(Strict):
     scan: ScanEvidence
 
 
+class ExportFileEvidence(Strict):
+    """One file of a subject access package: what it holds, never a value."""
+
+    zone: str
+    dataset: str
+    file: str
+    rows: int
+    sha256: str
+
+
+class ExportEvidence(Strict):
+    """Where a subject access package went and how it was protected."""
+
+    format: str
+    archive: str
+    archive_sha256: str
+    archive_bytes: int
+    encryption: str = Field(description="AES-256 with the passphrase variable named, or 'none (unencrypted)'")
+    files: list[ExportFileEvidence] = Field(default_factory=list)
+    values_redacted: int = Field(
+        default=0, description="text values in which other people's data was redacted"
+    )
+    empty: bool = False
+
+
 class RequestEvidence(Strict):
     request_id: str
     action: str
@@ -103,6 +128,7 @@ class RequestEvidence(Strict):
     reprocessed: list[str] = Field(default_factory=list)
     scan: ScanEvidence | None = None
     retries: list[RetryEvidence] = Field(default_factory=list)
+    export: ExportEvidence | None = None
 
     @property
     def rows_removed(self) -> int:
@@ -242,6 +268,17 @@ def render_markdown(e: RequestEvidence) -> str:
                 for t in e.tables
             ],
         )
+    if e.export is not None:
+        out += ["", "## Access package", ""]
+        out.append(
+            f"- archive `{e.export.archive}` ({e.export.format}, {e.export.archive_bytes:,} bytes, "
+            f"SHA-256 `{e.export.archive_sha256}`); encryption: {e.export.encryption}"
+        )
+        out.append(f"- text values with other people's data redacted: {e.export.values_redacted:,}")
+        if e.export.empty:
+            out.append("- the identifiers given resolved to nothing: the package says so and holds no rows")
+        listed = [[f.zone, f.dataset, f.file, f.rows, f"`{f.sha256}`"] for f in e.export.files]
+        out += ["", *_table(["zone", "dataset", "file", "rows", "SHA-256"], listed)]
     for retry in e.retries:
         if retry.attempt == 1:
             out += ["", "## Erased again", ""]

@@ -6,7 +6,8 @@ hashes of the identifiers the request gave and of the subjects (account pseudony
 resolved to. Erasure goes received -> resolved -> erased -> [purged ->] verified -> completed;
 when verification finds rows a concurrent job wrote after the erase step, it records retrying
 (with what was found) and goes erased -> [purged ->] verified again, a bounded number of times;
-restriction received -> resolved -> restricted | unrestricted -> completed; any step can end in
+restriction received -> resolved -> restricted | unrestricted -> completed; an access export
+received -> resolved -> exported -> completed; any step can end in
 failed with a reason (an error message that names no value), and a re-run resumes from the
 last state reached.
 """
@@ -38,6 +39,9 @@ RECEIVED, RESOLVED, ERASED, PURGED, VERIFIED, COMPLETED, FAILED = (
     "failed",
 )
 RESTRICTED, UNRESTRICTED = "restricted", "unrestricted"
+# A subject access request: the package is written (a re-run then only completes it).
+EXPORTED = "exported"
+EXPORT_STEPS = (RECEIVED, RESOLVED, EXPORTED, COMPLETED)
 # Verification found the subject again; the request erases again (resumes like ``resolved``).
 RETRYING = "retrying"
 # How far a request got, to resume from the last state reached.

@@ -33,7 +33,7 @@ from privlake.privacy.identifiers import (
     parse_subject_argument,
 )
 
-Action = Literal["erase", "restrict", "unrestrict"]
+Action = Literal["erase", "restrict", "unrestrict", "export"]
 
 
 class ManifestError(BadInputError):
@@ -205,6 +205,21 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--manifest", default=None, help="JSON or CSV file of subjects (production: in the restricted zone)"
     )
+
+
+def export_argv(form: dict[str, Any]) -> list[str]:
+    """The access DAG's form (a request's fields, ``format`` and ``out``) as the arguments of
+    ``jobs/export.py``, validated first (the archive path's folder is checked by the job, on
+    the machine that writes it)."""
+    from privlake.privacy import EXPORT_FORMATS
+
+    fmt = str(form.get("format") or "json")
+    out = str(form.get("out") or "").strip()
+    if fmt not in EXPORT_FORMATS:
+        raise ManifestError(f"form: format: {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    if not out.lower().endswith(".zip"):
+        raise ManifestError("form: out: give the archive's path, ending in .zip")
+    return [*request_argv("export", form), "--format", fmt, "--out", out]
 
 
 def request_argv(action: Action, form: dict[str, Any]) -> list[str]:

@@ -460,3 +460,21 @@ def test_digits_that_only_share_the_known_phones_tail_stay(fresh_scrubber: TextS
     fresh_scrubber.set_known_identifiers([("+4915244024264", "PHONE_NUMBER")])
     text = "job 7715244024264 done; ts 2026-11-28 17:32:31"
     assert scrub_one(fresh_scrubber, text).text == text
+
+
+def test_scrub_keeping_leaves_what_keep_accepts_and_replaces_the_rest(fresh_scrubber: TextScrubber) -> None:
+    """A subject access export keeps the subject's own identifiers, replaces other people's."""
+    fresh_scrubber.set_known_identifiers([("Anna Schmidt", "PERSON"), ("Max Meyer", "PERSON")])
+    own = {
+        "anna schmidt",
+        "anna",
+        "schmidt",
+        "anna@example.org",
+    }  # display names are known by their parts too
+    texts = ["invite from anna@example.org (Anna Schmidt) to max@example.net (Max Meyer)", None]
+    kept = fresh_scrubber.scrub_keeping(texts, lambda found, _: found.casefold() in own)
+    assert kept[0].text == "invite from anna@example.org (Anna Schmidt) to <EMAIL_ADDRESS> (<PERSON>)"
+    assert kept[0].entities == {"EMAIL_ADDRESS": 1, "PERSON": 1}
+    assert kept[1].text is None
+    everything = fresh_scrubber.scrub_keeping(texts[:1], lambda found, _: False)
+    assert everything[0].text == "invite from <EMAIL_ADDRESS> (<PERSON>) to <EMAIL_ADDRESS> (<PERSON>)"

@@ -85,7 +85,7 @@ def test_dags_pass_ruffs_airflow_rules() -> None:
 
 def test_manual_dags_have_typed_titled_params(dagbag) -> None:  # type: ignore[no-untyped-def]
     manual = {dag_id: dag for dag_id, dag in dagbag.dags.items() if dag.schedule is None}
-    assert {"privacy_erasure", "privacy_restriction"} <= set(manual)
+    assert {"privacy_erasure", "privacy_restriction", "privacy_access"} <= set(manual)
     for dag_id, dag in manual.items():
         assert dag.params, dag_id
         for name in dag.params:
@@ -118,6 +118,8 @@ RUN_CONTEXT: dict[str, Any] = {
         "action": "restrict",
         "purge": False,
         "dry_run": False,
+        "format": "csv",
+        "out": "/restricted/exports/req-1.zip",
     },
 }
 
@@ -147,8 +149,6 @@ def test_spark_tasks_submit_the_flags_a_person_types(dagbag) -> None:  # type: i
             application = Path(kwargs["application"] if kwargs else task.application)
             assert application.parent == REPO / "jobs", application
             job = importlib.import_module(f"jobs.{application.stem}")
-            if not hasattr(job, "add_arguments"):  # issue 22: converted on its own branch
-                continue
             parser = entry.job_parser(job)
             for argv in submitted_arguments(task):
                 try:
@@ -156,4 +156,4 @@ def test_spark_tasks_submit_the_flags_a_person_types(dagbag) -> None:  # type: i
                 except SystemExit:
                     pytest.fail(f"{dag.dag_id}.{task.task_id} submits {argv}, which privlake rejects")
             checked.add(application.stem)
-    assert {"ingest", "deidentify", "aggregate"} <= checked
+    assert {"run", "aggregate", "retention", "erase", "export"} <= checked

@@ -31,16 +31,19 @@ def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
     for result in results:
         assert result.state == "success", result
         assert result.tasks and set(result.tasks.values()) == {"success"}, result
-    # deidentify is mapped over the configured datasets; retention sweeps minors after enforcing
+    # deidentify runs one `privlake run` per configured dataset, snapshots first
+    runs = [t for t in results[0].tasks if t.startswith(("run_snapshot[", "run["))]
+    assert len(runs) == len(summary.datasets)
+    # retention sweeps minors after enforcing
     assert set(results[2].tasks) == {"enforce_retention", "sweep_minors"}, results[2]
-    assert sum(t.startswith("deidentify[") for t in results[0].tasks) == len(summary.datasets)
 
     config = load_config(daily_chain.config)
     # the minors sweep (retention's second task) erased the day's children's accounts: their
     # silver rows are gone, as many as its evidence says
-    sweep = read_evidence(config, sweep_request_id(CHAIN_DAY))
-    swept = {(t.zone, t.dataset): t.rows_removed for t in sweep.tables} if sweep else {}
-    assert sweep is None or (sweep.scan is not None and sweep.scan.passed)
+    sweep = read_evidence(config, sweep_request_id(CHAIN_DAY))  # the generated day has a child
+    assert sweep is not None and sweep.scan is not None and sweep.scan.passed
+    swept = {(t.zone, t.dataset): t.rows_removed for t in sweep.tables}
+    assert swept.get(("silver", "accounts"), 0) > 0, swept
     for name, generated in summary.datasets.items():
         silver = spark.read.format("delta").load(config.table_path("silver", name))
         expected = generated.rows - swept.get(("silver", name), 0)
@@ -52,5 +55,5 @@ def test_daily_chain_runs_every_dag_and_produces_silver_gold_and_evidence(
     evidence = spark.read.format("delta").load(config.table_path("privacy", EVIDENCE_TABLE))
     assert evidence.where((F.col("dt") == CHAIN_DAY) & ~F.col("dry_run")).count() > 0
     runs = spark.read.format("delta").load(config.table_path("privacy", "runs"))
-    sweep = runs.where((F.col("job") == "minors") & (F.col("dt") == CHAIN_DAY)).collect()
-    assert len(sweep) == 1 and sweep[0].rows_in == summary.datasets["accounts"].rows, sweep
+    sweep_runs = runs.where((F.col("job") == "minors") & (F.col("dt") == CHAIN_DAY)).collect()
+    assert len(sweep_runs) == 1 and sweep_runs[0].rows_in == summary.datasets["accounts"].rows, sweep_runs
