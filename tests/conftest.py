@@ -91,12 +91,14 @@ def write_config(tmp: Path, **overrides: object) -> Path:
 SHARED_BUILDS = ("daily_chain", "s3_server")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group the tests for xdist's ``loadgroup``. Every test of a shared session build joins
     one group; a test that uses a module-scoped fixture (a lake its module builds once)
     stays with its module; any other test goes to whichever worker is free. The shared
     builds go first: they are the longest, and a worker that took them last would finish
-    alone."""
+    alone. Without xdist (``pytest -p no:xdist``) the order is pytest's own."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         group = _xdist_group(item)
         if group:
