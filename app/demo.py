@@ -139,7 +139,9 @@ def run_demo(
     console.print(f"landing files: {config.landing_root}")
     console.print(f"warehouse:     {config.warehouse_root}")
     demo_analytics(console, spark, config, day, workdir)
-    erase_demo_subject(console, spark, config, key, accounts)
+    email = demo_subject_email(accounts)
+    export_demo_subject(console, spark, config, key, email, workdir / "exports")
+    erase_demo_subject(console, spark, config, key, email)
     return 0
 
 
@@ -164,22 +166,47 @@ def sweep_demo_minors(
     print_sweep(sweep, console)
 
 
-def erase_demo_subject(
-    console: Console, spark: SparkSession, config: PrivlakeConfig, key: PseudonymKey, accounts: int
+def demo_subject_email(accounts: int) -> str:
+    """The e-mail address of the first demo account (``generate_day``'s default seed)."""
+    from privlake.generator import build_subjects
+
+    return build_subjects(7, accounts)[0].email
+
+
+def export_demo_subject(
+    console: Console, spark: SparkSession, config: PrivlakeConfig, key: PseudonymKey, email: str, out: Path
 ) -> None:
-    """Erase the first demo account by its e-mail address (with --purge) and print the evidence."""
+    """An access request for the demo subject, named by e-mail: one archive of their rows in
+    every zone, with its manifest and summary; print the evidence."""
     import uuid
 
     from privlake.console.privacy import print_evidence
-    from privlake.generator import build_subjects
+    from privlake.privacy.export import export
+    from privlake.privacy.manifest import build_request
+
+    request_id = f"demo-access-{uuid.uuid4().hex[:8]}"
+    console.rule(f"access request {request_id}: the same subject's data, as one archive")
+    out.mkdir(parents=True, exist_ok=True)
+    archive = out / f"{request_id}.zip"
+    request = build_request(request_id, "export", [f"email={email}"])
+    print_evidence(console, export(spark, config, request, key, "json", str(archive)))
+    console.print(f"archive: {archive} (manifest.json, summary.html, one file per dataset and zone)")
+
+
+def erase_demo_subject(
+    console: Console, spark: SparkSession, config: PrivlakeConfig, key: PseudonymKey, email: str
+) -> None:
+    """Erase the demo subject by their e-mail address (with --purge) and print the evidence."""
+    import uuid
+
+    from privlake.console.privacy import print_evidence
     from privlake.privacy.erasure import erase
     from privlake.privacy.evidence import evidence_path
     from privlake.privacy.manifest import build_request
 
-    subject = build_subjects(7, accounts)[0]  # generate_day's default seed
     request_id = f"demo-{uuid.uuid4().hex[:8]}"  # a new request per demo run: the data is new too
     console.rule(f"erasure request {request_id}: one demo subject, named by e-mail, with --purge")
-    request = build_request(request_id, "erase", [f"email={subject.email}"], purge=True)
+    request = build_request(request_id, "erase", [f"email={email}"], purge=True)
     print_evidence(console, erase(spark, config, request, key))
     console.print(f"evidence: {evidence_path(config, request_id, 'md')}")
 
