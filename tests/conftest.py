@@ -86,7 +86,7 @@ def write_config(tmp: Path, **overrides: object) -> Path:
 
 
 # Session fixtures whose tests run in one xdist worker (`TEST_WORKERS=N make test` runs `pytest -n N --dist
-# loadgroup`): the daily chain is built once (eight spark-submits), and one worker alone
+# loadgroup`): the daily chain is built once (six spark-submits), and one worker alone
 # downloads the S3 jobs' extra packages (hadoop-aws and the AWS SDK) into the Ivy cache.
 SHARED_BUILDS = ("daily_chain", "s3_server")
 
