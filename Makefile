@@ -41,7 +41,7 @@ demo: setup ## run the whole pipeline locally on generated sample data (work/)
 demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, spark-submit) on work-airflow/
 	$(BIN)/python -m app.demo_airflow --workdir work-airflow
 
-# One process by default: on this 2-core machine two xdist workers were not faster (the
+# One process by default: on this 2-core machine two xdist workers gave no measurable gain (the
 # tests are CPU-bound: each JVM keeps both cores busy), measured with the whole suite in both
 # modes (issue 22). On more cores, TEST_WORKERS=N runs N workers: tests/conftest.py keeps a
 # module's lake and the shared session builds (the daily chain, the S3 server) in one worker.
