@@ -52,28 +52,34 @@ class FreeTextPlan:
         return digest.hexdigest()
 
 
+def scrub_settings(config: PrivlakeConfig, *, ner: bool, labels: bool, **overrides: Any) -> ScrubSettings:
+    """The scrubber's settings for one free-text column, from the ``deidentify`` section of the
+    configuration (``overrides``: fields the caller sets otherwise, e.g. the export's)."""
+    from anonymizers.settings import ScrubSettings
+
+    d = config.deidentify
+    return ScrubSettings(
+        ner=ner,
+        labels=labels,
+        household_names=d.household_names,
+        spacy_model=d.spacy_model,
+        score_threshold=d.score_threshold,
+        phone_regions=d.phone_regions,
+        max_text_chars=d.max_text_chars,
+        optional_entities=d.optional_entities,
+        **overrides,
+    )
+
+
 def free_text_plan(
     config: PrivlakeConfig, dataset: DatasetConfig, key: bytes, known: Iterable[tuple[str, str]]
 ) -> FreeTextPlan:
-    from anonymizers.settings import ScrubSettings
-
-    settings = config.deidentify
     columns = []
     deny_types: dict[str, str] = {}
     for name, spec in dataset.columns.items():
         if spec.role != "free_text":
             continue
-        scrub = ScrubSettings(
-            ner=spec.ner,
-            labels=spec.label,
-            household_names=settings.household_names,
-            spacy_model=settings.spacy_model,
-            score_threshold=settings.score_threshold,
-            phone_regions=settings.phone_regions,
-            max_text_chars=settings.max_text_chars,
-            optional_entities=settings.optional_entities,
-        )
-        columns.append((name, scrub, spec.deny_columns))
+        columns.append((name, scrub_settings(config, ner=spec.ner, labels=spec.label), spec.deny_columns))
         for deny in spec.deny_columns:
             deny_spec = dataset.columns[deny]
             if deny_spec.kind in ENTITY_TYPE_FOR_KIND:

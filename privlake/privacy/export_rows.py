@@ -118,20 +118,9 @@ class OthersRedactor:
     def settings(self, ner: bool = False, labels: bool = False) -> ScrubSettings:
         """De-identification's settings for a column, but every finding a typed token: another
         person's serial or MAC is redacted, not turned into their pseudonym."""
-        from anonymizers.settings import ScrubSettings
+        from privlake.freetext import scrub_settings
 
-        d = self.config.deidentify
-        return ScrubSettings(
-            ner=ner,
-            labels=labels,
-            household_names=d.household_names,
-            spacy_model=d.spacy_model,
-            score_threshold=d.score_threshold,
-            phone_regions=d.phone_regions,
-            pseudonymize_entities=(),
-            max_text_chars=d.max_text_chars,
-            optional_entities=d.optional_entities,
-        )
+        return scrub_settings(self.config, ner=ner, labels=labels, pseudonymize_entities=())
 
     def _scrubber(self, settings: ScrubSettings) -> TextScrubber:
         if settings not in self._scrubbers:
