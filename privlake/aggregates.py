@@ -21,11 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from privlake.columns import DT
 from privlake.config import ConfigError, DatasetConfig, PrivlakeConfig, Strict
+from privlake.datafile import load_model
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -279,20 +279,13 @@ def check_against_datasets(spec: AnalyticsSpec, config: PrivlakeConfig) -> list[
 def load_analytics(config: PrivlakeConfig) -> AnalyticsSpec:
     """Read and validate the aggregates file named by ``config.analytics.aggregates``."""
     source = Path(config.analytics.aggregates)
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{source}: aggregates file not found (set analytics.aggregates in {config.source})"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        spec = AnalyticsSpec.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"{source}: invalid aggregates configuration"]
-        lines += [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
+    spec = load_model(
+        source,
+        AnalyticsSpec,
+        ConfigError,
+        what="aggregates configuration",
+        not_found=f"aggregates file not found (set analytics.aggregates in {config.source})",
+    )
     problems = check_against_datasets(spec, config)
     if problems:
         raise ConfigError("\n".join([f"{source}: invalid aggregates configuration", *problems]))

@@ -15,11 +15,11 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from anonymizers.pseudonym import TOKEN_PREFIX
 from anonymizers.settings import DEFAULT_PHONE_REGIONS, OPTIONAL_ENTITIES
+from privlake.datafile import invalid_file, problem_lines, read_yaml
 from privlake.errors import BadInputError
 
 DEFAULT_CONFIG = Path("conf/privlake.yaml")
@@ -297,21 +297,11 @@ def _resolve(path: str, base: Path) -> str:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return read_yaml(path, ConfigError, not_found="configuration file not found")
 
 
 def _format_errors(source: Path, exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> str:
-    lines = [f"{source}: invalid configuration"]
-    for err in exc.errors():
-        key_path = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
-        lines.append(f"  {key_path}: {err['msg']}")
-    return "\n".join(lines)
+    return invalid_file(source, "configuration", problem_lines(exc, prefix=prefix))
 
 
 def _load_dataset(entry: Any, base: Path, main: Path, index: int) -> DatasetConfig:

@@ -11,14 +11,14 @@ their legal holds), so it is found in the same folder unless ``--thresholds`` na
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from privlake.config import PrivlakeConfig, Strict
+from privlake.datafile import invalid_file, plain_message, problem_lines, read_yaml
 from privlake.errors import BadInputError
 from privlake.retention.rules import AGE_THRESHOLDS_FILE, rules_location
 
@@ -71,38 +71,26 @@ def thresholds_location(explicit: str | Path | None, config: PrivlakeConfig) -> 
     return (rules if rules.is_dir() else rules.parent) / AGE_THRESHOLDS_FILE
 
 
-def _key_path(loc: Iterable[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not str(part).startswith("function-"):
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def load_age_thresholds(path: str | Path) -> AgeThresholds:
     """Read and validate the file; raise ``AgeThresholdsError`` naming where it is wrong."""
     source = Path(path)
-    try:
-        raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AgeThresholdsError(
-            f"{source}: age thresholds not found (give --thresholds FILE or put {AGE_THRESHOLDS_FILE} "
-            "next to the retention rules)"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise AgeThresholdsError(f"{source}: not valid YAML: {exc}") from None
+    raw = read_yaml(
+        source,
+        AgeThresholdsError,
+        not_found=f"age thresholds not found (give --thresholds FILE or put {AGE_THRESHOLDS_FILE} "
+        "next to the retention rules)",
+    )
     if not isinstance(raw, dict):
         raise AgeThresholdsError(f"{source}: expected a mapping with 'default_age' (and 'groups')")
     try:
         return AgeThresholds.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{source}: invalid age thresholds"]
-        for err in exc.errors():
-            where = _key_path(err["loc"]) or "(top level)"
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if "countries" in where and isinstance(err.get("input"), bool):
-                message += ' (YAML reads a bare NO, YES, ON or OFF as a boolean: quote it, "NO")'
-            lines.append(f"  {where}: {message}")
-        raise AgeThresholdsError("\n".join(lines)) from None
+        lines = problem_lines(exc, message=_message)
+        raise AgeThresholdsError(invalid_file(source, "age thresholds", lines)) from None
+
+
+def _message(err: ErrorDetails) -> str:
+    message = plain_message(err)
+    if "countries" in err["loc"] and isinstance(err.get("input"), bool):
+        message += ' (YAML reads a bare NO, YES, ON or OFF as a boolean: quote it, "NO")'
+    return message

@@ -21,17 +21,17 @@ import calendar
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Literal, Protocol
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from anonymizers.pseudonym import TOKEN_HEX_DIGITS, TOKEN_PREFIX
 from privlake.columns import DT, ISOLATED_AT
 from privlake.config import PrivlakeConfig, Strict, Zone
+from privlake.datafile import invalid_file, plain_message, problem_lines, read_yaml
 from privlake.errors import BadInputError
 
 
@@ -254,38 +254,18 @@ def load_rules(path_or_dir: str | Path, config: PrivlakeConfig) -> RuleSet:
 
 
 def _parse_file(source: Path) -> RuleFile:
-    try:
-        raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RetentionRuleError(f"{source}: not valid YAML: {exc}") from None
+    raw = read_yaml(source, RetentionRuleError)
     if not isinstance(raw, dict):
         raise RetentionRuleError(f"{source}: expected a mapping with 'rules' (and 'holds') at the top level")
     try:
         return RuleFile.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{source}: invalid retention rules"]
-        for err in exc.errors():
-            key_path = _key_path(err["loc"]) or "(top level)"
-            # pydantic's message names the constraint, never the offending value
-            line = f"  {key_path}: {_friendly(err)}"
-            if line not in lines:  # a union (date or 'indefinite') reports once per branch
-                lines.append(line)
-        raise RetentionRuleError("\n".join(lines)) from None
+        # pydantic's names for the branches of ``until: date | 'indefinite'`` are not keys
+        lines = problem_lines(exc, branches=("date",), message=_friendly)
+        raise RetentionRuleError(invalid_file(source, "retention rules", lines)) from None
 
 
-def _key_path(loc: Iterable[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("date", "literal['indefinite']", "function-after[_exactly_one_unit()]"):
-            continue  # pydantic's names for union branches and validators, not keys
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _friendly(err: Any) -> str:
+def _friendly(err: ErrorDetails) -> str:
     loc = [p for p in err["loc"] if isinstance(p, str)]
     if err["type"] == "string_pattern_mismatch" and "subjects" in loc:
         return (
@@ -294,7 +274,7 @@ def _friendly(err: Any) -> str:
         )
     if "until" in loc[-2:]:
         return "give a date (YYYY-MM-DD) or 'indefinite'"
-    return str(err["msg"]).removeprefix("Value error, ")
+    return plain_message(err)
 
 
 # --- checks against the configuration -------------------------------------------------

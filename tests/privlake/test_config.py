@@ -60,7 +60,7 @@ def test_inline_dataset_errors_point_into_the_list(tmp_path: Path) -> None:
     path = write_config(tmp_path, datasets=[bad])
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert "datasets.0.columns.account_id" in str(err.value)
+    assert "datasets[0].columns.account_id" in str(err.value)
     assert "an identifier needs 'kind'" in str(err.value)
 
 
