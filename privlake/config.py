@@ -26,6 +26,11 @@ DEFAULT_CONFIG = Path("conf/privlake.yaml")
 ColumnType = Literal["string", "long", "int", "double", "boolean", "array<string>"]
 Zone = Literal["landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy"]
 ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy")
+# A cloud region's name as S3 reports a bucket's location: eu-central-1, us-east-1,
+# ap-southeast-2, us-gov-west-1. Checked so that a typo cannot make every bucket and every
+# pinned country look foreign (or, worse, a pin name a region no deployment serves).
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+RegionName = Annotated[str, Field(pattern=REGION_PATTERN)]
 
 
 class ConfigError(BadInputError):
@@ -239,7 +244,7 @@ class PrivlakeConfig(Strict):
 
     landing_root: str
     warehouse_root: str
-    region: str
+    region: RegionName
     retention_rules: str = Field(default="../retention_rules", description="rules folder or file")
     keys: KeysConfig = KeysConfig()
     spark: SparkConfig = SparkConfig()
@@ -247,6 +252,8 @@ class PrivlakeConfig(Strict):
     ingest: IngestConfig = IngestConfig()
     deidentify: DeidentifyConfig = DeidentifyConfig()
     analytics: AnalyticsConfig = AnalyticsConfig()
+    # Which countries' rows must stay in which regions (``privlake.residency`` reads it).
+    residency: str = Field(default="residency.yaml", description="residency table, relative to this config")
     datasets: dict[str, DatasetConfig]
     source: Path | None = None
 
@@ -296,7 +303,7 @@ def _resolve(path: str, base: Path) -> str:
     return str(p if p.is_absolute() else (base / p).resolve())
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
             return yaml.safe_load(fh)
@@ -306,7 +313,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
-def _format_errors(source: Path, exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> str:
+def format_errors(source: Path, exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> str:
     lines = [f"{source}: invalid configuration"]
     for err in exc.errors():
         key_path = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
@@ -319,13 +326,13 @@ def _load_dataset(entry: Any, base: Path, main: Path, index: int) -> DatasetConf
     prefix: tuple[str | int, ...] = ()
     if isinstance(entry, str):
         source = Path(_resolve(entry, base))
-        raw = _read_yaml(source)
+        raw = read_yaml(source)
     else:
         raw, source, prefix = entry, main, ("datasets", index)
     try:
         return DatasetConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc, prefix)) from None
+        raise ConfigError(format_errors(source, exc, prefix)) from None
 
 
 def config_path(explicit: str | Path | None = None) -> Path:
@@ -336,7 +343,7 @@ def config_path(explicit: str | Path | None = None) -> Path:
 def load_config(path: str | Path | None = None) -> PrivlakeConfig:
     """Read, resolve and validate the configuration; raise ``ConfigError`` when invalid."""
     source = config_path(path)
-    raw = _read_yaml(source)
+    raw = read_yaml(source)
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level")
     base = source.parent
@@ -369,7 +376,10 @@ def load_config(path: str | Path | None = None) -> PrivlakeConfig:
         raw["analytics"] = {**analytics, "aggregates": _resolve(analytics["aggregates"], base)}
     elif analytics is None:
         raw["analytics"] = {"aggregates": _resolve(AnalyticsConfig().aggregates, base)}
+    residency = raw.get("residency", PrivlakeConfig.model_fields["residency"].default)
+    if isinstance(residency, str):
+        raw["residency"] = _resolve(residency, base)
     try:
         return PrivlakeConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc)) from None
+        raise ConfigError(format_errors(source, exc)) from None

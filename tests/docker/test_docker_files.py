@@ -491,7 +491,7 @@ def test_stack_config_loads_in_the_image_layout(tmp_path: Path, clean_roots: Non
 
 
 def test_stack_config_differs_from_the_default_only_in_deployment_keys(clean_roots: None) -> None:
-    deployment = {"landing_root", "warehouse_root", "spark", "s3", "source"}
+    deployment = {"landing_root", "warehouse_root", "region", "spark", "s3", "source"}
     stack = load_config(STACK_CONFIG).model_dump(exclude=deployment)
     default = load_config(CONFIG).model_dump(exclude=deployment)
     assert stack == default
