@@ -281,10 +281,10 @@ def classify_lines(
     # The keys are needed anyway; the type of the whole parsed line costs a walk of all of it.
     is_object = keys.isNotNull()
     if pinned_away:
-        pinned = F.col("_pinned")
-        routed = F.size(pinned) > 0
-        pinned_detail = residency_detail(pinned, pinned_away)
-    else:  # nothing is pinned elsewhere: no map lookups in the plan
+        pinned = pinned_countries(parsed, is_object, pinned_away)
+        routed = F.size("_pinned") > 0
+        pinned_detail = residency_detail(F.col("_pinned"), pinned_away)
+    else:  # nothing is pinned elsewhere (the EU deployment): no lookups in the plan
         pinned = F.array().cast("array<string>")
         routed = F.lit(False)
         pinned_detail = F.lit(None).cast("string")
@@ -315,7 +315,7 @@ def classify_lines(
         .withColumn("_unknown", unknown)
         .withColumn("_missing", missing)
         .withColumn("_wrong", wrong)
-        .withColumn("_pinned", pinned_countries(parsed, is_object, pinned_away) if pinned_away else pinned)
+        .withColumn("_pinned", pinned)
         .withColumn("reason", reason)
         .withColumn("detail", detail)
         .select(RAW, SOURCE_FILE, "block_start", "read_order", "reason", "detail", *typed)

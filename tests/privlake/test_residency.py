@@ -100,3 +100,10 @@ def test_the_deployment_region_must_be_a_region_name(tmp_path: Path, region: str
 @pytest.mark.parametrize("region", ["eu-central-1", "us-east-1", "ap-southeast-2", "us-gov-west-1"])
 def test_region_names_as_s3_reports_them_are_accepted(tmp_path: Path, region: str) -> None:
     assert load_config(write_config(tmp_path, region=region)).region == region
+
+
+def test_norway_written_unquoted_is_refused_not_read_as_false(tmp_path: Path) -> None:
+    path = tmp_path / "residency.yaml"
+    path.write_text("pins:\n  - countries: [DE, NO]\n    regions: [eu-central-1]\n    basis: policy\n")
+    with pytest.raises(ConfigError, match=r"pins\.0\.countries\.1: Input should be a valid string"):
+        load_residency(str(path))
