@@ -26,6 +26,11 @@ DEFAULT_CONFIG = Path("conf/privlake.yaml")
 ColumnType = Literal["string", "long", "int", "double", "boolean", "array<string>"]
 Zone = Literal["landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy"]
 ZONES: tuple[str, ...] = ("landing", "bronze", "silver", "gold", "restricted", "quarantine", "privacy")
+# A cloud region's name as S3 reports a bucket's location: eu-central-1, us-east-1,
+# ap-southeast-2, us-gov-west-1. Checked so that a typo cannot make every bucket and every
+# pinned country look foreign (or, worse, a pin name a region no deployment serves).
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+RegionName = Annotated[str, Field(pattern=REGION_PATTERN)]
 
 
 class ConfigError(BadInputError):
@@ -239,7 +244,7 @@ class PrivlakeConfig(Strict):
 
     landing_root: str
     warehouse_root: str
-    region: str
+    region: RegionName
     retention_rules: str = Field(default="../retention_rules", description="rules folder or file")
     keys: KeysConfig = KeysConfig()
     spark: SparkConfig = SparkConfig()
@@ -247,6 +252,8 @@ class PrivlakeConfig(Strict):
     ingest: IngestConfig = IngestConfig()
     deidentify: DeidentifyConfig = DeidentifyConfig()
     analytics: AnalyticsConfig = AnalyticsConfig()
+    # Which countries' rows must stay in which regions (``privlake.residency`` reads it).
+    residency: str = Field(default="residency.yaml", description="residency table, relative to this config")
     datasets: dict[str, DatasetConfig]
     source: Path | None = None
 
@@ -359,6 +366,9 @@ def load_config(path: str | Path | None = None) -> PrivlakeConfig:
         raw["analytics"] = {**analytics, "aggregates": _resolve(analytics["aggregates"], base)}
     elif analytics is None:
         raw["analytics"] = {"aggregates": _resolve(AnalyticsConfig().aggregates, base)}
+    residency = raw.get("residency", PrivlakeConfig.model_fields["residency"].default)
+    if isinstance(residency, str):
+        raw["residency"] = _resolve(residency, base)
     try:
         return PrivlakeConfig.model_validate(raw)
     except ValidationError as exc:

@@ -3,9 +3,11 @@
 Every landing line ends in exactly one place: a bronze row, or the restricted quarantine
 table with a reason, its source file and line number. A line ends at LF only, a CRLF's CR
 is not part of it (``privlake.landing``, shared with erasure, retention and verification).
-Validation is native Spark (the variant type) so nothing crosses into Python: invalid UTF-8,
-NUL bytes, oversize lines, invalid JSON, unknown fields (schema drift), missing required
-fields, wrong types, and repeated keys (the first line wins, the others are quarantined).
+Validation is native Spark (the variant type) so nothing crosses into Python: data residency
+(a row whose country is pinned to another region, ``privlake.residency``, is quarantined as
+``wrong_region`` without its raw line), invalid UTF-8, NUL bytes, oversize lines, invalid JSON,
+unknown fields (schema drift), missing required fields, wrong types, and repeated keys (the
+first line wins, the others are quarantined).
 Rows of subjects on the deny list (erased) are dropped, and rows of restricted subjects go
 straight to ``restricted/<dataset>`` (``privlake.privacy.denylist``). Mentions of erased
 subjects' identifiers in any other row it writes (string columns of bronze and restricted
@@ -37,7 +39,7 @@ same flags with spark-submit); this module is the library it calls.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Row, SparkSession
@@ -72,6 +74,7 @@ from privlake.privacy.denylist import (
 )
 from privlake.privacy.mentions import ErasedIdentifiers, redacted_text
 from privlake.privacy.resolution import identifier_columns
+from privlake.residency import COUNTRY_COLUMN, residency_table
 from privlake.runlog import RunRecord, record_run
 from privlake.schema import ACCEPTED_JSON_TYPES, SQL_TYPE, bronze_schema, non_personal_columns, table_schema
 
@@ -87,7 +90,18 @@ MENTION_HITS = "_mention_hits"
 SCREENINGS = 3
 
 # Checked in this order; a line gets the first reason that applies.
+#
+# wrong_region comes first: a line of a country pinned to another region must not be stored
+# by this deployment in any form, and every other reason keeps the raw line in quarantine.
+# So a pinned line that is also bad in another way (a wrong type, an unknown field, even
+# bytes that are not UTF-8) is still routed, as long as its country can be read: from the
+# parsed JSON object, or, for a line that does not parse as one (bad bytes, oversize,
+# invalid JSON), from a ``"country_code": "XX"`` member written in its text. A line whose
+# country cannot be read at all (no such member, or not a string) cannot be routed and gets
+# its other reason. Only the row's own country counts: a device log row of an account whose
+# account country is pinned elsewhere, but whose own country_code is not, is ingested.
 REASONS = (
+    "wrong_region",
     "invalid_utf8",
     "nul_byte",
     "oversize_line",
@@ -219,8 +233,42 @@ def _names_where(conditions: dict[str, Column]) -> Column:
     return F.concat_ws(",", *flagged) if flagged else F.lit("")
 
 
-def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int) -> DataFrame:
-    """Add ``reason`` (null for a good line), ``detail`` and the typed columns."""
+# A country member in a line's text, for lines that do not parse (see REASONS).
+COUNTRY_IN_TEXT = rf'"{COUNTRY_COLUMN}"\s*:\s*"([A-Za-z]{{2}})"'
+
+
+def pinned_countries(parsed: Column, is_object: Column, pinned_away: Mapping[str, tuple[str, ...]]) -> Column:
+    """The line's country codes (upper case) that ``pinned_away`` holds: the parsed object's
+    ``country_code``, or every ``country_code`` member in the text of a line that does not
+    parse as an object. Empty for a line this deployment may store."""
+    pins = F.create_map(*[F.lit(x) for country in sorted(pinned_away) for x in (country, country)])
+    from_object = F.array(F.try_variant_get(parsed, f"$.{COUNTRY_COLUMN}", "string"))
+    from_text = F.regexp_extract_all(F.col(RAW), F.lit(COUNTRY_IN_TEXT), 1)
+    countries = F.when(parsed.isNotNull() & is_object, from_object).otherwise(from_text)
+    normalized = F.transform(countries, lambda c: F.upper(F.trim(c)))
+    return F.filter(normalized, lambda c: c.isNotNull() & F.map_contains_key(pins, c))
+
+
+def residency_detail(pinned: Column, pinned_away: Mapping[str, tuple[str, ...]]) -> Column:
+    """``country_code DE pinned to eu-central-1``: the country and its regions, nothing else of
+    the line."""
+    regions = F.create_map(
+        *[F.lit(x) for country in sorted(pinned_away) for x in (country, ", ".join(pinned_away[country]))]
+    )
+    first = F.element_at(pinned, 1)
+    return F.concat(F.lit(f"{COUNTRY_COLUMN} "), first, F.lit(" pinned to "), F.element_at(regions, first))
+
+
+def classify_lines(
+    lines: DataFrame,
+    dataset: DatasetConfig,
+    max_line_bytes: int,
+    pinned_away: Mapping[str, tuple[str, ...]],
+) -> DataFrame:
+    """Add ``reason`` (null for a good line), ``detail`` and the typed columns.
+
+    ``pinned_away``: countries this deployment must not store, with the regions they are
+    pinned to (``ResidencyTable.pinned_away_from``); empty for a dataset without a country."""
     parsed = F.col("_parsed")
     keys = F.col("_keys")  # top-level keys; null for any line that is not a JSON object
     columns = dataset.columns
@@ -232,8 +280,17 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
     )
     # The keys are needed anyway; the type of the whole parsed line costs a walk of all of it.
     is_object = keys.isNotNull()
+    if pinned_away:
+        pinned = pinned_countries(parsed, is_object, pinned_away)
+        routed = F.size("_pinned") > 0
+        pinned_detail = residency_detail(F.col("_pinned"), pinned_away)
+    else:  # nothing is pinned elsewhere (the EU deployment): no lookups in the plan
+        pinned = F.array().cast("array<string>")
+        routed = F.lit(False)
+        pinned_detail = F.lit(None).cast("string")
     reason = (
-        F.when(~F.is_valid_utf8(RAW), "invalid_utf8")
+        F.when(routed, "wrong_region")
+        .when(~F.is_valid_utf8(RAW), "invalid_utf8")
         .when(F.instr(RAW, "\u0000") > 0, "nul_byte")
         .when(F.octet_length(RAW) > max_line_bytes, "oversize_line")
         .when(parsed.isNull() | ~is_object, "invalid_json")
@@ -242,7 +299,8 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
         .when(F.col("_wrong") != "", "wrong_type")
     )
     detail = (
-        F.when(F.col("reason") == "unknown_field", F.concat(F.lit("fields: "), "_unknown"))
+        F.when(F.col("reason") == "wrong_region", pinned_detail)
+        .when(F.col("reason") == "unknown_field", F.concat(F.lit("fields: "), "_unknown"))
         .when(F.col("reason") == "missing_required_field", F.concat(F.lit("fields: "), "_missing"))
         .when(F.col("reason") == "wrong_type", F.concat(F.lit("fields: "), "_wrong"))
         .when(F.col("reason") == "oversize_line", F.concat(F.lit("bytes: "), F.octet_length(RAW)))
@@ -257,6 +315,7 @@ def classify_lines(lines: DataFrame, dataset: DatasetConfig, max_line_bytes: int
         .withColumn("_unknown", unknown)
         .withColumn("_missing", missing)
         .withColumn("_wrong", wrong)
+        .withColumn("_pinned", pinned)
         .withColumn("reason", reason)
         .withColumn("detail", detail)
         .select(RAW, SOURCE_FILE, "block_start", "read_order", "reason", "detail", *typed)
@@ -300,6 +359,9 @@ def bronze_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> 
 
 
 def quarantine_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date) -> DataFrame:
+    """Quarantined lines with their raw bytes, but for ``wrong_region``: that line belongs in
+    another region's deployment and stays only in landing, whose short window deletes it."""
+    raw_line = F.when(F.col("reason") != "wrong_region", F.col(RAW).cast("binary"))
     return classified.where(F.col("reason").isNotNull()).select(
         F.lit(dataset.name).alias("dataset"),
         F.lit("ingest").alias(STAGE),
@@ -307,7 +369,7 @@ def quarantine_rows(classified: DataFrame, dataset: DatasetConfig, day: dt.date)
         LINE_NUMBER,
         "reason",
         "detail",
-        F.col(RAW).cast("binary").alias(RAW_LINE),
+        raw_line.alias(RAW_LINE),
         F.lit(day).alias(DT),
     )
 
@@ -512,9 +574,12 @@ def ingest(
         raise
     screen = SubjectScreen.load(spark, config)
     erased = ErasedIdentifiers.load(spark, config)
+    pinned_away = (
+        residency_table(config).pinned_away_from(config.region) if COUNTRY_COLUMN in dataset.columns else {}
+    )
     # Parsing is the costly part: done once, kept (spilling to disk rather than failing when
     # a partition outgrows memory); everything below reads narrow columns of it.
-    parsed = classify_lines(lines, dataset, config.ingest.max_line_bytes).persist(
+    parsed = classify_lines(lines, dataset, config.ingest.max_line_bytes, pinned_away).persist(
         StorageLevel.MEMORY_AND_DISK
     )
     repeated: DataFrame | None = None

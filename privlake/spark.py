@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from privlake.config import PrivlakeConfig
+from privlake.residency import require_deployment_region
 from privlake.storage import is_s3
 
 if TYPE_CHECKING:
@@ -114,7 +115,14 @@ def spark_conf(config: PrivlakeConfig) -> dict[str, str]:
 
 
 def get_spark(config: PrivlakeConfig, app_name: str | None = None) -> SparkSession:
-    """A Delta-enabled SparkSession (reused if one is already running in this process)."""
+    """A Delta-enabled SparkSession (reused if one is already running in this process).
+
+    Every job that touches the lake starts here, so the residency check is here too, before
+    the JVM: a deployment whose buckets are in another region (or whose residency table is
+    invalid) stops with a bad-configuration error and no Spark is started
+    (``privlake.residency.require_deployment_region``; cached, so a second session asks no
+    bucket again)."""
+    require_deployment_region(config)
     # Workers must import the same packages as the driver (presidio, privlake, ...).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)

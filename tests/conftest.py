@@ -79,6 +79,8 @@ def write_config(tmp: Path, **overrides: object) -> Path:
     if "analytics" in raw:  # the shipped aggregates file, wherever the copy lives
         aggregates = str(CONFIG.parent / raw["analytics"]["aggregates"])
         raw["analytics"] = {**raw["analytics"], "aggregates": aggregates}
+    if "residency" in raw:  # and the shipped residency table
+        raw["residency"] = str(CONFIG.parent / raw["residency"])
     raw.update(overrides)
     path = tmp / "privlake.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))

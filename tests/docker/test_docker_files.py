@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from privlake.config import load_config
+from privlake.residency import residency_table
 from tests.conftest import CONFIG, REPO
 
 DOCKER = REPO / "docker"
@@ -486,12 +487,13 @@ def test_stack_config_loads_in_the_image_layout(tmp_path: Path, clean_roots: Non
     image = build_image_layout(tmp_path / "image")
     config = load_config(image / IMAGE_CONFIG.lstrip("/"))
     assert list(config.datasets) == list(load_config(STACK_CONFIG).datasets)
+    assert residency_table(config) == residency_table(load_config(STACK_CONFIG))  # conf/ is in the image
     assert (image / "opt/privlake/spark-conf/spark-defaults.conf").is_file()
     assert dockerfile_env()["SPARK_CONF_DIR"] == "/opt/privlake/spark-conf"
 
 
 def test_stack_config_differs_from_the_default_only_in_deployment_keys(clean_roots: None) -> None:
-    deployment = {"landing_root", "warehouse_root", "spark", "s3", "source"}
+    deployment = {"landing_root", "warehouse_root", "region", "spark", "s3", "source"}
     stack = load_config(STACK_CONFIG).model_dump(exclude=deployment)
     default = load_config(CONFIG).model_dump(exclude=deployment)
     assert stack == default
