@@ -104,6 +104,9 @@ def publish(
             record_transfer(spark, config, record)
             if record.day in marked:
                 mark_republished(spark, config, name, record.day, report.transfer_id)
+                from privlake.publish.requests import refresh_request_evidence  # it imports this module
+
+                refresh_request_evidence(spark, config, record.republished_for)
     finally:
         for file in store.list_files(staging):
             store.delete(file.path)
