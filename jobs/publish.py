@@ -33,11 +33,13 @@ def run(args: argparse.Namespace) -> int:
     from privlake.console import console
     from privlake.console.publish import print_transfer
     from privlake.keys import pseudonym_key
-    from privlake.publish.targets import destination
+    from privlake.publish.targets import check_destination_region, destination
     from privlake.publish.transfer import publish
 
     config = load_config(args.config)
-    destination(config, args.to)  # an unknown destination fails before Spark starts
+    # an unknown destination, or one whose bucket is not in its region, fails before Spark starts
+    destination(config, args.to)
+    check_destination_region(config, args.to)
     key = pseudonym_key(config)
     config, spark = entry.open_session(args, "publish")
     print_transfer(console(), publish(spark, config, args.to, [args.date], key.secret))

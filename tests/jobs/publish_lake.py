@@ -1,0 +1,68 @@
+"""A small lake for the publish tests: one generated day through ingest, de-identification
+and aggregation, with ``k = 2`` (the shipped 10 would suppress nearly every group of a dozen
+accounts, and an empty gold table proves nothing about what is published)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from privlake.config import PrivlakeConfig, load_config
+from privlake.generator import Subject, build_subjects, generate_day
+from privlake.gold import aggregate
+from privlake.keys import pseudonym_key
+from privlake.pipeline import datasets_in_run_order, run_dataset_day
+from tests.conftest import CONFIG, write_config
+
+DAY = dt.date(2026, 11, 28)
+SEED, ACCOUNTS, ROWS = 5, 12, 160
+K = 2
+GOLD = "daily_device_activity"
+
+
+@dataclass(frozen=True)
+class PublishLake:
+    root: Path
+    config: Path
+    subjects: list[Subject]
+
+
+def aggregates_with_k(folder: Path, k: int) -> Path:
+    raw = yaml.safe_load((CONFIG.parent / "aggregates.yaml").read_text())
+    path = folder / "aggregates.yaml"
+    path.write_text(yaml.safe_dump({**raw, "k": k}, sort_keys=False))
+    return path
+
+
+def lake_config(root: Path, aggregates: Path, publish: dict[str, Any] | None = None) -> Path:
+    overrides: dict[str, Any] = {"analytics": {"aggregates": str(aggregates)}}
+    if publish is not None:
+        overrides["publish"] = publish
+    return write_config(root, **overrides)
+
+
+def build_publish_lake(spark: SparkSession, root: Path) -> PublishLake:
+    """Generate, run every dataset (snapshots first) and aggregate the day."""
+    aggregates = aggregates_with_k(root, K)
+    config_path = lake_config(root, aggregates)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("PRIVLAKE_LANDING_ROOT", raising=False)
+        mp.delenv("PRIVLAKE_WAREHOUSE_ROOT", raising=False)
+        config = load_config(config_path)
+        key = pseudonym_key(config)
+        generate_day(root / "landing", DAY, accounts=ACCOUNTS, rows=ROWS, seed=SEED, bad_lines=False)
+        for dataset in datasets_in_run_order(config):
+            run_dataset_day(spark, config, dataset.name, DAY, key)
+        aggregate(spark, config, DAY)
+    return PublishLake(root, config_path, build_subjects(SEED, ACCOUNTS))
+
+
+def gold_of_day(spark: SparkSession, config: PrivlakeConfig, table: str, day: dt.date = DAY) -> DataFrame:
+    return spark.read.format("delta").load(config.table_path("gold", table)).where(F.col("dt") == day)
