@@ -66,3 +66,13 @@ def build_publish_lake(spark: SparkSession, root: Path) -> PublishLake:
 
 def gold_of_day(spark: SparkSession, config: PrivlakeConfig, table: str, day: dt.date = DAY) -> DataFrame:
     return spark.read.format("delta").load(config.table_path("gold", table)).where(F.col("dt") == day)
+
+
+def busiest_account(spark: SparkSession, config: PrivlakeConfig) -> str:
+    """The account with the most device log rows of the day: erasing it changes gold."""
+    logs = (
+        spark.read.format("delta").load(config.table_path("bronze", "device_logs")).where(F.col("dt") == DAY)
+    )
+    top = logs.groupBy("account_id").count().orderBy(F.desc("count"), "account_id").first()
+    assert top is not None
+    return str(top["account_id"])

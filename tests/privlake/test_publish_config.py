@@ -21,6 +21,7 @@ from privlake.spark import HADOOP_AWS_PACKAGE, extra_packages, s3a_conf
 from tests.conftest import REPO, write_config
 
 GOLD = ["active_accounts_by_age", "daily_device_activity", "daily_usage", "firmware_adoption"]
+PRIVLAKE = Path(sys.executable).with_name("privlake")
 REMOTE = {"root": "s3://analytics-us/privlake", "region": "us-east-1"}
 
 
@@ -104,15 +105,7 @@ def test_a_destination_on_its_own_s3_endpoint_gets_per_bucket_settings(
 def test_the_command_refuses_such_a_config_with_exit_2(tmp_path: Path) -> None:
     path = config_with(tmp_path, bronze=["device_logs"])
     result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("privlake")),
-            "publish",
-            "--date",
-            "2026-11-28",
-            "--to",
-            "us_analytics",
-        ]
-        + ["--config", str(path)],
+        [str(PRIVLAKE), "publish", "--date", "2026-11-28", "--to", "us_analytics", "--config", str(path)],
         cwd=REPO,
         env={**os.environ, "PRIVLAKE_LOG_FILE": ""},
         capture_output=True,
