@@ -12,13 +12,14 @@ Marking is a MERGE on (date, table, destination, request), so a re-run adds noth
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from privlake import delta
 from privlake.delta import ensure_table, table_exists, with_conflict_retry
 from privlake.frames import json_frame
+from privlake.privacy.evidence import PublishedCopyEvidence, read_evidence, write_evidence
 from privlake.publish import REPUBLISH_TABLE
 from privlake.schema import table_schema
 
@@ -140,3 +141,22 @@ def marks_of_request(spark: SparkSession, config: PrivlakeConfig, request_id: st
         for r in rows
     ]
     return sorted(marks, key=lambda m: (m.destination, m.day, m.table))
+
+
+def copies_evidence(marks: Sequence[RepublishMark]) -> list[PublishedCopyEvidence]:
+    return [
+        PublishedCopyEvidence(
+            destination=m.destination, date=m.day, table=m.table, state=m.state, transfer_id=m.transfer_id
+        )
+        for m in marks
+    ]
+
+
+def refresh_request_evidence(spark: SparkSession, config: PrivlakeConfig, request_ids: Sequence[str]) -> None:
+    """Bring the published copies' states in completed requests' evidence up to date."""
+    for request_id in sorted(set(request_ids)):
+        evidence = read_evidence(config, request_id)
+        if evidence is None:
+            continue  # still running: it records the states itself when it completes
+        evidence.published_copies = copies_evidence(marks_of_request(spark, config, request_id))
+        write_evidence(config, evidence)

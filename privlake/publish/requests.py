@@ -15,22 +15,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from privlake.errors import PrivlakeError, error_note
-from privlake.privacy.evidence import PublishedCopyEvidence, RequestEvidence, read_evidence, write_evidence
-from privlake.publish.republish import RepublishMark, mark_for_republish, marks_of_request
+from privlake.privacy.evidence import RequestEvidence
+from privlake.publish.republish import copies_evidence, mark_for_republish, marks_of_request
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from privlake.config import PrivlakeConfig
-
-
-def copies_evidence(marks: Sequence[RepublishMark]) -> list[PublishedCopyEvidence]:
-    return [
-        PublishedCopyEvidence(
-            destination=m.destination, date=m.day, table=m.table, state=m.state, transfer_id=m.transfer_id
-        )
-        for m in marks
-    ]
 
 
 def republish_after_request(
@@ -62,13 +53,3 @@ def republish_after_request(
         notes.append("replaced at each destination by its next publish run")
     evidence.published_copies = copies_evidence(marks_of_request(spark, config, request_id))
     evidence.republish_note = "; ".join(notes)
-
-
-def refresh_request_evidence(spark: SparkSession, config: PrivlakeConfig, request_ids: Sequence[str]) -> None:
-    """Bring the published copies' states in completed requests' evidence up to date."""
-    for request_id in sorted(set(request_ids)):
-        evidence = read_evidence(config, request_id)
-        if evidence is None:
-            continue  # still running: it records the states itself when it completes
-        evidence.published_copies = copies_evidence(marks_of_request(spark, config, request_id))
-        write_evidence(config, evidence)

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from privlake.delta import ensure_table, table_detail, table_exists, table_version, with_conflict_retry
 from privlake.errors import PrivlakeError
-from privlake.publish.republish import mark_republished, pending_dates
+from privlake.publish.republish import mark_republished, pending_dates, refresh_request_evidence
 from privlake.publish.scan import OutgoingFinding, OutgoingScanner, describe_findings
 from privlake.publish.targets import (
     PublishedTable,
@@ -104,8 +104,6 @@ def publish(
             record_transfer(spark, config, record)
             if record.day in marked:
                 mark_republished(spark, config, name, record.day, report.transfer_id)
-                from privlake.publish.requests import refresh_request_evidence  # it imports this module
-
                 refresh_request_evidence(spark, config, record.republished_for)
     finally:
         for file in store.list_files(staging):

@@ -153,7 +153,7 @@ def test_a_planted_identifier_blocks_the_whole_transfer(
     publish_lake: PublishLake,
     tmp_path: Path,
     env: None,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     dest = tmp_path / "us-bucket"
     config = with_destination(publish_lake, tmp_path / "lake", dest)
@@ -164,7 +164,7 @@ def test_a_planted_identifier_blocks_the_whole_transfer(
     code = entry.main(publish_job, ["--date", DAY.isoformat(), "--to", DEST, "--config", str(config.source)])
 
     assert code == 1
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert f"blocked, nothing was sent: gold/{GOLD} file part-" in err
     assert "known subject identifier" in err and email not in err and email.lower() not in err.lower()
     assert not dest.exists()  # no table, not even an empty one, reached the destination
