@@ -1,6 +1,7 @@
-"""A small lake for the publish tests: one generated day through ingest, de-identification
-and aggregation, with ``k = 2`` (the shipped 10 would suppress nearly every group of a dozen
-accounts, and an empty gold table proves nothing about what is published)."""
+"""A small lake for the publish tests (``pytest_plugins = ["tests.jobs.publish_lake"]``): one
+generated day through ingest, de-identification and aggregation, with ``k = 2`` (the shipped
+10 would suppress nearly every group of a dozen accounts, and an empty gold table proves
+nothing about what is published)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,12 @@ def build_publish_lake(spark: SparkSession, root: Path) -> PublishLake:
             run_dataset_day(spark, config, dataset, DAY, key)
         aggregate(spark, config, DAY)
     return PublishLake(root, config_path, build_subjects(SEED, ACCOUNTS))
+
+
+@pytest.fixture(scope="session")
+def publish_lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> PublishLake:
+    """Built once for the publish tests (path and S3 destinations); tests that change it copy it."""
+    return build_publish_lake(spark, tmp_path_factory.mktemp("publish-lake"))
 
 
 def gold_of_day(spark: SparkSession, config: PrivlakeConfig, table: str, day: dt.date = DAY) -> DataFrame:

@@ -2,8 +2,8 @@
 replaced, every transfer in privacy/transfers with versions, counts and file hashes; a planted
 identifier blocks the whole transfer; an erasure republishes the recomputed dates.
 
-One lake is built once for the module (``publish_lake``); the tests that change it (a planted
-row, an erasure) work on copies of it.
+One lake is built once (``publish_lake``, shared with the S3 tests); every test works on a
+copy of it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from tests.jobs.publish_lake import (
     DAY,
     GOLD,
     PublishLake,
-    build_publish_lake,
     busiest_account,
     gold_of_day,
     lake_config,
@@ -43,9 +42,7 @@ from tests.jobs.publish_lake import (
 DEST = "us_analytics"
 
 
-@pytest.fixture(scope="module")
-def publish_lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> PublishLake:
-    return build_publish_lake(spark, tmp_path_factory.mktemp("publish-lake"))
+pytest_plugins = ["tests.jobs.publish_lake"]
 
 
 def with_destination(lake: PublishLake, target: Path, dest_root: Path, **publish: Any) -> PrivlakeConfig:

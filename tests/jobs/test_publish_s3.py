@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,12 +29,11 @@ from privlake.privacy.erasure import erase
 from privlake.privacy.evidence import read_evidence
 from privlake.privacy.manifest import build_request
 from privlake.publish.republish import PENDING, REPUBLISHED
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_lake
 from tests.jobs.publish_lake import (
     DAY,
     GOLD,
     PublishLake,
-    build_publish_lake,
     busiest_account,
     gold_of_day,
     lake_config,
@@ -42,16 +42,19 @@ from tests.jobs.publish_lake import (
 if TYPE_CHECKING:
     from tests.s3_server import S3Server
 
-pytest_plugins = ["tests.s3_server"]
+pytest_plugins = ["tests.s3_server", "tests.jobs.publish_lake"]
 
 BUCKET = "privlake-analytics-us"
 DEST = "us_analytics"
 ACCESS_ENV, SECRET_ENV = "PRIVLAKE_TEST_US_ACCESS", "PRIVLAKE_TEST_US_SECRET"
 
 
-@pytest.fixture(scope="module")
-def eu_lake(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> PublishLake:
-    return build_publish_lake(spark, tmp_path_factory.mktemp("eu-lake"))
+@pytest.fixture()
+def eu_lake(publish_lake: PublishLake, tmp_path: Path) -> PublishLake:
+    """A copy of the shared lake: the EU deployment, on local paths."""
+    copy_lake(publish_lake.root, tmp_path / "eu")
+    shutil.copy(publish_lake.root / "aggregates.yaml", tmp_path / "eu" / "aggregates.yaml")
+    return PublishLake(tmp_path / "eu", tmp_path / "eu" / "privlake.yaml", publish_lake.subjects)
 
 
 def destination_config(lake: PublishLake, server: S3Server, region: str) -> Path:
