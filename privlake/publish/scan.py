@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from privlake.privacy.identifiers import MentionPattern
@@ -89,7 +89,8 @@ class OutgoingScanner:
 
         known = _known_pattern(known_subject_identifiers(spark, config, dt.date.max))
         erased = MentionPattern(tuple(re.escape(h) for h in listed_subjects(spark, config, DENY_LIST_TABLE)))
-        settings = scrub_settings(config, ner=False, labels=False, household_names=False)
+        # household first names are for user-typed labels; a gold dimension is not one
+        settings = replace(scrub_settings(config, ner=False, labels=False), household_names=False)
         return cls(known, erased, TextScrubber(settings, key))
 
     def scan_file(self, table: str, name: str, data: bytes) -> list[OutgoingFinding]:
