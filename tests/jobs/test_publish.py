@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
@@ -67,7 +68,7 @@ def transfers(spark: SparkSession, config: PrivlakeConfig) -> list[Any]:
 
 def current_files(spark: SparkSession, path: str) -> list[str]:
     """Data files of the destination table's current version, as local paths."""
-    return sorted(f.removeprefix("file:") for f in spark.read.format("delta").load(path).inputFiles())
+    return sorted(unquote(urlparse(f).path) for f in spark.read.format("delta").load(path).inputFiles())
 
 
 def gold_tables(config: PrivlakeConfig) -> list[str]:
