@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jobs import aggregate, deidentify, erase, ingest, minors, restrict, retention, unrestrict
+from jobs import aggregate, deidentify, erase, ingest, minors, publish, restrict, retention, unrestrict
 from jobs import export as export_job
 from jobs import run as run_job
 from privlake import entry
@@ -28,7 +28,19 @@ from privlake.console_errors import run_main
 Handler = Callable[[argparse.Namespace], int]
 
 # Every job module, in the order ``privlake --help`` lists them.
-JOBS = (run_job, ingest, deidentify, aggregate, retention, minors, erase, restrict, unrestrict, export_job)
+JOBS = (
+    run_job,
+    ingest,
+    deidentify,
+    aggregate,
+    publish,
+    retention,
+    minors,
+    erase,
+    restrict,
+    unrestrict,
+    export_job,
+)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from anonymizers.pseudonym import TOKEN_PREFIX
 from anonymizers.settings import DEFAULT_PHONE_REGIONS, OPTIONAL_ENTITIES
 from privlake.datafile import invalid_file, problem_lines, read_yaml
 from privlake.errors import BadInputError
+from privlake.publish.destinations import PublishConfig
 
 DEFAULT_CONFIG = Path("conf/privlake.yaml")
 ColumnType = Literal["string", "long", "int", "double", "boolean", "array<string>"]
@@ -254,6 +255,7 @@ class PrivlakeConfig(Strict):
     analytics: AnalyticsConfig = AnalyticsConfig()
     # Which countries' rows must stay in which regions (``privlake.residency`` reads it).
     residency: str = Field(default="residency.yaml", description="residency table, relative to this config")
+    publish: PublishConfig = PublishConfig()
     datasets: dict[str, DatasetConfig]
     source: Path | None = None
 
@@ -272,6 +274,10 @@ class PrivlakeConfig(Strict):
                 raise ValueError(
                     f"deidentify.known_identifiers.columns {missing} are not columns of {source.name}"
                 )
+        for name, destination in self.publish.destinations.items():
+            unknown = [t for t in destination.silver_tables() if t not in self.datasets]
+            if unknown:
+                raise ValueError(f"publish.destinations.{name}.silver.tables {unknown} are not datasets")
         return self
 
     def dataset(self, name: str) -> DatasetConfig:
@@ -369,7 +375,24 @@ def load_config(path: str | Path | None = None) -> PrivlakeConfig:
     residency = raw.get("residency", PrivlakeConfig.model_fields["residency"].default)
     if isinstance(residency, str):
         raw["residency"] = _resolve(residency, base)
+    raw["publish"] = _resolve_destination_roots(raw.get("publish"), base)
     try:
         return PrivlakeConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_errors(source, exc)) from None
+
+
+def _resolve_destination_roots(publish: Any, base: Path) -> Any:
+    """A destination's path root, like the lake's roots, is relative to the config file."""
+    if publish is None:
+        return {}
+    destinations = publish.get("destinations") if isinstance(publish, dict) else None
+    if not isinstance(destinations, dict):
+        return publish
+    resolved = {
+        name: {**d, "root": _resolve(d["root"], base)}
+        if isinstance(d, dict) and isinstance(d.get("root"), str)
+        else d
+        for name, d in destinations.items()
+    }
+    return {**publish, "destinations": resolved}

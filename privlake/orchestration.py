@@ -144,3 +144,19 @@ def dates_to_aggregate(
     if not days:
         raise ValueError("no date to aggregate: trigger with the 'date' param or a logical date")
     return sorted(days)
+
+
+def publish_arguments(
+    date_param: str | None, logical_date: dt.datetime | None, triggering_asset_events: Any
+) -> list[list[str]]:
+    """``privlake publish`` arguments: one per configured destination and date (a task: reads
+    the config). The dates are found as an ``aggregate`` run finds its own (the param, the
+    logical date, or the logical dates of the runs whose gold updates triggered this one)."""
+    from privlake.config import load_config
+
+    try:
+        days = dates_to_aggregate(date_param, logical_date, triggering_asset_events)
+    except ValueError:
+        raise ValueError("no date to publish: trigger with the 'date' param or a logical date") from None
+    names = sorted(load_config().publish.destinations)
+    return [["--date", day, "--to", name] for name in names for day in days]

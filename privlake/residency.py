@@ -125,15 +125,18 @@ def bucket_region(uri: str, s3: S3Config) -> str:
     return _bucket_location(bucket, s3)
 
 
-def require_bucket_region(uri: str, region: str, s3: S3Config, *, what: str) -> None:
+def require_bucket_region(
+    uri: str, region: str, s3: S3Config, *, what: str, remedy: str = "run this data from a deployment in"
+) -> None:
     """Raise ``ResidencyError`` unless the bucket of ``uri`` is in ``region``; ``what`` names the
-    setting the URI comes from (e.g. ``warehouse_root``) in the message."""
+    setting the URI comes from (``warehouse_root``, ``publish destination NAME``) and whose
+    region ``region`` is, and ``remedy`` the other way out than moving the bucket."""
     found = bucket_region(uri, s3)
     if found != region:
         _, bucket, _ = split_s3_uri(uri)
         raise ResidencyError(
-            f"{what} {uri}: bucket {bucket} is in region {found}, not in this deployment's region "
-            f"{region}; use a bucket in {region}, or run this data from a deployment in {found}"
+            f"{what}: bucket {bucket} of {uri} is in region {found}, not in {region}; "
+            f"use a bucket in {region}, or {remedy} {found}"
         )
 
 
@@ -149,4 +152,4 @@ def require_deployment_region(config: PrivlakeConfig) -> None:
     bucket in the deployment's region. Local roots are not checked (the machine is the place)."""
     residency_table(config)
     for key, uri in deployment_roots(config).items():
-        require_bucket_region(uri, config.region, config.s3, what=key)
+        require_bucket_region(uri, config.region, config.s3, what=f"{key} of this {config.region} deployment")

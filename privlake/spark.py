@@ -15,7 +15,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from privlake.config import PrivlakeConfig
+from privlake.config import PrivlakeConfig, S3Config
+from privlake.publish.targets import s3_destination_buckets
 from privlake.residency import require_deployment_region
 from privlake.storage import is_s3
 
@@ -58,8 +59,14 @@ def delta_package() -> str:
 
 
 def uses_s3(config: PrivlakeConfig) -> bool:
-    """Whether the landing or warehouse root is an S3 URI (s3://, s3a://, s3n://)."""
-    return any(is_s3(root) for root in (config.landing_root, config.warehouse_root))
+    """Whether the landing or warehouse root, or a publish destination, is an S3 URI
+    (s3://, s3a://, s3n://)."""
+    roots = (
+        config.landing_root,
+        config.warehouse_root,
+        *(d.root for d in config.publish.destinations.values()),
+    )
+    return any(is_s3(root) for root in roots)
 
 
 def extra_packages(config: PrivlakeConfig) -> list[str]:
@@ -85,11 +92,21 @@ def s3a_conf(config: PrivlakeConfig) -> dict[str, str]:
     """
     if not uses_s3(config):
         return {}
-    s3 = config.s3
-    prefix = "spark.hadoop.fs.s3a."
     conf = {
         "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.s3n.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        **_s3a_settings(config.s3, "spark.hadoop.fs.s3a."),
+    }
+    # A publish destination may be another endpoint, account or region than the lake: S3A's
+    # per-bucket settings (fs.s3a.bucket.<bucket>.*) override the lake's for its bucket only.
+    for bucket, s3 in s3_destination_buckets(config).items():
+        conf.update(_s3a_settings(s3, f"spark.hadoop.fs.s3a.bucket.{bucket}."))
+    return conf
+
+
+def _s3a_settings(s3: S3Config, prefix: str) -> dict[str, str]:
+    """S3A settings of one S3 section under ``prefix`` (global or one bucket's)."""
+    conf = {
         f"{prefix}endpoint.region": s3.region,
         f"{prefix}path.style.access": str(s3.path_style_access).lower(),
     }

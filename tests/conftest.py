@@ -20,6 +20,10 @@ import pytest
 import yaml
 from filelock import FileLock
 
+# A helper module that test modules both import and load as a plugin (its session lake):
+# registered before either, so pytest rewrites its asserts and does not warn.
+pytest.register_assert_rewrite("tests.jobs.publish_lake")
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 

@@ -93,6 +93,7 @@ from privlake.privacy.subjects import TABLE_ZONES, ErasureScope, dataset_target,
 from privlake.privacy.verify import ScanResult, scan_lake
 from privlake.privacy.workstate import discard, seal, unseal
 from privlake.pseudonym import PseudonymKey
+from privlake.publish.requests import republish_after_request
 from privlake.retention.plan import gold_tables
 from privlake.retention.rules import load_rules, rules_location
 from privlake.storage import file_store
@@ -145,6 +146,7 @@ def erase_everywhere(
     if not dry_run:
         days = sorted({d for days in dates_of(resolution.subjects).values() for d in days})
         evidence.gold = recompute_gold(spark, config, days)
+        republish_after_request(spark, config, days, request.request_id, key, evidence)
 
 
 def carry_over(

@@ -84,6 +84,16 @@ class RetryEvidence(Strict):
     scan: ScanEvidence
 
 
+class PublishedCopyEvidence(Strict):
+    """A copy of a recomputed date at a publish destination, and whether it was replaced yet."""
+
+    destination: str
+    date: dt.date
+    table: str
+    state: str = Field(description="pending (the next publish replaces it) or republished")
+    transfer_id: str | None = None
+
+
 class ExportFileEvidence(Strict):
     """One file of a subject access package: what it holds, never a value."""
 
@@ -125,6 +135,8 @@ class RequestEvidence(Strict):
     tables: list[TableEvidence] = Field(default_factory=list)
     deny_list: str = ""
     gold: str = ""
+    published_copies: list[PublishedCopyEvidence] = Field(default_factory=list)
+    republish_note: str = ""
     reprocessed: list[str] = Field(default_factory=list)
     scan: ScanEvidence | None = None
     retries: list[RetryEvidence] = Field(default_factory=list)
@@ -195,6 +207,14 @@ def render_markdown(e: RequestEvidence) -> str:
         out.append(f"- gold aggregates: {e.gold}")
     if e.reprocessed:
         out.append(f"- de-identified again: {', '.join(e.reprocessed)}")
+    if e.republish_note:
+        out.append(f"- published copies: {e.republish_note}")
+    if e.published_copies:
+        out += ["", "## Published copies (other regions)", ""]
+        out += _table(
+            ["destination", "date", "table", "state", "transfer"],
+            [[c.destination, c.date, c.table, c.state, c.transfer_id] for c in e.published_copies],
+        )
     out += ["", "## Identifiers given (keyed hashes)", ""]
     out += _table(
         ["kind", "identifier hash", "resolved to", "found in"],

@@ -44,6 +44,7 @@ from privlake.privacy.request_run import completed_result, new_evidence, request
 from privlake.privacy.resolution import Resolution, dates_of, resolve
 from privlake.privacy.subjects import dataset_target, recompute_gold, rows_of_subjects
 from privlake.pseudonym import PseudonymKey
+from privlake.publish.requests import republish_after_request
 from privlake.retention.plan import row_key
 from privlake.schema import bronze_schema, non_personal_columns
 
@@ -265,6 +266,7 @@ def _carry_out(
         evidence.run_ids = sorted({e.run_id for e in history} | {ledger.run_id})
         days = step(Resolved(spark, config, request, key, resolution, evidence))
         evidence.gold = recompute_gold(spark, config, days)
+        republish_after_request(spark, config, days, request.request_id, key.secret, evidence)
         evidence.state = state
         ledger.record(state)
         evidence.state = COMPLETED

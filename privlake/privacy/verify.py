@@ -60,23 +60,23 @@ class ScanResult:
         return not self.findings
 
 
-def _leaf_values(array: Any) -> Iterator[Any]:
+def leaf_values(array: Any) -> Iterator[Any]:
     """Every string and binary value inside a (possibly nested) Arrow array."""
     if isinstance(array, pa.ChunkedArray):
         for chunk in array.chunks:
-            yield from _leaf_values(chunk)
+            yield from leaf_values(chunk)
         return
     kind = array.type
     if pa.types.is_struct(kind):
         for i in range(kind.num_fields):
-            yield from _leaf_values(array.field(i))
+            yield from leaf_values(array.field(i))
     elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
-        yield from _leaf_values(array.flatten())
+        yield from leaf_values(array.flatten())
     elif pa.types.is_map(kind):
-        yield from _leaf_values(array.keys)
-        yield from _leaf_values(array.items)
+        yield from leaf_values(array.keys)
+        yield from leaf_values(array.items)
     elif pa.types.is_dictionary(kind):
-        yield from _leaf_values(array.dictionary)
+        yield from leaf_values(array.dictionary)
     elif any(is_type(kind) for is_type in _TEXT_TYPES):
         yield from (v for v in array.to_pylist() if v is not None)
 
@@ -115,7 +115,7 @@ def count_matches(
     if path.endswith(".parquet"):
         try:
             table = pq.read_table(io.BytesIO(data))
-            return sum(_count(text, binary, _leaf_values(column)) for column in table.columns)
+            return sum(_count(text, binary, leaf_values(column)) for column in table.columns)
         except (pa.ArrowException, OSError, ValueError):
             # Truncated or damaged (a killed write leaves such files until VACUUM), failing
             # to open or to decode a value: it may still hold personal data, so raw bytes it is.

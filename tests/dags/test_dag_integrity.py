@@ -156,4 +156,4 @@ def test_spark_tasks_submit_the_flags_a_person_types(dagbag) -> None:  # type: i
                 except SystemExit:
                     pytest.fail(f"{dag.dag_id}.{task.task_id} submits {argv}, which privlake rejects")
             checked.add(application.stem)
-    assert {"run", "aggregate", "retention", "erase", "export"} <= checked
+    assert {"run", "aggregate", "retention", "erase", "export", "publish"} <= checked

@@ -84,8 +84,8 @@ def test_seaweedfs_reports_every_bucket_in_us_east_1(s3_server: S3Server, s3_cre
             "s3://residency-where/landing", "eu-central-1", s3_credentials, what="landing_root"
         )
     assert str(err.value).startswith(
-        "landing_root s3://residency-where/landing: bucket residency-where is in region us-east-1, "
-        "not in this deployment's region eu-central-1"
+        "landing_root: bucket residency-where of "
+        "s3://residency-where/landing is in region us-east-1, not in eu-central-1"
     )
     assert err.value.exit_code == 2
 
@@ -114,8 +114,8 @@ def test_an_eu_deployment_on_a_us_east_1_bucket_is_refused_before_spark_starts(
     assert result.returncode == 2, result.stderr
     first = result.stderr.strip().splitlines()[0]
     assert first == (
-        "privlake ingest failed: landing_root s3://residency-refused/landing: bucket residency-refused "
-        "is in region us-east-1, not in this deployment's region eu-central-1; use a bucket in "
+        "privlake ingest failed: landing_root of this eu-central-1 deployment: bucket residency-refused "
+        "of s3://residency-refused/landing is in region us-east-1, not in eu-central-1; use a bucket in "
         "eu-central-1, or run this data from a deployment in us-east-1"
     )
     assert "Traceback" not in result.stderr and "Ivy" not in result.stderr
