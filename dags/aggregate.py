@@ -9,6 +9,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from airflow.sdk import Param, dag, task
 
 from privlake.orchestration import (
+    DATES_EXTRA,
     DEFAULT_ARGS,
     GOLD,
     MACROS,
@@ -28,7 +29,9 @@ one, several when a backfill finished) becomes one `spark-submit` of `jobs/aggre
 --date D`: the gold tables of `conf/aggregates.yaml` are rebuilt from that partition with
 k-anonymity (small groups rolled up or suppressed) and consent filtering, and the date's
 re-identification risk of silver is recomputed. Each date's partitions are replaced, so
-re-runs are safe. Completing updates the `privlake_gold` asset.
+re-runs are safe. When every date is rebuilt, `gold_updated` updates the `privlake_gold`
+asset and names the dates in the event (`extra["dates"]`): this run has no logical date of its
+own, and the `publish` DAG it triggers publishes those dates.
 
 Triggered by hand (or by `dag.test()`), it aggregates the `date` param when given, else the
 run's logical date.
@@ -67,12 +70,24 @@ def aggregate_dag() -> None:
         date = params.get("date") if params else None
         return [["--date", day] for day in dates_to_aggregate(date, logical_date, triggering_asset_events)]
 
-    SparkSubmitOperator.partial(
+    @task(outlets=[GOLD])
+    def gold_updated(
+        params: dict[str, Any] | None = None,
+        logical_date: dt.datetime | None = None,
+        triggering_asset_events: Any = None,
+        outlet_events: Any = None,
+    ) -> None:
+        """Announce new gold with the dates it covers: the ones ``silver_dates`` found."""
+        date = params.get("date") if params else None
+        days = dates_to_aggregate(date, logical_date, triggering_asset_events)
+        outlet_events[GOLD].extra = {DATES_EXTRA: days}
+
+    submissions = SparkSubmitOperator.partial(
         task_id="aggregate",
         application=job_application("aggregate"),
         **spark_submit_defaults(),
-        outlets=[GOLD],
     ).expand(application_args=silver_dates())
+    submissions >> gold_updated()
 
 
 aggregate_dag()

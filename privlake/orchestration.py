@@ -122,24 +122,42 @@ def dataset_arguments(day: str, *, snapshots: bool) -> list[list[str]]:
 MACROS = {"privlake_packages": submit_packages}
 
 
+# An asset event's ``extra`` key for the dates its update covers. A run the asset triggered
+# has no logical date in Airflow 3, so a DAG that is itself asset-triggered (``aggregate``)
+# names its dates here for the DAGs its asset triggers next (``publish``).
+DATES_EXTRA = "dates"
+
+
+def event_dates(event: Any) -> list[str]:
+    """The dates an asset event's update covers: those its producer named in ``extra``, else
+    the logical date of the run that produced it; none for an update from outside a DAG run."""
+    named = (getattr(event, "extra", None) or {}).get(DATES_EXTRA)
+    if named:
+        return [dt.date.fromisoformat(str(day)).isoformat() for day in named]
+    run = event.source_dag_run
+    if run is not None and run.logical_date is not None:
+        return [run.logical_date.date().isoformat()]
+    return []
+
+
 def dates_to_aggregate(
     date_param: str | None, logical_date: dt.datetime | None, triggering_asset_events: Any
 ) -> list[str]:
-    """The dates (YYYY-MM-DD) an ``aggregate`` run rebuilds, in order.
+    """The dates (YYYY-MM-DD) an asset-scheduled run (``aggregate``, ``publish``) works on.
 
     The ``date`` param when given; else the run's logical date (a manual or test run);
-    else, for a run the ``privlake_silver`` asset triggered (no logical date in Airflow 3),
-    the logical date of each ``deidentify`` run whose update triggered it, once each.
+    else, for a run an asset triggered (no logical date in Airflow 3), the dates of every
+    triggering event (``event_dates``), once each.
     """
     if date_param:
         return [dt.date.fromisoformat(str(date_param)).isoformat()]
     if logical_date is not None:
         return [logical_date.date().isoformat()]
     days = {
-        event.source_dag_run.logical_date.date().isoformat()
+        day
         for events in (triggering_asset_events or {}).values()
         for event in events
-        if event.source_dag_run is not None and event.source_dag_run.logical_date is not None
+        for day in event_dates(event)
     }
     if not days:
         raise ValueError("no date to aggregate: trigger with the 'date' param or a logical date")

@@ -61,3 +61,38 @@ def test_the_dag_task_submits_one_job_per_triggering_date() -> None:
     events = {"privlake_silver": [silver_event("2026-11-28"), silver_event("2026-11-27")]}
     arguments = task.python_callable(params={"date": None}, logical_date=None, triggering_asset_events=events)
     assert arguments == [["--date", "2026-11-27"], ["--date", "2026-11-28"]]
+
+
+def gold_event(days: list[str]) -> Any:
+    """A gold update from an asset-triggered ``aggregate`` run: no logical date, dates in extra."""
+    return SimpleNamespace(source_dag_run=SimpleNamespace(logical_date=None), extra={"dates": days})
+
+
+def test_an_event_that_names_its_dates_gives_those_dates() -> None:
+    events = {"privlake_gold": [gold_event(["2026-11-28", "2026-11-27"]), gold_event(["2026-11-28"])]}
+    assert dates_to_aggregate(None, None, events) == ["2026-11-27", "2026-11-28"]
+    with pytest.raises(ValueError, match="no date to aggregate"):
+        dates_to_aggregate(None, None, {"privlake_gold": [gold_event([])]})
+
+
+def test_the_gold_update_names_the_dates_it_rebuilt() -> None:
+    """The run that rebuilt gold was itself asset-triggered: without the dates in the event,
+    the publish run it triggers would have no date to publish."""
+    from collections import defaultdict
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO
+
+    dag = DagBag(dag_folder=str(REPO / "dags" / "aggregate.py")).dags["aggregate"]
+    task: Any = dag.get_task("gold_updated")
+    assert [o.name for o in task.outlets] == ["privlake_gold"]
+    assert {t.task_id for t in task.upstream_list} == {"aggregate"}
+    outlet_events: Any = defaultdict(SimpleNamespace)
+    silver = {"privlake_silver": [silver_event("2026-11-28"), silver_event("2026-11-27")]}
+    task.python_callable(
+        params={"date": None}, logical_date=None, triggering_asset_events=silver, outlet_events=outlet_events
+    )
+    (announced,) = outlet_events.values()
+    gold = {"privlake_gold": [gold_event(announced.extra["dates"])]}
+    assert dates_to_aggregate(None, None, gold) == ["2026-11-27", "2026-11-28"]

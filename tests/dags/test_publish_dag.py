@@ -12,7 +12,7 @@ import pytest
 from jobs import publish as publish_job
 from privlake import entry
 from tests.conftest import REPO, write_config
-from tests.dags.test_aggregate_dates import silver_event
+from tests.dags.test_aggregate_dates import gold_event, silver_event
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,12 @@ def test_one_submission_per_destination_and_date(
     parser = entry.job_parser(publish_job)
     for argv in arguments:
         parser.parse_args(argv)  # what a person types
+    # the usual trigger: gold from an asset-triggered aggregate run, which names its dates
+    from_aggregate = {"privlake_gold": [gold_event(["2026-11-28"])]}
+    assert compute(params={"date": None}, logical_date=None, triggering_asset_events=from_aggregate) == [
+        ["--date", "2026-11-28", "--to", "cn_analytics"],
+        ["--date", "2026-11-28", "--to", "us_analytics"],
+    ]
     by_param = compute(params={"date": "2026-11-01"}, logical_date=dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
     assert by_param == [
         ["--date", "2026-11-01", "--to", "cn_analytics"],
