@@ -115,8 +115,15 @@ def test_daily_chain_on_s3_equals_the_local_run(
     (tmp_path / "s3").mkdir()
     uploaded = upload_tree(s3_server, daily_chain.generated, BUCKET, "landing")
     assert uploaded >= len(summary.datasets)
+    # SeaweedFS reports every bucket in us-east-1 (tests/jobs/test_residency_s3.py), so the S3
+    # deployment is a us-east-1 one; with no country pinned it must ingest what the local
+    # (eu-central-1) reference ingested. Residency routing has its own tests.
+    no_pins = tmp_path / "s3" / "residency.yaml"
+    no_pins.write_text("pins: []\n")
     s3_config = write_config(
         tmp_path / "s3",
+        region="us-east-1",
+        residency=str(no_pins),
         landing_root=f"s3://{BUCKET}/landing",
         warehouse_root=f"s3a://{BUCKET}/warehouse",
         s3={
