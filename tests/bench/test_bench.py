@@ -361,3 +361,15 @@ def test_a_failure_summary_names_the_step_and_error_class_never_the_message() ->
     error = RuntimeError("row 17: anna@example.com broke it")
     error.add_note("bench step: ingest device_logs")
     assert failure_summary(error) == "ingest device_logs: RuntimeError"
+
+
+def test_the_small_days_input_for_presidio_is_the_first_lines_of_the_landing_files(tmp_path: Path) -> None:
+    from bench.runs import first_lines
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "part-0000.jsonl").write_text('{"n":1}\n{"n":2}\n{"n":3}\n', encoding="utf-8")
+    first_lines(landing, tmp_path / "head", 2)
+    first_lines(landing, tmp_path / "all", 14_000)
+    assert (tmp_path / "head" / "part-0000.jsonl").read_text(encoding="utf-8") == '{"n":1}\n{"n":2}\n'
+    assert (tmp_path / "all" / "part-0000.jsonl").read_bytes() == (landing / "part-0000.jsonl").read_bytes()
