@@ -12,6 +12,7 @@ figure is missing.
 from __future__ import annotations
 
 import copy
+import json
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -373,3 +374,17 @@ def test_the_small_days_input_for_presidio_is_the_first_lines_of_the_landing_fil
     first_lines(landing, tmp_path / "all", 14_000)
     assert (tmp_path / "head" / "part-0000.jsonl").read_text(encoding="utf-8") == '{"n":1}\n{"n":2}\n'
     assert (tmp_path / "all" / "part-0000.jsonl").read_bytes() == (landing / "part-0000.jsonl").read_bytes()
+
+
+def test_runs_on_separate_corpora_merge_into_one_report_with_the_same_figures(tmp_path: Path) -> None:
+    from bench.merge import main as merge_main
+
+    full = bench_report(quick=False)
+    paths = []
+    for name in ("generator", "independent"):
+        alone = BenchReport("alone", ENVIRONMENT, 4, 16, {name: full.corpora[name]})
+        paths.append(alone.write(tmp_path / name)[0])
+    assert merge_main([*map(str, paths), f"--out={tmp_path / 'merged'}", "--date=test-run"]) == 0
+    merged = json.loads((tmp_path / "merged" / "test-run.json").read_text(encoding="utf-8"))
+    assert merged == json.loads(json.dumps(full.as_dict()))
+    assert (tmp_path / "merged" / "test-run.md").read_text(encoding="utf-8") == full.markdown()
