@@ -244,7 +244,8 @@ def _targets(c: _Checks, results: dict[str, Any]) -> None:
         if target["name"].startswith("marginal"):
             for corpus, verdict in target["by_corpus"].items():
                 runs = results["corpora"][corpus]
-                complete = not runs["workload"]["quick"] and not runs["failures"]
+                ran = not set(runs["failures"]) | set(runs["skipped"]) & {*AT_N, *SCALED}
+                complete = not runs["workload"]["quick"] and ran
                 c.that(
                     verdict["value"] is not None or not complete or "did not grow" in verdict["measured"],
                     f"target {target['name']!r}, {corpus}: not measured in a complete run",
@@ -255,8 +256,8 @@ def _targets(c: _Checks, results: dict[str, Any]) -> None:
         if target["name"].startswith("small day") and "independent" in corpora:
             small = target["by_corpus"]["independent"]
             c.that(
-                small["value"] is not None or "failed" in small["measured"],
-                "independent: the small day was not measured",
+                small["value"] is not None or any(w in small["measured"] for w in ("failed", "not run")),
+                "independent: the small day was not measured, and no reason is given",
             )
 
 

@@ -1,12 +1,14 @@
 """Results files of ``make bench`` read back, and runs on separate corpora merged into one report.
 
-    python -m bench.merge RESULTS.json [RESULTS.json ...] --out DIR --date NAME
+    python -m bench.merge RESULTS.json [RESULTS.json ...] --out DIR --date NAME [--unfinished WHY]
 
 Each ``--corpus`` run writes its own ``<date>.json``; this reads them back into a
 ``BenchReport`` (every figure the targets need is in the JSON), takes each corpus from the
 file that measured it, and writes one ``<date>.json`` and ``.md`` with the targets table
 over all of them, then runs the checks on what it wrote (exit 1 when one fails). The runs
-must share the scale and the Spark master; their environments are kept per file.
+must share the scale and the Spark master. ``--unfinished WHY``: a run was stopped before
+it ended (the results are rewritten after each session); every approach it had still to
+run is recorded as not run, with ``WHY``, so the targets say "not measured" and why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.approaches import Step
-from bench.checks import check_files
+from bench.checks import check_files, expected_approaches
 from bench.process_tree import ProcessTreeUsage
 from bench.report import ApproachResult, BenchReport, CorpusReport
 from bench.survival import Survival
@@ -78,14 +80,26 @@ def merged(reports: Sequence[BenchReport], date: str) -> BenchReport:
     return report
 
 
+def mark_unfinished(report: BenchReport, why: str) -> None:
+    """Approaches a stopped run had still to run, recorded as not run because of ``why``."""
+    for corpus in report.corpora.values():
+        shape = {"workload": corpus.workload, "failures": corpus.failures, "skipped": corpus.skipped}
+        for name in sorted(expected_approaches(corpus.corpus, shape) - set(corpus.results)):
+            corpus.skipped[name] = why
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.merge", description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="+", type=Path, help="<date>.json files of make bench runs")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--date", required=True, help="name of the merged files")
+    parser.add_argument("--unfinished", default=None, metavar="WHY", help="the runs were stopped early: why")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     reports = [report_from(json.loads(path.read_text(encoding="utf-8"))) for path in args.results]
-    json_path, md_path = merged(reports, args.date).write(args.out)
+    report = merged(reports, args.date)
+    if args.unfinished:
+        mark_unfinished(report, args.unfinished)
+    json_path, md_path = report.write(args.out)
     print(f"[bench] wrote {json_path} and {md_path}")
     found = check_files(json_path, md_path)
     for problem in found:

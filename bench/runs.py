@@ -1,4 +1,4 @@
-"""One corpus's part of ``make bench``: its day at N, at K x N, at 16 x N and its small day.
+"""One corpus's part of ``make bench``: its day at N, its small day, at K x N and at 16 x N.
 
 At N: (a) the copy, (a2) the same zones, (b) Presidio's sample and (c) privlake, each in
 a session and JVM of its own after the same untimed warm-up; (b) and (c) are scored for
@@ -93,6 +93,13 @@ def run_corpus(
     sizes = sample_sizes(day.rows, plan.sample)
     corpus.workload.update(_workload(day, plan, sizes))
     at_n(corpus, config, base, day, sizes, key, save)
+    if name == INDEPENDENT:  # before the long scaled runs: a run stopped early still has it
+        try:
+            small_day(corpus, plan, root.parent / "small-day", key, save)
+        except Exception as exc:  # building or preparing the small day: a finding too
+            for approach in (SMALL_PRESIDIO, SMALL_PRIVLAKE):
+                if approach not in corpus.results:
+                    corpus.failures[approach] = failure_summary(exc)
     if plan.quick:
         corpus.skipped.update({n: "--quick" for n in (SAME_ZONES_SCALED, PRESIDIO_SCALED, PRIVLAKE_SCALED)})
     else:
@@ -101,13 +108,6 @@ def run_corpus(
         huge(corpus, plan, root, key, save)
     else:
         corpus.skipped[PRIVLAKE_HUGE] = "--huge not given"
-    if name == INDEPENDENT:
-        try:
-            small_day(corpus, plan, root.parent / "small-day", key, save)
-        except Exception as exc:  # building or preparing the small day: a finding too
-            for approach in (SMALL_PRESIDIO, SMALL_PRIVLAKE):
-                if approach not in corpus.results:
-                    corpus.failures[approach] = failure_summary(exc)
     save()
 
 

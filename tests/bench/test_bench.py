@@ -388,3 +388,19 @@ def test_runs_on_separate_corpora_merge_into_one_report_with_the_same_figures(tm
     merged = json.loads((tmp_path / "merged" / "test-run.json").read_text(encoding="utf-8"))
     assert merged == json.loads(json.dumps(full.as_dict()))
     assert (tmp_path / "merged" / "test-run.md").read_text(encoding="utf-8") == full.markdown()
+
+
+def test_a_stopped_run_merged_as_unfinished_says_what_was_not_run_and_passes_the_checks() -> None:
+    from bench.merge import mark_unfinished
+
+    report = bench_report(quick=False)
+    independent = report.corpora["independent"]
+    for name in (PRIVLAKE_SCALED, SMALL_PRESIDIO, SMALL_PRIVLAKE):
+        del independent.results[name]
+    assert problems(report.as_dict(), report.markdown())  # missing approaches fail the checks
+    mark_unfinished(report, "stopped at the deadline")
+    assert independent.skipped[PRIVLAKE_SCALED] == "stopped at the deadline"
+    assert problems(report.as_dict(), report.markdown()) == []
+    small = next(t for t in report.targets() if t.name.startswith("small day"))
+    assert small.by_corpus["independent"].measured.startswith("not measured")
+    assert "stopped at the deadline" in small.by_corpus["independent"].measured
