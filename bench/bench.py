@@ -39,6 +39,7 @@ from bench.corpus import CORPORA
 from bench.report import BenchReport, CorpusReport
 from bench.runs import Plan, run_corpus
 from bench.session import bench_config, environment, failure_summary, pseudonym_key
+from bench.targets import SMALL_DAY_ROWS
 from bench.workdir import fresh_workdir
 
 __all__ = ["failure_summary", "main", "parse_args", "run"]
@@ -47,7 +48,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORKDIR = REPO / "work" / "bench"
 DEFAULT_OUT = REPO / "bench" / "results"
 HUGE_SCALE = 16
-SMALL_DAY_ROWS = 14_000
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

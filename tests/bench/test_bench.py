@@ -404,3 +404,15 @@ def test_a_stopped_run_merged_as_unfinished_says_what_was_not_run_and_passes_the
     small = next(t for t in report.targets() if t.name.startswith("small day"))
     assert small.by_corpus["independent"].measured.startswith("not measured")
     assert "stopped at the deadline" in small.by_corpus["independent"].measured
+
+
+def test_idle_workers_of_an_earlier_deidentify_may_tick_in_a_later_ingest_but_no_more() -> None:
+    report = bench_report(quick=True)
+    steps = report.corpora["generator"].results[PRIVLAKE].steps
+    ingest = next(i for i, s in enumerate(steps) if s.name == "ingest usage_history")
+    steps[ingest] = Step("ingest usage_history", 1.0, cpu(2.0, 0.1))
+    assert problems(report.as_dict(), report.markdown()) == []
+    steps[ingest] = Step("ingest usage_history", 1.0, cpu(2.0, 1.5))
+    assert any(
+        "ingest usage_history: Python workers ran" in p for p in problems(report.as_dict(), report.markdown())
+    )
