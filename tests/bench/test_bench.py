@@ -348,7 +348,7 @@ def test_bench_exits_1_when_its_results_fail_a_check(
 
     report = bench_report()
     if not well_formed:
-        report.corpora["generator"].results[PRIVLAKE].steps[0] = Step("ingest accounts", 1.0, cpu(2.0, 0.5))
+        report.corpora["generator"].results[PRIVLAKE].steps[0] = Step("ingest accounts", 1.0, cpu(2.0, 1.5))
     monkeypatch.setattr(bench.bench, "run", lambda args: report)
     assert bench.bench.main(["--quick", f"--out={tmp_path}", "--date=test-run"]) == (0 if well_formed else 1)
     assert (tmp_path / "test-run.json").exists() and (tmp_path / "test-run.md").exists()
