@@ -253,7 +253,7 @@ def _python_workers_in_the_floor(r: dict[str, Any]) -> None:
 def _python_workers_in_ingest(r: dict[str, Any]) -> None:
     r["corpora"]["independent"]["approaches"][PRIVLAKE]["step_cpu_seconds"]["ingest accounts"][
         "python_workers"
-    ] = 0.5
+    ] = 1.5
 
 
 def _steps_use_more_cpu_than_the_approach(r: dict[str, Any]) -> None:
