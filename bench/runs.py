@@ -92,6 +92,8 @@ def run_corpus(
     day = build_corpus_day(name, base, DAY, plan.rows, plan.accounts_for(plan.rows), plan.seed)
     sizes = sample_sizes(day.rows, plan.sample)
     corpus.workload.update(_workload(day, plan, sizes))
+    if not plan.huge:
+        corpus.skipped[PRIVLAKE_HUGE] = "--huge not given"
     at_n(corpus, config, base, day, sizes, key, save)
     if name == INDEPENDENT:  # before the long scaled runs: a run stopped early still has it
         try:
@@ -106,8 +108,6 @@ def run_corpus(
         scaled(corpus, plan, root, key, save)
     if plan.huge:
         huge(corpus, plan, root, key, save)
-    else:
-        corpus.skipped[PRIVLAKE_HUGE] = "--huge not given"
     save()
 
 

@@ -96,6 +96,8 @@ def not_measured(corpus: CorpusReport, *approaches: str) -> Verdict:
             return Verdict(f"not measured: {name} failed ({corpus.failures[name]})")
         if name in corpus.skipped:
             return Verdict(f"not measured: {name} not run ({corpus.skipped[name]})")
+    if PRIVLAKE_HUGE in approaches and not corpus.workload.get("huge"):
+        return Verdict(f"not measured: {PRIVLAKE_HUGE} not run (--huge not given)")
     missing = [name for name in approaches if name not in corpus.results]
     return Verdict(f"not measured: {', '.join(missing) or 'a figure'} missing from the run")
 
