@@ -54,7 +54,7 @@ eval: setup ## evaluation suite on two corpora (generator, bench/corpora): inges
 
 # Both bench targets fail when a run's results fail bench/checks.py (every approach ran and
 # was measured, CPU adds up, no raw value in the output); timing targets are reported only.
-bench: setup ## benchmark: copy vs Presidio's Spark sample vs privlake (200k rows; writes bench/results/), then its checks
+bench: setup ## benchmark on two corpora: copy, same zones, Presidio's Spark sample, privlake (200k rows; bench/results/), then its checks
 	$(BIN)/python -m bench.bench
 
 bench-quick: setup ## the benchmark's plumbing on 300 rows in a few minutes (work/bench-quick/), with the same checks

@@ -1,12 +1,16 @@
-"""The three ways of getting one day of landing data into a table that ``make bench`` times.
+"""The ways of getting one day of landing data into tables that ``make bench`` times.
 
-* ``copy_baseline``: landing JSON read with the declared schema and written to Delta as
-  it is: no validation, no quarantine, no de-identification. The floor.
-* ``presidio_reference``: Presidio's Spark sample (``bench.presidio_sample``) over the
+* ``copy_baseline`` (a): landing JSON read with the declared schema and written to one
+  Delta table as it is: no validation, no quarantine, no de-identification. The
+  historical control.
+* ``same_zones_baseline`` (a2): the zones privlake writes, with nothing privlake does in
+  between: landing JSON to a bronze table of privlake's layout, then bronze to a silver
+  table untransformed, per dataset (``bench.same_zones``). The floor of issue 19.
+* ``presidio_reference`` (b): Presidio's Spark sample (``bench.presidio_sample``) over the
   free-text columns of a deterministic sample of the rows, written to Delta.
-* ``privlake_pipeline``: the real jobs, ``jobs.ingest`` then ``jobs.deidentify``, for
-  every dataset (the accounts snapshot first: its bronze table feeds the free-text
-  deny list).
+* ``privlake_pipeline`` (c): ``privlake.pipeline.run_dataset_day`` for every dataset,
+  snapshots first, as the daily DAG runs it (one task per dataset); its ingest and
+  de-identify are recorded as two steps (``steps_of_run``).
 
 Each records its steps in the caller's ``StepLog``; the caller owns the Spark session and
 the clock around it, so session start-up is never counted.
@@ -16,10 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench.eval import pipeline_order
 from privlake.config import DatasetConfig, PrivlakeConfig
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from privlake.pseudonym import PseudonymKey
 
 CpuReading = Callable[[], dict[str, float]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,12 @@ class StepLog:
         self._cpu = cpu
         self.steps: list[Step] = []
 
-    def timed(self, name: str, action: Callable[..., object], *args: object) -> None:
-        """Run ``action(*args)`` and record it as step ``name``."""
+    def timed(self, name: str, action: Callable[..., T], *args: object) -> T:
+        """Run ``action(*args)``, record it as step ``name``, return what it returned."""
         cpu_before = self._cpu()
         started = time.perf_counter()
         try:
-            action(*args)
+            result = action(*args)
         except Exception as exc:
             exc.add_note(f"bench step: {name}")
             raise
@@ -66,6 +73,7 @@ class StepLog:
         cpu_after = self._cpu()
         cpu = {role: cpu_after[role] - cpu_before[role] for role in cpu_after}
         self.steps.append(Step(name, seconds, cpu))
+        return result
 
 
 def landing_schema(dataset: DatasetConfig) -> StructType:
@@ -175,15 +183,39 @@ def presidio_reference(
 # --- (c) privlake ------------------------------------------------------------------------------
 
 
-def privlake_pipeline(
-    steps: StepLog, spark: SparkSession, config: PrivlakeConfig, day: dt.date, key: PseudonymKey
-) -> None:
-    """``ingest`` then ``deidentify`` of every dataset, as the DAGs run them."""
-    from privlake.deidentification import deidentify
-    from privlake.ingestion import ingest
+@contextmanager
+def steps_of_run(steps: StepLog, pipeline: ModuleType) -> Iterator[None]:
+    """While the block runs, ``pipeline``'s calls to ``ingest`` and ``deidentify`` are each
+    recorded as a step (``ingest <dataset>``, ``deidentify <dataset>``): the fused run is
+    called as it is, and its CPU is still split by step and by role."""
+    ingest, deidentify = pipeline.ingest, pipeline.deidentify
 
-    order = pipeline_order(config)
-    for name in order:
-        steps.timed(f"ingest {name}", ingest, spark, config, name, day)
-    for name in order:
-        steps.timed(f"deidentify {name}", deidentify, spark, config, name, day, key)
+    def timed_ingest(spark: Any, config: Any, name: str, *args: Any) -> Any:
+        return steps.timed(f"ingest {name}", ingest, spark, config, name, *args)
+
+    def timed_deidentify(spark: Any, config: Any, name: str, *args: Any) -> Any:
+        return steps.timed(f"deidentify {name}", deidentify, spark, config, name, *args)
+
+    pipeline.ingest, pipeline.deidentify = timed_ingest, timed_deidentify  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        pipeline.ingest, pipeline.deidentify = ingest, deidentify  # type: ignore[attr-defined]
+
+
+def privlake_pipeline(
+    steps: StepLog,
+    spark: SparkSession,
+    config: PrivlakeConfig,
+    day: dt.date,
+    key: PseudonymKey,
+    datasets: Sequence[str] | None = None,
+) -> None:
+    """``run_dataset_day`` of every dataset (or of ``datasets``), snapshots first, as the
+    daily DAG runs them."""
+    from privlake import pipeline
+
+    names = datasets or [d.name for d in pipeline.datasets_in_run_order(config)]
+    with steps_of_run(steps, pipeline):
+        for name in names:
+            pipeline.run_dataset_day(spark, config, name, day, key)

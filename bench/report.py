@@ -1,11 +1,11 @@
-"""What ``make bench`` measured, the targets of issue 8, and the JSON and markdown it writes.
+"""What ``make bench`` measured, per corpus, and the JSON and markdown it writes.
 
-Throughput is rows per second of wall time for an approach's timed steps (Spark session
-start-up excluded); the targets are judged on it. Rows per CPU second of the whole process
-tree (driver, JVM, Python workers) is reported beside it: other jobs on a shared machine
-stretch wall time far more than CPU time. The Presidio reference runs on a sample, so its rows per second come
-from the sample; the report says how large the sample was. Ratios are taken within one
-run: the machine is shared, and absolute numbers drift from run to run more than ratios.
+Each corpus (``bench.corpus``) has its own approaches' results: wall time of their timed
+steps (Spark session start-up excluded), rows per second, CPU seconds of the whole process
+tree by role (driver, JVM, Python workers), worker memory and, for (b) and (c), planted
+free-text values surviving. Rows per CPU second is the steadier figure on a shared machine.
+The targets of issue 19 are computed from these in ``bench.targets``. Ratios are taken
+within one run: absolute numbers drift from run to run more than ratios.
 """
 
 from __future__ import annotations
@@ -16,23 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from bench.approaches import Step
+from bench.names import (
+    COPY,
+    LABELS,
+    PRESIDIO,
+    PRESIDIO_SCALED,
+    PRIVLAKE,
+    PRIVLAKE_SCALED,
+    SAME_ZONES,
+    SAME_ZONES_SCALED,
+    SMALL_PRESIDIO,
+    SMALL_PRIVLAKE,
+)
 from bench.process_tree import DRIVER, JVM, PYTHON_WORKERS, ProcessTreeUsage
 from bench.survival import Survival
+from bench.targets import Target, issue19_targets
 
-COPY, PRESIDIO, PRIVLAKE, PRIVLAKE_SCALED = "copy_baseline", "presidio_sample", "privlake", "privlake_scaled"
-LABELS = {
-    COPY: "(a) copy landing JSON to Delta",
-    PRESIDIO: "(b) Presidio Spark sample",
-    PRIVLAKE: "(c) privlake ingest + deidentify",
-    PRIVLAKE_SCALED: "(c) privlake at {scale}x N",
-}
-
-# Targets of issue 8.
-MIN_SPEEDUP_OVER_PRESIDIO = 50.0
-MAX_SURVIVAL_VS_PRESIDIO = 0.10  # share of the reference's surviving values
-MAX_WALL_VS_COPY = 3.0
-MAX_WORKER_MIB = 1536.0
-MIN_SCALED_THROUGHPUT = 0.80  # rows/s at scale x N, relative to N
+SCORED = (PRESIDIO, PRIVLAKE)  # approaches scored for survival
 
 
 @dataclass
@@ -55,6 +55,9 @@ class ApproachResult:
     @property
     def rows_per_cpu_second(self) -> float:
         return self.rows / self.usage.cpu_seconds if self.usage.cpu_seconds else 0.0
+
+    def cpu_of(self, role: str) -> float:
+        return self.usage.cpu_by_role.get(role, 0.0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,36 +82,23 @@ class ApproachResult:
         }
 
 
-@dataclass(frozen=True)
-class Target:
-    name: str
-    target: str
-    measured: str
-    met: bool | None  # None: not measured in this run (quick mode)
-
-
 @dataclass
-class BenchReport:
-    date: str
+class CorpusReport:
+    """Everything measured on one corpus: its workload, its approaches, what failed."""
+
+    corpus: str
     workload: dict[str, Any]
-    environment: dict[str, Any]
-    results: dict[str, ApproachResult]
-    scale: int
+    results: dict[str, ApproachResult] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # approach -> step and error class
+    skipped: dict[str, str] = field(default_factory=dict)  # approach -> why it was not run
 
-    def ratio(self, numerator: str, denominator: str) -> float | None:
-        """Throughput of ``numerator`` over ``denominator`` (None when either is missing)."""
-        top, bottom = self.results.get(numerator), self.results.get(denominator)
-        if top is None or bottom is None or not bottom.rows_per_second:
+    def marginal_rows_per_cpu_second(self, base: str, scaled: str) -> float | None:
+        """Rows per CPU second of the rows ``scaled`` has beyond ``base`` (None if unmeasured)."""
+        low, high = self.results.get(base), self.results.get(scaled)
+        if low is None or high is None or high.rows <= low.rows:
             return None
-        return top.rows_per_second / bottom.rows_per_second
-
-    def cpu_ratio(self, numerator: str, denominator: str) -> float | None:
-        """Rows per CPU second of ``numerator`` over ``denominator``."""
-        top, bottom = self.results.get(numerator), self.results.get(denominator)
-        if top is None or bottom is None or not bottom.rows_per_cpu_second:
-            return None
-        return top.rows_per_cpu_second / bottom.rows_per_cpu_second
+        extra_cpu = high.usage.cpu_seconds - low.usage.cpu_seconds
+        return (high.rows - low.rows) / extra_cpu if extra_cpu > 0 else None
 
     def wall_ratio(self, numerator: str, denominator: str) -> float | None:
         top, bottom = self.results.get(numerator), self.results.get(denominator)
@@ -117,160 +107,114 @@ class BenchReport:
         return top.seconds / bottom.seconds
 
     def ratios(self) -> dict[str, float | None]:
+        ours, reference = (
+            self.marginal_rows_per_cpu_second(PRIVLAKE, PRIVLAKE_SCALED),
+            self.marginal_rows_per_cpu_second(PRESIDIO, PRESIDIO_SCALED),
+        )
+        floor = self.marginal_rows_per_cpu_second(SAME_ZONES, SAME_ZONES_SCALED)
         return {
-            "throughput_privlake_over_presidio": self.ratio(PRIVLAKE, PRESIDIO),
-            "throughput_privlake_over_copy": self.ratio(PRIVLAKE, COPY),
+            "marginal_rows_per_cpu_second_privlake": ours,
+            "marginal_rows_per_cpu_second_presidio": reference,
+            "marginal_rows_per_cpu_second_same_zones": floor,
+            "marginal_privlake_over_presidio": ours / reference if ours and reference else None,
+            "marginal_cpu_per_row_privlake_over_same_zones": floor / ours if ours and floor else None,
+            "wall_privlake_over_same_zones": self.wall_ratio(PRIVLAKE, SAME_ZONES),
             "wall_privlake_over_copy": self.wall_ratio(PRIVLAKE, COPY),
-            "throughput_scaled_over_base": self.ratio(PRIVLAKE_SCALED, PRIVLAKE),
-            "survival_privlake_over_presidio": self._survival_ratio(),
-            "cpu_throughput_privlake_over_presidio": self.cpu_ratio(PRIVLAKE, PRESIDIO),
-            "cpu_throughput_privlake_over_copy": self.cpu_ratio(PRIVLAKE, COPY),
-            "cpu_throughput_scaled_over_base": self.cpu_ratio(PRIVLAKE_SCALED, PRIVLAKE),
+            "small_day_wall_presidio_over_privlake": self.wall_ratio(SMALL_PRESIDIO, SMALL_PRIVLAKE),
         }
 
-    def _survival_ratio(self) -> float | None:
-        reference, ours = self._sample_survivals()
-        if reference is None or ours is None or reference.share is None or ours.share is None:
-            return None
-        return ours.share / reference.share if reference.share else None
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workload": self.workload,
+            "approaches": {name: result.as_dict() for name, result in self.results.items()},
+            "failures": self.failures,
+            "skipped": self.skipped,
+            "ratios": {k: None if v is None else round(v, 3) for k, v in self.ratios().items()},
+        }
 
-    def _sample_survivals(self) -> tuple[Survival | None, Survival | None]:
-        reference = self.results.get(PRESIDIO)
-        ours = self.results.get(PRIVLAKE)
-        return (
-            reference.survival if reference else None,
-            ours.survival_on_sample if ours else None,
-        )
 
-    def targets(self) -> list[Target]:
-        ratios = self.ratios()
-        speedup = ratios["throughput_privlake_over_presidio"]
-        wall = ratios["wall_privlake_over_copy"]
-        scaled = ratios["throughput_scaled_over_base"]
-        reference, ours = self._sample_survivals()
-        targets = [
-            Target(
-                "throughput (c) / (b)",
-                f">= {MIN_SPEEDUP_OVER_PRESIDIO:.0f}x",
-                _times(speedup),
-                None if speedup is None else speedup >= MIN_SPEEDUP_OVER_PRESIDIO,
-            )
-        ]
-        if reference is not None and ours is not None and reference.share is not None:
-            ours_share = ours.share or 0.0
-            limit = reference.share * MAX_SURVIVAL_VS_PRESIDIO
-            targets.append(
-                Target(
-                    "surviving planted free-text values, (c) vs (b), same sample rows",
-                    f"<= 1/10 of (b): {_pct(limit)}",
-                    f"{_pct(ours_share)} vs {_pct(reference.share)}",
-                    ours_share <= limit,
-                )
-            )
-        targets.append(
-            Target(
-                "wall time (c) / (a)",
-                f"<= {MAX_WALL_VS_COPY:.0f}x",
-                _times(wall),
-                None if wall is None else wall <= MAX_WALL_VS_COPY,
-            )
-        )
-        for name in (PRIVLAKE, PRIVLAKE_SCALED):
-            result = self.results.get(name)
-            if result is not None:
-                peak = result.usage.peak_total_mib
-                targets.append(
-                    Target(
-                        f"Python worker peak RSS, {self.label(name)}",
-                        f"<= {MAX_WORKER_MIB:.0f} MiB",
-                        f"{peak:.0f} MiB",
-                        peak <= MAX_WORKER_MIB,
-                    )
-                )
-        failure = self.failures.get(PRIVLAKE_SCALED)
-        targets.append(
-            Target(
-                f"rows/s at {self.scale}x N / rows/s at N",
-                f">= {MIN_SCALED_THROUGHPUT:.2f}",
-                f"failed: {failure}" if failure else "not run" if scaled is None else f"{scaled:.2f}",
-                False if failure else None if scaled is None else scaled >= MIN_SCALED_THROUGHPUT,
-            )
-        )
-        return targets
+@dataclass
+class BenchReport:
+    date: str
+    environment: dict[str, Any]
+    scale: int
+    huge: int
+    corpora: dict[str, CorpusReport] = field(default_factory=dict)
 
     def label(self, name: str) -> str:
-        return LABELS[name].format(scale=self.scale)
+        return LABELS[name].format(scale=self.scale, huge=self.huge)
+
+    def targets(self) -> list[Target]:
+        return issue19_targets(self)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "date": self.date,
-            "workload": self.workload,
             "environment": self.environment,
-            "approaches": {name: result.as_dict() for name, result in self.results.items()},
-            "failures": self.failures,
-            "ratios": {k: None if v is None else round(v, 3) for k, v in self.ratios().items()},
-            "targets": [
-                {"name": t.name, "target": t.target, "measured": t.measured, "met": t.met}
-                for t in self.targets()
-            ],
+            "scale": self.scale,
+            "huge": self.huge,
+            "corpora": {name: corpus.as_dict() for name, corpus in self.corpora.items()},
+            "targets": [t.as_dict() for t in self.targets()],
         }
 
     def markdown(self) -> str:
-        """The results table, the ratios and the targets, as markdown."""
-        w = self.workload
+        """The targets table, then each corpus's approaches and steps, as markdown."""
         lines = [
             f"# make bench, {self.date}",
             "",
-            f"{w['device_logs_rows']:,} device_logs + {w['usage_history_rows']:,} usage_history rows "
-            f"({w['accounts']:,} accounts, seed {w['seed']}); Spark `{self.environment['spark_master']}` "
-            f"on {self.environment['cpus']} CPUs. (b) ran on a deterministic sample of "
-            f"{w['presidio_sample_rows']:,} rows; its rows/s come from that sample.",
+            f"Spark `{self.environment['spark_master']}` on {self.environment['cpus']} CPUs; "
+            f"corpora: {', '.join(self.corpora)}. A target counts as met when it is met on every corpus.",
             "",
-            "| approach | rows | wall s | rows/s | CPU s | rows/CPU s | worker peak RSS MiB (sum / largest) "
-            "| planted free-text values surviving | look-alikes intact |",
+            *targets_table(self.targets(), list(self.corpora)),
+        ]
+        for name, corpus in self.corpora.items():
+            lines += ["", *self._corpus_markdown(name, corpus)]
+        return "\n".join(lines) + "\n"
+
+    def _corpus_markdown(self, name: str, corpus: CorpusReport) -> list[str]:
+        w = corpus.workload
+        lines = [
+            f"## corpus: {name}",
+            "",
+            f"{w['device_logs_rows']:,} device_logs + {w['usage_history_rows']:,} usage_history rows at N "
+            f"({w['accounts']:,} accounts, seed {w['seed']}); (b) on a deterministic sample of "
+            f"{w['presidio_sample_rows']:,} rows at N; its rows/s come from that sample.",
+            "",
+            "| approach | rows | wall s | rows/s | CPU s (driver / JVM / Python workers) | rows/CPU s "
+            "| worker peak RSS MiB (sum / largest) | planted free-text values surviving "
+            "| look-alikes intact |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for name, result in self.results.items():
-            shown = result.survival_on_sample if name == PRIVLAKE else result.survival
+        for approach, result in corpus.results.items():
+            shown = result.survival_on_sample if approach == PRIVLAKE else result.survival
             lines.append(
-                f"| {self.label(name)} | {result.rows:,} | {result.seconds:.1f} | "
-                f"{result.rows_per_second:,.0f} | {result.usage.cpu_seconds:,.1f} | "
+                f"| {self.label(approach)} | {result.rows:,} | {result.seconds:.1f} | "
+                f"{result.rows_per_second:,.0f} | {result.usage.cpu_seconds:,.1f} "
+                f"({result.cpu_of(DRIVER):.1f} / {result.cpu_of(JVM):.1f} / "
+                f"{result.cpu_of(PYTHON_WORKERS):.1f}) | "
                 f"{result.rows_per_cpu_second:,.0f} | {result.usage.peak_total_mib:,.0f} / "
                 f"{result.usage.peak_process_mib:,.0f} | {_survived(shown)} | {_intact(shown)} |"
             )
-        ours = self.results.get(PRIVLAKE)
+        ours = corpus.results.get(PRIVLAKE)
         if ours is not None and ours.survival is not None:
             lines.append(
                 f"| (c) scored on all {ours.survival.rows:,} rows | | | | | | | "
                 f"{_survived(ours.survival)} | {_intact(ours.survival)} |"
             )
-        ratios = self.ratios()
+        lines.append("")
+        lines += [f"{self.label(a)} failed: {failure}." for a, failure in corpus.failures.items()]
+        lines += [f"{self.label(a)} not run: {why}." for a, why in corpus.skipped.items()]
         lines += [
-            "",
-            "Survival of (b) and (c) is compared on the same sample rows. Per CPU second of the "
-            "whole process tree (steadier on a shared machine): (c)/(b) "
-            f"{_times(ratios['cpu_throughput_privlake_over_presidio'])}, (c)/(a) "
-            f"{_times(ratios['cpu_throughput_privlake_over_copy'])}, {self.scale}x N / N "
-            f"{_times(ratios['cpu_throughput_scaled_over_base'])}.",
+            "Survival of (b) and (c) in the table is on the same sample rows. Steps: wall seconds, then "
+            "CPU seconds of the driver, the JVM and the Python workers (which side of the Arrow boundary "
+            "a step is busy on):",
             "",
         ]
-        lines += ["| target | wanted | measured | met |", "|---|---|---|---|"]
-        for t in self.targets():
-            verdict = "n/a" if t.met is None else ("yes" if t.met else "**no**")
-            lines.append(f"| {t.name} | {t.target} | {t.measured} | {verdict} |")
-        for name, failure in self.failures.items():
-            lines += ["", f"{self.label(name)} failed: {failure}."]
-        lines += [
-            "",
-            "Steps: wall seconds, then CPU seconds of the driver, the JVM and the Python workers "
-            "(which side of the Arrow boundary a step is busy on):",
-            "",
-        ]
-        for name, result in self.results.items():
-            lines.append(f"- {self.label(name)}:")
+        for approach, result in corpus.results.items():
+            lines.append(f"- {self.label(approach)}:")
             lines += [f"  - {_step(step)}" for step in result.steps]
             lines += [f"  - note: {note}" for note in result.notes]
-        return "\n".join(lines) + "\n"
+        return lines
 
     def write(self, out: Path) -> tuple[Path, Path]:
         out.mkdir(parents=True, exist_ok=True)
@@ -278,6 +222,21 @@ class BenchReport:
         json_path.write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
         md_path.write_text(self.markdown(), encoding="utf-8")
         return json_path, md_path
+
+
+def targets_table(targets: list[Target], corpora: list[str]) -> list[str]:
+    """Issue 19's targets: value and verdict per corpus, and whether met on every corpus."""
+    lines = [
+        f"| target | wanted | {' | '.join(corpora)} | met on every corpus |",
+        f"|---|---|{'---|' * len(corpora)}---|",
+    ]
+    for t in targets:
+        cells = [
+            t.by_corpus[c].cell() if c in t.by_corpus else "not measured: corpus not run" for c in corpora
+        ]
+        verdict = "n/a" if t.met is None else ("yes" if t.met else "**no**")
+        lines.append(f"| {t.name} | {t.wanted} | {' | '.join(cells)} | {verdict} |")
+    return lines
 
 
 def _rounded(cpu_by_role: dict[str, float]) -> dict[str, float]:
@@ -293,13 +252,7 @@ def _step(step: Step) -> str:
 
 
 def _pct(share: float | None) -> str:
-    return "-" if share is None else f"{share:.2%}"
-
-
-def _times(ratio: float | None) -> str:
-    if ratio is None:
-        return "-"
-    return f"{ratio:,.1f}x" if ratio >= 1 else f"{ratio:.2f}x"  # 0.06x, not 0.1x
+    return "-" if share is None else f"{share:.4%}"
 
 
 def _survived(survival: Survival | None) -> str:
