@@ -34,7 +34,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.checks import check_files
+from bench.checks import write_and_check
 from bench.corpus import CORPORA
 from bench.report import BenchReport, CorpusReport
 from bench.runs import Plan, run_corpus
@@ -129,13 +129,8 @@ def run(args: argparse.Namespace) -> BenchReport:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     report = run(args)
-    json_path, md_path = report.write(args.out)
     print(report.markdown())
-    print(f"[bench] wrote {json_path} and {md_path}")
-    found = check_files(json_path, md_path)
-    for problem in found:
-        print(f"[bench] check failed: {problem}", file=sys.stderr)
-    return 1 if found else 0
+    return write_and_check(report, args.out)
 
 
 if __name__ == "__main__":

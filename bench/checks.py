@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,13 @@ def check_files(json_path: Path, md_path: Path) -> list[str]:
     """``problems`` of the results files one run wrote."""
     results = json.loads(json_path.read_text(encoding="utf-8"))
     return problems(results, md_path.read_text(encoding="utf-8"))
+
+
+def write_and_check(report: Any, out: Path) -> int:
+    """Write a run's results files, check them, print what failed; the command's exit code."""
+    json_path, md_path = report.write(out)
+    print(f"[bench] wrote {json_path} and {md_path}")
+    found = check_files(json_path, md_path)
+    for problem in found:
+        print(f"[bench] check failed: {problem}", file=sys.stderr)
+    return 1 if found else 0

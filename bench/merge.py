@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.approaches import Step
-from bench.checks import check_files, expected_approaches
+from bench.checks import expected_approaches, write_and_check
 from bench.process_tree import ProcessTreeUsage
 from bench.report import ApproachResult, BenchReport, CorpusReport
 from bench.survival import Survival
@@ -99,12 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = merged(reports, args.date)
     if args.unfinished:
         mark_unfinished(report, args.unfinished)
-    json_path, md_path = report.write(args.out)
-    print(f"[bench] wrote {json_path} and {md_path}")
-    found = check_files(json_path, md_path)
-    for problem in found:
-        print(f"[bench] check failed: {problem}", file=sys.stderr)
-    return 1 if found else 0
+    return write_and_check(report, args.out)
 
 
 if __name__ == "__main__":
