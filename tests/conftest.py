@@ -97,6 +97,9 @@ def write_config(tmp: Path, **overrides: object) -> Path:
 SHARED_BUILDS = ("daily_chain", "s3_server")
 
 
+# tryfirst: xdist's worker turns each test's xdist_group mark into its node id's "@group"
+# suffix in this same hook, so the marks must be on before its turn (tests/test_grouping.py).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group the tests for xdist's ``loadgroup``. Every test of a shared session build joins
     one group; a test that uses a module-scoped fixture (a lake its module builds once)
