@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-MODULE = '''
+MODULE = """
 import os
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def built_once():
 def test_uses_the_module_lake(built_once, n):
     out = Path(os.environ["GROUPING_OUT"]) / f"{n}"
     out.write_text(os.environ["PYTEST_XDIST_WORKER"])
-'''
+"""
 
 
 def test_tests_of_one_module_lake_run_in_one_worker(tmp_path: Path) -> None:
@@ -39,7 +39,8 @@ def test_tests_of_one_module_lake_run_in_one_worker(tmp_path: Path) -> None:
     project.mkdir()
     out.mkdir()
     # the suite's own hook, in a project of one module with a module-scoped fixture
-    (project / "conftest.py").write_text("from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n")
+    hook = "from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n"
+    (project / "conftest.py").write_text(hook)
     (project / "test_module_lake.py").write_text(textwrap.dedent(MODULE))
     env = {**os.environ, "PYTHONPATH": str(REPO), "GROUPING_OUT": str(out)}
     ran = subprocess.run(
