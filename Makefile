@@ -47,7 +47,7 @@ demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, 
 # and the shared builds (the daily chain, the S3 server) in one worker. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: setup ## run the test suite (TEST_WORKERS=N: N xdist workers)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 eval: setup ## evaluation suite on two corpora (generator, bench/corpora): ingest -> deidentify, score silver against the ground truth
 	$(BIN)/python -m bench.eval

@@ -91,37 +91,49 @@ def write_config(tmp: Path, **overrides: object) -> Path:
     return path
 
 
-# Session fixtures whose tests run in one xdist worker (`TEST_WORKERS=N make test` runs `pytest -n N --dist
-# loadgroup`): the daily chain is built once (six spark-submits), and one worker alone
-# downloads the S3 jobs' extra packages (hadoop-aws and the AWS SDK) into the Ivy cache.
-SHARED_BUILDS = ("daily_chain", "s3_server")
+# Session builds, each with the xdist group of the tests that use it (`make test` runs
+# `pytest -n N --dist loadgroup`): a group runs in one worker, so each build is made once.
+# A test that uses two takes the first group listed: the S3 end-to-end test compares with the
+# daily chain's lake, and the S3 publish test publishes the publish lake. The other S3 tests
+# start a SeaweedFS server of their own in their worker (tests/s3_server.py).
+SHARED_BUILDS = {"daily_chain": "daily-chain", "publish_lake": "publish", "s3_server": "s3"}
 
 
 # tryfirst: xdist's worker turns each test's xdist_group mark into its node id's "@group"
 # suffix in this same hook, so the marks must be on before its turn (tests/test_grouping.py).
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests for xdist's ``loadgroup``. Every test of a shared session build joins
-    one group; a test that uses a module-scoped fixture (a lake its module builds once)
-    stays with its module; any other test goes to whichever worker is free. The shared
-    builds go first: they are the longest, and a worker that took them last would finish
-    alone. Without xdist (``pytest -p no:xdist``) the order is pytest's own."""
+    """Group the tests for xdist's ``loadgroup``. The tests of a shared session build join
+    its group; a test that uses a module-scoped fixture (a lake its module builds once) stays
+    with its module; any other test goes to whichever worker is free.
+
+    The groups are handed out in the order of the items (`make test` passes
+    ``--no-loadscope-reorder``; xdist would otherwise sort them by their number of tests):
+    the shared builds first, the module lakes next, single tests last, so that no worker
+    takes a long group when the other is nearly done. Without xdist (``pytest -p no:xdist``)
+    the order is pytest's own."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
         group = _xdist_group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: not _uses_shared_build(item))
+    items.sort(key=_schedule_rank)
 
 
-def _uses_shared_build(item: pytest.Item) -> bool:
-    return any(name in item.fixturenames for name in SHARED_BUILDS)
+def _schedule_rank(item: pytest.Item) -> int:
+    """0, 1, 2 for the shared builds in SHARED_BUILDS' order, 3 for a module's lake, 4 else."""
+    group = _xdist_group(item)
+    builds = list(SHARED_BUILDS.values())
+    if group in builds:
+        return builds.index(group)
+    return len(builds) if group else len(builds) + 1
 
 
 def _xdist_group(item: pytest.Item) -> str | None:
-    if _uses_shared_build(item):
-        return "shared-builds"
+    for fixture, group in SHARED_BUILDS.items():
+        if fixture in getattr(item, "fixturenames", ()):
+            return group
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs.values() if info else ()
     if any(d.scope in ("package", "module", "class") for defs in definitions for d in defs):

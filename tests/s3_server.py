@@ -83,6 +83,32 @@ def _wait_until_ready(server: S3Server, process: subprocess.Popen[bytes], log: P
     raise RuntimeError(f"SeaweedFS S3 did not become ready in {START_TIMEOUT_S:.0f} s ({last}); see {log}")
 
 
+def _resolve_s3_packages() -> None:
+    """Put the S3 jobs' extra packages (hadoop-aws, the AWS SDK) into the Ivy cache once.
+
+    Each xdist worker that runs S3 tests starts a server of its own (tests/conftest.py), and
+    every S3 job a test starts resolves those packages when its JVM starts: on a cold cache
+    two of them would download the same jars at once. Under the suite's Ivy lock, the first
+    worker resolves them with a JVM that does nothing else; later ones find them cached."""
+    from filelock import FileLock
+
+    from privlake.spark import HADOOP_AWS_PACKAGE, delta_package
+
+    packages = [delta_package(), HADOOP_AWS_PACKAGE]
+    jar = "{}_{}-{}.jar".format(*HADOOP_AWS_PACKAGE.split(":"))
+    with FileLock(Path.home() / ".ivy2.privlake-tests.lock"):
+        if any(Path.home().glob(f".ivy2*/jars/{jar}")):
+            return
+        submit = Path(sys.executable).with_name("spark-submit")
+        script = Path(__file__).with_name("__init__.py")  # an empty Python file: nothing to run
+        subprocess.run(
+            [str(submit), "--master", "local[1]", "--packages", ",".join(packages), str(script)],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     if not WEED.exists():
@@ -109,10 +135,13 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         "-ip.bind=127.0.0.1",
         f"-master.port={master}",
         f"-master.port.grpc={master_grpc}",
+        # Every bucket is a SeaweedFS collection that takes 7 volumes when first written: with
+        # 32 volume slots the fifth bucket of a session got "failed to find writable volumes"
+        # (InternalError on PutObject). Volumes are sparse files, so slots cost no disk.
         "-master.volumeSizeLimitMB=64",
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=32",
+        "-volume.max=400",
         "-volume.preStopSeconds=0",
         "-filer",
         f"-filer.port={filer}",
@@ -129,6 +158,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     server = S3Server(f"http://127.0.0.1:{s3}", access_key, secret_key)
     try:
+        _resolve_s3_packages()
         _wait_until_ready(server, process, log)
         yield server
     finally:

@@ -5,7 +5,7 @@ Each mechanism has a deterministic test: an ingest whose subject lists change be
 screening and its commit (``ingest(before_commit=...)`` lists the subject at that moment)
 screens again; an erasure whose verification finds rows written after its erase step (a
 writer that commits just before the scan lists the files) erases again, with the retry in
-the ledger and the evidence. Then ``RACE_ROUNDS`` rounds (4 in the suite;
+the ledger and the evidence. Then ``RACE_ROUNDS`` rounds (2 in the suite;
 ``PRIVLAKE_RACE_ROUNDS=N`` runs more) run an ingest of a landing day holding a fresh
 subject's rows and an erasure of that subject at the same time, from two threads with
 randomized start delays, each in its own Spark session over one SparkContext (as two jobs
@@ -58,7 +58,7 @@ DAY = dt.date(2026, 11, 28)
 SUBJECT, OTHER = "acc-0000000301", "acc-0000000302"
 SUBJECT_SERIAL, OTHER_SERIAL = "B1C2D3E4F5A60718", "0A0B0C0D0E0F1011"
 # Kept small for the suite's time; set PRIVLAKE_RACE_ROUNDS to run the race many more times.
-RACE_ROUNDS = int(os.environ.get("PRIVLAKE_RACE_ROUNDS", "4"))
+RACE_ROUNDS = int(os.environ.get("PRIVLAKE_RACE_ROUNDS", "2"))
 ZONES = ("bronze", "quarantine", "restricted", "silver")
 
 
