@@ -69,6 +69,7 @@ def test_shipped_rules_give_the_agreed_windows(config: PrivlakeConfig) -> None:
         ("privacy", "gold_suppression"): ("6 years", "delete"),
         ("privacy", "reidentification_risk"): ("6 years", "delete"),
         ("privacy", "minor_accounts"): ("30 days", "delete"),
+        ("privacy", "transfers"): ("6 years", "delete"),
     }
     # every dataset zone that holds personal data has a window
     assert unruled_zones(config, rules) == []
