@@ -41,10 +41,9 @@ demo: setup ## run the whole pipeline locally on generated sample data (work/)
 demo-airflow: setup ## the daily DAGs through Airflow itself (dag.test, SQLite, spark-submit) on work-airflow/
 	$(BIN)/python -m app.demo_airflow --workdir work-airflow
 
-# Two xdist workers: on this 2-core machine the whole suite took 41.5 min with two and was
-# at 74% after 41 min in one process (issue 22); the gain is in the tail, where the long
-# module lakes run beside the shared session builds. tests/conftest.py keeps a module's lake
-# and the shared builds (the daily chain, the S3 server) in one worker. TEST_WORKERS=0: one process.
+# Two xdist workers. tests/conftest.py keeps each shared build's tests (the Airflow daily
+# chain, the publish lake, the S3 server) and each module's lake in one worker, and hands the
+# groups out heaviest first (--no-loadscope-reorder keeps that order). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: setup ## run the test suite (TEST_WORKERS=N: N xdist workers)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
