@@ -53,6 +53,26 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # Stopping at C1 took 20% off the CPU of test_restrict.py and test_retention.py (measured
 # with the process tree's CPU, issue 22); production jobs keep the full JIT.
 os.environ.setdefault("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+# For the same reason, every JVM of the suite evaluates its queries interpreted: a test query
+# reads a few rows, and generating and compiling its code (Janino, then the JIT) costs more
+# than running it. Results are the same either way: Spark falls back to the interpreter
+# whenever code generation fails. In three paired runs of a warm session's generate, ingest,
+# de-identify and erase sequence (10 accounts, 90 log rows), code generation off took 5-12%
+# less wall time than Spark's defaults, and the erasure's many small queries 8-39% less (issue
+# 22; two of the pairs also had adaptive planning off, which alone did no better and is kept
+# on). spark-defaults.conf in SPARK_CONF_DIR reaches the session's JVM and every
+# spark-submit of the Airflow tests (tests/test_suite_spark_defaults.py); the xdist workers
+# inherit the controller's folder.
+SUITE_SPARK_DEFAULTS = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
+if "SPARK_CONF_DIR" not in os.environ:
+    _conf_dir = Path(tempfile.mkdtemp(prefix="privlake-spark-conf-"))
+    _defaults = "".join(f"{key} {value}\n" for key, value in SUITE_SPARK_DEFAULTS.items())
+    (_conf_dir / "spark-defaults.conf").write_text(_defaults)
+    os.environ["SPARK_CONF_DIR"] = str(_conf_dir)
+
 # Tests never use the real key: a fixed one makes pseudonyms reproducible across runs.
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY_ID", "test-key-1")
@@ -114,16 +134,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the order is pytest's own."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
+    groups = {item.nodeid: _xdist_group(item) for item in items}
     for item in items:
-        group = _xdist_group(item)
-        if group:
+        if group := groups[item.nodeid]:
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=_schedule_rank)
+    items.sort(key=lambda item: _schedule_rank(groups[item.nodeid]))
 
 
-def _schedule_rank(item: pytest.Item) -> int:
+def _schedule_rank(group: str | None) -> int:
     """0, 1, 2 for the shared builds in SHARED_BUILDS' order, 3 for a module's lake, 4 else."""
-    group = _xdist_group(item)
     builds = list(SHARED_BUILDS.values())
     if group in builds:
         return builds.index(group)
