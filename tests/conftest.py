@@ -62,16 +62,29 @@ os.environ.setdefault("JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
 # 22; two of the pairs also had adaptive planning off, which alone did no better and is kept
 # on). spark-defaults.conf in SPARK_CONF_DIR reaches the session's JVM and every
 # spark-submit of the Airflow tests (tests/test_suite_spark_defaults.py); the xdist workers
-# inherit the controller's folder.
+# inherit the controller's folder, which PRIVLAKE_SUITE_SPARK_CONF_DIR marks as made.
 SUITE_SPARK_DEFAULTS = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
-if "SPARK_CONF_DIR" not in os.environ:
-    _conf_dir = Path(tempfile.mkdtemp(prefix="privlake-spark-conf-"))
-    _defaults = "".join(f"{key} {value}\n" for key, value in SUITE_SPARK_DEFAULTS.items())
-    (_conf_dir / "spark-defaults.conf").write_text(_defaults)
-    os.environ["SPARK_CONF_DIR"] = str(_conf_dir)
+
+
+def _suite_spark_conf_dir() -> str:
+    """A copy of the user's SPARK_CONF_DIR (their log4j2 and defaults stay in force) with the
+    suite's settings appended to spark-defaults.conf, where the last value of a key wins."""
+    folder = Path(tempfile.mkdtemp(prefix="privlake-spark-conf-"))
+    if (own := os.environ.get("SPARK_CONF_DIR")) and Path(own).is_dir():
+        shutil.copytree(own, folder, dirs_exist_ok=True)
+    defaults = folder / "spark-defaults.conf"
+    kept = defaults.read_text() if defaults.exists() else ""
+    added = "".join(f"{key} {value}\n" for key, value in SUITE_SPARK_DEFAULTS.items())
+    defaults.write_text(f"{kept}\n{added}")
+    return str(folder)
+
+
+_made = os.environ.get("PRIVLAKE_SUITE_SPARK_CONF_DIR")
+if _made is None or _made != os.environ.get("SPARK_CONF_DIR"):
+    os.environ["SPARK_CONF_DIR"] = os.environ["PRIVLAKE_SUITE_SPARK_CONF_DIR"] = _suite_spark_conf_dir()
 
 # Tests never use the real key: a fixed one makes pseudonyms reproducible across runs.
 os.environ.setdefault("PRIVLAKE_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
